@@ -1,0 +1,100 @@
+//! `keyguide build`: check the content, render the site, swap it into the output folder.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use keyguide::error::{Error, Result};
+use keyguide::{BuildOptions, diag};
+
+use crate::Outcome;
+use crate::cli::BuildArgs;
+
+/// Runs `keyguide build`.
+pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
+    let mut config = super::load_config(root)?;
+    if let Some(url) = &args.base_url {
+        config = config.with_base_url(url)?;
+    }
+    let out = output_dir(&config.root, args.out.as_deref())?;
+    let checked = keyguide::build(
+        &config,
+        BuildOptions {
+            drafts: args.drafts,
+        },
+    )?;
+    let mut err = anstream::stderr();
+    let io = |e| Error::Io {
+        path: PathBuf::from("<stderr>"),
+        action: "writing",
+        source: e,
+    };
+    diag::write_human(&mut err, &checked.diagnostics, &checked.sources).map_err(io)?;
+    let Some(output) = checked.output else {
+        writeln!(
+            err,
+            "build refused: fix the errors above; {} was left as it was",
+            out.display()
+        )
+        .map_err(io)?;
+        return Ok(Outcome::Failed);
+    };
+    if !args.drafts {
+        writeln!(
+            err,
+            "warning: nothing is published yet, so the site is only a landing page\n  \
+             = help: preview the draft with `keyguide build --drafts` (served under /next/), \
+             or publish it with `keyguide release VERSION --approver NAME`"
+        )
+        .map_err(io)?;
+    }
+    output.commit(&out)?;
+    writeln!(err, "built {} files into {}", output.len(), out.display()).map_err(io)?;
+    Ok(Outcome::Success)
+}
+
+/// The output folder: `--out` (relative to the current folder) or `<root>/public`. It may
+/// not be the site root, a folder above it, or inside a folder keyguide reads, because the
+/// build replaces the whole folder.
+fn output_dir(root: &Path, out: Option<&Path>) -> Result<PathBuf> {
+    let out = match out {
+        Some(p) => p.to_path_buf(),
+        None => root.join("public"),
+    };
+    let abs = absolute(&out)?;
+    let root = absolute(root)?;
+    let protected = ["content", "releases", "themes", "evidence"];
+    let clash =
+        root.starts_with(&abs) || protected.iter().any(|dir| abs.starts_with(root.join(dir)));
+    if clash {
+        return Err(Error::Usage {
+            message: format!(
+                "--out {} would replace the site's own files (the build swaps in a whole new folder)",
+                out.display()
+            ),
+            help: "choose a folder of its own, e.g. `--out public`".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// `p` made absolute and normalised, following symlinks for the part that exists.
+fn absolute(p: &Path) -> Result<PathBuf> {
+    let abs = std::path::absolute(p).map_err(Error::io("resolving", p))?;
+    // Canonicalise the longest existing ancestor so `..` and symlinks cannot hide a clash.
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => break,
+        }
+    }
+    let mut real = existing
+        .canonicalize()
+        .map_err(Error::io("resolving", existing))?;
+    real.extend(rest.iter().rev());
+    Ok(real)
+}

@@ -1,0 +1,281 @@
+//! `keyguide.toml`: read, checked strictly, then resolved into a [`Config`].
+//!
+//! Parsing and resolving are separate steps: [`RawConfig`] mirrors the file exactly (with
+//! `deny_unknown_fields`, so a misspelt key is an error, never silently ignored), and
+//! [`RawConfig::resolve`] destructures every field into the validated [`Config`] that the
+//! rest of the pipeline uses, so a new field cannot be forgotten.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diag::LineIndex;
+use crate::error::{Error, Result};
+
+/// The configuration file's name.
+pub const FILE_NAME: &str = "keyguide.toml";
+
+/// The built-in profile used when `profile` is not set.
+pub const DEFAULT_PROFILE: &str = "pci-dss-4.0.1-3.7.9";
+
+/// `keyguide.toml` exactly as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    title: String,
+    base_url: String,
+    #[serde(default)]
+    profile: Option<String>,
+    #[serde(default)]
+    theme: Option<String>,
+    owner: String,
+    #[serde(default)]
+    lint: RawLint,
+    #[serde(default)]
+    review: RawReview,
+    #[serde(default)]
+    signing: RawSigning,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLint {
+    #[serde(default)]
+    warn: Vec<String>,
+    #[serde(default)]
+    allow: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReview {
+    interval_days: Option<u32>,
+    warn_days: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSigning {
+    identity: Option<String>,
+}
+
+/// The site's resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The site root: the folder holding `keyguide.toml`.
+    pub root: PathBuf,
+    /// Site title, shown on every page.
+    pub title: String,
+    /// Absolute URL the site is published at, without a trailing slash.
+    pub base_url: String,
+    /// The path part of `base_url`, always starting and ending with `/` (e.g. `/keys/`).
+    pub base_path: String,
+    /// Built-in profile name or a path relative to the root.
+    pub profile: String,
+    /// Theme name: `default` or a folder under `themes/`.
+    pub theme: String,
+    /// Default document owner for guides that do not name one.
+    pub owner: String,
+    /// Rule ids downgraded to warnings.
+    pub lint_warn: Vec<String>,
+    /// Rule ids switched off.
+    pub lint_allow: Vec<String>,
+    /// Days after `last_reviewed` at which a guide is overdue.
+    pub review_interval_days: u32,
+    /// Days before the due date from which a review is flagged.
+    pub review_warn_days: u32,
+    /// Principal named in the allowed_signers line.
+    pub signing_identity: Option<String>,
+}
+
+impl Config {
+    /// Reads and resolves `root/keyguide.toml`.
+    pub fn load(root: &Path) -> Result<Config> {
+        let path = root.join(FILE_NAME);
+        let bytes = std::fs::read(&path).map_err(Error::io("reading", &path))?;
+        let text = String::from_utf8(bytes).map_err(|e| Error::Config {
+            file: path.display().to_string(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "not valid UTF-8 (first bad byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+            help: "save keyguide.toml as UTF-8".into(),
+        })?;
+        let raw: RawConfig = parse_toml(&path, &text)?;
+        raw.resolve(root, &path)
+    }
+
+    /// Replaces `base_url` (for deploy previews), keeping the same validation.
+    pub fn with_base_url(mut self, base_url: &str) -> Result<Config> {
+        let (url, path) = split_base_url(base_url).map_err(|message| Error::Usage {
+            message: format!("--base-url {base_url:?}: {message}"),
+            help: "pass an absolute URL such as https://deploy-preview-1.example.net/".into(),
+        })?;
+        self.base_url = url;
+        self.base_path = path;
+        Ok(self)
+    }
+}
+
+impl RawConfig {
+    /// Validates every field and turns the file into a [`Config`].
+    fn resolve(self, root: &Path, path: &Path) -> Result<Config> {
+        let RawConfig {
+            title,
+            base_url,
+            profile,
+            theme,
+            owner,
+            lint: RawLint { warn, allow },
+            review:
+                RawReview {
+                    interval_days,
+                    warn_days,
+                },
+            signing: RawSigning { identity },
+        } = self;
+        let invalid = |message: String, help: &str| Error::Config {
+            file: path.display().to_string(),
+            line: 1,
+            column: 1,
+            message,
+            help: help.to_owned(),
+        };
+        let (base_url, base_path) = split_base_url(&base_url).map_err(|m| {
+            invalid(
+                format!("base_url {base_url:?}: {m}"),
+                "write base_url as an absolute URL, e.g. base_url = \"https://trust.example.com/keys\"",
+            )
+        })?;
+        let theme = theme.unwrap_or_else(|| "default".to_owned());
+        if !is_simple_name(&theme) {
+            return Err(invalid(
+                format!("theme {theme:?} is not a folder name"),
+                "name a folder under themes/ (letters, digits, `-`, `_`), or \"default\"",
+            ));
+        }
+        Ok(Config {
+            root: root.to_path_buf(),
+            title,
+            base_url,
+            base_path,
+            profile: profile.unwrap_or_else(|| DEFAULT_PROFILE.to_owned()),
+            theme,
+            owner,
+            lint_warn: warn,
+            lint_allow: allow,
+            review_interval_days: interval_days.unwrap_or(365),
+            review_warn_days: warn_days.unwrap_or(30),
+            signing_identity: identity,
+        })
+    }
+}
+
+/// Whether `name` is usable as one path component: ASCII letters, digits, `-`, `_`, `.`,
+/// not starting with a dot.
+pub fn is_simple_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// Splits an absolute http(s) URL into (URL without trailing slash, path with slashes).
+fn split_base_url(url: &str) -> std::result::Result<(String, String), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("must start with https:// or http://")?;
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if host.is_empty() {
+        return Err("has no host".into());
+    }
+    if path.contains(['?', '#']) || url.chars().any(char::is_whitespace) {
+        return Err("must not contain spaces, a query or a fragment".into());
+    }
+    let path = path.trim_matches('/');
+    let base_path = if path.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("/{path}/")
+    };
+    Ok((url.trim_end_matches('/').to_owned(), base_path))
+}
+
+/// Parses TOML into `T`, turning a failure into an error at the file's line and column.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
+    toml::from_str(text).map_err(|e| {
+        let (line, column) = toml_error_position(text, &e, 0);
+        Error::Config {
+            file: path.display().to_string(),
+            line,
+            column,
+            message: toml_error_message(&e),
+            help: toml_error_help(&e),
+        }
+    })
+}
+
+/// Line and column of a TOML error, for TOML that starts at byte `base` of `file_text`.
+pub fn toml_error_position(file_text: &str, e: &toml::de::Error, base: usize) -> (usize, usize) {
+    let offset = base + e.span().map_or(0, |s| s.start);
+    LineIndex::new(file_text).line_col(file_text, offset)
+}
+
+/// The TOML error's message on one line, without the snippet the toml crate adds.
+pub fn toml_error_message(e: &toml::de::Error) -> String {
+    e.message().trim().replace('\n', "; ")
+}
+
+/// A suggestion for a TOML error, based on what kind of error it is.
+pub fn toml_error_help(e: &toml::de::Error) -> String {
+    let m = e.message();
+    if m.contains("unknown field") {
+        "remove the key or correct its spelling; the expected keys are listed above".into()
+    } else if m.contains("missing field") {
+        "add the missing key".into()
+    } else if m.contains("invalid type") {
+        "change the value to the expected type (strings in quotes, dates as 2026-10-01, lists in [ ])".into()
+    } else {
+        "fix the TOML syntax at this position (see https://toml.io)".into()
+    }
+}
+
+/// The site root: `explicit` when given, else the nearest folder from the current
+/// directory upwards that holds `keyguide.toml`.
+pub fn find_root(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(dir) = explicit {
+        if dir.join(FILE_NAME).is_file() {
+            return Ok(dir.to_path_buf());
+        }
+        return Err(Error::NoSite {
+            start: dir.to_path_buf(),
+        });
+    }
+    let cwd = std::env::current_dir().map_err(Error::io("reading current folder", "."))?;
+    cwd.ancestors()
+        .find(|dir| dir.join(FILE_NAME).is_file())
+        .map(Path::to_path_buf)
+        .ok_or(Error::NoSite { start: cwd })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_keeps_its_path_with_slashes() {
+        assert_eq!(
+            split_base_url("https://trust.acme.example/keys/").ok(),
+            Some(("https://trust.acme.example/keys".into(), "/keys/".into()))
+        );
+        assert_eq!(
+            split_base_url("https://a.example").ok(),
+            Some(("https://a.example".into(), "/".into()))
+        );
+        assert!(split_base_url("trust.acme.example").is_err());
+    }
+}

@@ -1,0 +1,145 @@
+//! The parse stage: [`Sources`] become typed pages with section trees.
+//!
+//! Input: a loaded content tree. Output: [`Content`], whose pages borrow their text from the
+//! sources, plus every finding (front matter, duplicate section ids, inventory). Pages are
+//! parsed in parallel; the result keeps the sources' sorted order.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use crate::diag::{self, Diagnostic, LineIndex};
+use crate::frontmatter::{self, AddendumMatter, BaseMatter};
+use crate::inventory::{self, Inventory};
+use crate::markdown::{self, Doc};
+use crate::source::{Asset, GuideSource, Sources, TextFile};
+
+/// A parsed page: its file, front matter and section tree.
+#[derive(Debug)]
+pub struct Page<'s, M> {
+    /// The source file.
+    pub file: &'s TextFile,
+    /// The file name without `.md` (`_index` for base guides).
+    pub stem: &'s str,
+    /// Typed front matter.
+    pub matter: M,
+    /// The body's section tree.
+    pub doc: Doc,
+}
+
+/// A guide whose base guide parsed.
+#[derive(Debug)]
+pub struct Guide<'s> {
+    /// The folder name.
+    pub id: &'s str,
+    /// The base guide.
+    pub base: Page<'s, BaseMatter>,
+    /// The addenda that parsed, sorted by stem.
+    pub addenda: Vec<Page<'s, AddendumMatter>>,
+    /// Files copied next to the guide's pages.
+    pub assets: &'s [Asset],
+}
+
+/// One content tree, parsed.
+#[derive(Debug)]
+pub struct Content<'s> {
+    /// The sources this was parsed from.
+    pub sources: &'s Sources,
+    /// Guides whose base guide parsed, sorted by id.
+    pub guides: Vec<Guide<'s>>,
+    /// The scope inventory (empty when missing or invalid).
+    pub inventory: Inventory,
+}
+
+impl Content<'_> {
+    /// The guide with folder name `id`.
+    pub fn guide(&self, id: &str) -> Option<&Guide<'_>> {
+        self.guides.iter().find(|g| g.id == id)
+    }
+}
+
+/// Parses every page of `sources`; findings are appended to `diags`.
+pub fn parse<'s>(sources: &'s Sources, diags: &mut Vec<Diagnostic>) -> Content<'s> {
+    let parsed: Vec<(Option<Guide<'s>>, Vec<Diagnostic>)> =
+        sources.guides.par_iter().map(parse_guide).collect();
+    let mut guides = Vec::with_capacity(parsed.len());
+    for (guide, found) in parsed {
+        diags.extend(found);
+        guides.extend(guide);
+    }
+    let inventory = match &sources.inventory {
+        Some(file) => inventory::parse(file).unwrap_or_else(|d| {
+            diags.push(d);
+            Inventory::default()
+        }),
+        None => Inventory::default(),
+    };
+    Content {
+        sources,
+        guides,
+        inventory,
+    }
+}
+
+fn parse_guide(g: &GuideSource) -> (Option<Guide<'_>>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let addenda = g
+        .addenda
+        .par_iter()
+        .map(parse_page::<AddendumMatter>)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .filter_map(|r| r.map_err(|d| diags.extend(d)).ok())
+        .collect::<Vec<_>>();
+    let base = g
+        .base
+        .as_ref()
+        .map(parse_page::<BaseMatter>)
+        .and_then(|r| r.map_err(|d| diags.extend(d)).ok());
+    let guide = base.map(|base| Guide {
+        id: &g.id,
+        base,
+        addenda,
+        assets: &g.assets,
+    });
+    (guide, diags)
+}
+
+/// Parses one page; its findings come back with it, or alone when the page is unusable.
+fn parse_page<M: serde::de::DeserializeOwned>(
+    file: &TextFile,
+) -> Result<Page<'_, M>, Vec<Diagnostic>> {
+    let split = frontmatter::split(&file.rel, &file.text).map_err(|d| vec![d])?;
+    let matter = frontmatter::parse::<M>(&file.rel, &file.text, &split).map_err(|d| vec![d])?;
+    let doc = markdown::parse(split.body, split.body_offset);
+    let name = file.rel.rsplit('/').next().unwrap_or(&file.rel);
+    let page = Page {
+        file,
+        stem: name.strip_suffix(".md").unwrap_or(name),
+        matter,
+        doc,
+    };
+    Ok(page)
+}
+
+/// KG004: the same section id twice in one page makes links and composition ambiguous.
+pub fn duplicate_sections<M>(page: &Page<'_, M>) -> Vec<Diagnostic> {
+    let mut first: BTreeMap<&str, usize> = BTreeMap::new();
+    let lines = LineIndex::new(&page.file.text);
+    let mut diags = Vec::new();
+    for s in page.doc.all_sections() {
+        if let Some(&earlier) = first.get(s.id.as_str()) {
+            let (line, _) = lines.line_col(&page.file.text, earlier);
+            diags.push(Diagnostic::new(
+                &diag::DUPLICATE_SECTION,
+                &page.file.rel,
+                lines.line_col(&page.file.text, s.offset),
+                format!("section id `{}` is already used on line {line}", s.id),
+                "give one of the headings its own id, e.g. `## Title {#another-id}`",
+            ));
+        } else {
+            first.insert(&s.id, s.offset);
+        }
+    }
+    diags
+}

@@ -1,0 +1,81 @@
+//! Errors that stop keyguide from running at all (exit status 2).
+//!
+//! Problems in a site's *content* are not errors: they are [`crate::diag::Diagnostic`]s,
+//! collected in full and reported together. An [`Error`] means the command could not do its
+//! work: bad usage, an unreadable or malformed configuration, a broken theme, an I/O failure.
+//! Every variant names the file it is about, and the message says what to do next.
+
+use std::path::PathBuf;
+
+/// Why a command could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or folder could not be read or written.
+    #[error("{path}: {action} failed: {source}")]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// What keyguide was doing ("reading", "creating folder", ...).
+        action: &'static str,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// No `keyguide.toml` in the given folder or any parent.
+    #[error(
+        "no keyguide.toml found in {start} or any parent folder\n  help: run `keyguide init DIR` to create a site, or pass `--root DIR`"
+    )]
+    NoSite {
+        /// Where the search started.
+        start: PathBuf,
+    },
+    /// A configuration-like file (keyguide.toml, theme.toml) is malformed.
+    #[error("{file}:{line}:{column}: {message}\n  help: {help}")]
+    Config {
+        /// The file, as given to the user.
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+        /// What to do about it.
+        help: String,
+    },
+    /// A theme could not be loaded or one of its templates failed.
+    #[error("theme `{theme}`: {message}\n  help: {help}")]
+    Theme {
+        /// The theme name.
+        theme: String,
+        /// What is wrong, including the template file and line where known.
+        message: String,
+        /// What to do about it.
+        help: String,
+    },
+    /// The command line asked for something keyguide will not do.
+    #[error("{message}\n  help: {help}")]
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// What to do about it.
+        help: String,
+    },
+}
+
+impl Error {
+    /// Wraps an I/O error with the path and the action that failed.
+    pub fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| Error::Io {
+            path,
+            action,
+            source,
+        }
+    }
+}
+
+/// Result type of operations that can fail to run.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

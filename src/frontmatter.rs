@@ -1,0 +1,159 @@
+//! Front matter: the TOML block between `+++` lines at the top of every page.
+//!
+//! Input: a page's text. Output: the typed front matter and the Markdown body with its byte
+//! offset in the file, or a KG030 finding at the line and column *of the file* (not of the
+//! block) where the problem is. YAML front matter (`---`) is recognised only to say clearly
+//! that keyguide wants TOML, as Zola and Hugo's TOML form do.
+
+use serde::{Deserialize, Deserializer};
+
+use crate::config::{toml_error_help, toml_error_message, toml_error_position};
+use crate::diag::{self, Diagnostic};
+
+/// A calendar date, as written in front matter (`2026-10-01`).
+pub type Date = time::Date;
+
+/// Front matter of a base guide (`_index.md`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaseMatter {
+    /// Page title.
+    pub title: String,
+    /// Document owner; falls back to the site's `owner`.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Date of the last document review.
+    #[serde(default, deserialize_with = "date")]
+    pub last_reviewed: Option<Date>,
+    /// One-sentence description for indexes.
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+/// Front matter of an integration addendum.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddendumMatter {
+    /// Page title.
+    pub title: String,
+    /// Inventory workflow ids this addendum covers.
+    #[serde(default)]
+    pub workflows: Vec<String>,
+    /// Required section ids taken from the base guide unchanged.
+    #[serde(default)]
+    pub inherit: Vec<String>,
+}
+
+/// A page split into front matter and body.
+#[derive(Debug, Clone, Copy)]
+pub struct Split<'a> {
+    /// The TOML between the `+++` lines.
+    pub toml: &'a str,
+    /// Byte offset of `toml` in the file.
+    pub toml_offset: usize,
+    /// The Markdown after the closing `+++` line.
+    pub body: &'a str,
+    /// Byte offset of `body` in the file.
+    pub body_offset: usize,
+}
+
+/// Splits `text` (the file `rel`) at its `+++` lines.
+pub fn split<'a>(rel: &str, text: &'a str) -> Result<Split<'a>, Diagnostic> {
+    let first_line = text.lines().next().unwrap_or("").trim_end();
+    if first_line == "---" {
+        return Err(Diagnostic::new(
+            &diag::FRONT_MATTER,
+            rel,
+            (1, 1),
+            "YAML front matter (`---`) is not supported",
+            "write the front matter as TOML between `+++` lines, e.g. `title = \"...\"`",
+        ));
+    }
+    if first_line != "+++" {
+        return Err(Diagnostic::new(
+            &diag::FRONT_MATTER,
+            rel,
+            (1, 1),
+            "the page has no front matter",
+            "start the file with a `+++` line, the TOML front matter (at least `title = \"...\"`), and a closing `+++` line",
+        ));
+    }
+    let toml_offset = text.find('\n').map_or(text.len(), |i| i + 1);
+    let mut offset = toml_offset;
+    for line in text[toml_offset..].split_inclusive('\n') {
+        if line.trim_end() == "+++" {
+            let body_offset = offset + line.len();
+            return Ok(Split {
+                toml: &text[toml_offset..offset],
+                toml_offset,
+                body: &text[body_offset..],
+                body_offset,
+            });
+        }
+        offset += line.len();
+    }
+    Err(Diagnostic::new(
+        &diag::FRONT_MATTER,
+        rel,
+        (1, 1),
+        "the front matter opened on line 1 is never closed",
+        "did you forget the closing `+++` line after the front matter?",
+    ))
+}
+
+/// Parses the front matter of `split` (from the file `rel` with text `text`) into `T`.
+pub fn parse<T: serde::de::DeserializeOwned>(
+    rel: &str,
+    text: &str,
+    split: &Split<'_>,
+) -> Result<T, Diagnostic> {
+    toml::from_str(split.toml).map_err(|e| {
+        let at = toml_error_position(text, &e, split.toml_offset);
+        Diagnostic::new(
+            &diag::FRONT_MATTER,
+            rel,
+            at,
+            format!("invalid front matter: {}", toml_error_message(&e)),
+            toml_error_help(&e),
+        )
+    })
+}
+
+/// Deserializes an optional TOML local date, refusing times and offsets.
+fn date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+    use serde::de::Error;
+    let value = toml::value::Datetime::deserialize(d)?;
+    let expected = || D::Error::custom(format!("expected a date like 2026-10-01, found `{value}`"));
+    match (value.date, value.time, value.offset) {
+        (Some(date), None, None) => {
+            let month = time::Month::try_from(date.month).map_err(|_| expected())?;
+            Date::from_calendar_date(i32::from(date.year), month, date.day)
+                .map(Some)
+                .map_err(|_| expected())
+        }
+        _ => Err(expected()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_crlf_front_matter() {
+        let text = "+++\r\ntitle = \"T\"\r\n+++\r\nBody\r\n";
+        let s = split("f.md", text).ok();
+        assert_eq!(
+            s.map(|s| (s.toml, s.body)),
+            Some(("title = \"T\"\r\n", "Body\r\n"))
+        );
+    }
+
+    #[test]
+    fn points_errors_at_the_file_line() {
+        let text = "+++\ntitle = \"T\"\nowner = 3\n+++\n";
+        let s = split("f.md", text).ok();
+        let d = s.and_then(|s| parse::<BaseMatter>("f.md", text, &s).err());
+        assert_eq!(d.map(|d| (d.line, d.column)), Some((3, 9)));
+    }
+}

@@ -1,0 +1,354 @@
+//! Markdown: pulldown-cmark events grouped into a tree of sections, and HTML from them.
+//!
+//! Input: a page body and its byte offset in the file. Output: a [`Doc`] — the text before
+//! the first heading, a tree of [`Section`]s (one per heading, with its stable id, classes,
+//! and the events up to the next heading), and every link with its offset, so later stages
+//! never parse the page again. HTML is produced from those events by [`HtmlWriter`], which
+//! knows nothing of templates: it rewrites link targets through a caller's function and
+//! numbers footnotes across a whole page, even when the page mixes several source files.
+
+use std::collections::BTreeMap;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+/// An owned pulldown-cmark event.
+pub type Ev = Event<'static>;
+
+/// The Markdown extensions keyguide enables: GitHub-style tables, footnotes,
+/// strikethrough, task lists, and `{#id .class}` heading attributes.
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// One heading and everything under it up to the next heading.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Stable id: the explicit `{#id}`, else the slug of the title.
+    pub id: String,
+    /// Whether the id was written explicitly.
+    pub explicit_id: bool,
+    /// Heading level, 1–6.
+    pub level: u8,
+    /// The title as plain text.
+    pub title: String,
+    /// The title's inline events.
+    pub title_events: Vec<Ev>,
+    /// Classes from the heading attributes (`.replace`, `.replaceable`, ...).
+    pub classes: Vec<String>,
+    /// Byte offset of the heading in the file.
+    pub offset: usize,
+    /// Events between this heading and the next one.
+    pub body: Vec<Ev>,
+    /// Sections with deeper headings that follow this one.
+    pub children: Vec<Section>,
+}
+
+impl Section {
+    /// Whether the heading carries `.class`.
+    pub fn has_class(&self, class: &str) -> bool {
+        self.classes.iter().any(|c| c == class)
+    }
+
+    /// This section and all below it, depth first in document order.
+    pub fn walk(&self) -> Box<dyn Iterator<Item = &Section> + '_> {
+        Box::new(std::iter::once(self).chain(self.children.iter().flat_map(Section::walk)))
+    }
+}
+
+/// A link or image in a page, with where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The destination as written.
+    pub dest: String,
+    /// Byte offset of the link in the file.
+    pub offset: usize,
+    /// Whether it is an image.
+    pub image: bool,
+}
+
+/// A parsed page body.
+#[derive(Debug, Clone, Default)]
+pub struct Doc {
+    /// Events before the first heading.
+    pub intro: Vec<Ev>,
+    /// Top-level sections, in document order.
+    pub sections: Vec<Section>,
+    /// Every link and image, in document order.
+    pub links: Vec<Link>,
+}
+
+impl Doc {
+    /// Every section, depth first in document order.
+    pub fn all_sections(&self) -> impl Iterator<Item = &Section> {
+        self.sections.iter().flat_map(Section::walk)
+    }
+}
+
+/// A heading being read: its start, then its title events until the heading ends.
+struct OpenHeading {
+    level: u8,
+    id: Option<String>,
+    classes: Vec<String>,
+    offset: usize,
+    title: Vec<Ev>,
+}
+
+/// Parses `body`, which starts at byte `body_offset` of its file.
+pub fn parse(body: &str, body_offset: usize) -> Doc {
+    let mut doc = Doc::default();
+    let mut flat: Vec<Section> = Vec::new();
+    let mut heading: Option<OpenHeading> = None;
+    for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        let offset = body_offset + range.start;
+        match &event {
+            Event::Start(Tag::Heading {
+                level, id, classes, ..
+            }) => {
+                heading = Some(OpenHeading {
+                    level: heading_level(*level),
+                    id: id.as_ref().map(|s| s.to_string()),
+                    classes: classes.iter().map(|c| c.to_string()).collect(),
+                    offset,
+                    title: Vec::new(),
+                });
+                continue;
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some(h) = heading.take() {
+                    flat.push(close_heading(h));
+                }
+                continue;
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => doc.links.push(Link {
+                dest: dest_url.to_string(),
+                offset,
+                image: false,
+            }),
+            Event::Start(Tag::Image { dest_url, .. }) => doc.links.push(Link {
+                dest: dest_url.to_string(),
+                offset,
+                image: true,
+            }),
+            _ => {}
+        }
+        let event = event.into_static();
+        match (&mut heading, flat.last_mut()) {
+            (Some(h), _) => h.title.push(event),
+            (None, Some(section)) => section.body.push(event),
+            (None, None) => doc.intro.push(event),
+        }
+    }
+    doc.sections = nest(flat);
+    doc
+}
+
+/// Turns a finished heading into a section with its id.
+fn close_heading(h: OpenHeading) -> Section {
+    let title = plain_text(&h.title);
+    let (id, explicit_id) = match h.id {
+        Some(id) if !id.is_empty() => (id, true),
+        _ => (slug(&title), false),
+    };
+    Section {
+        id,
+        explicit_id,
+        level: h.level,
+        title,
+        title_events: h.title,
+        classes: h.classes,
+        offset: h.offset,
+        body: Vec::new(),
+        children: Vec::new(),
+    }
+}
+
+/// Builds the section tree: each section owns the following sections with deeper headings.
+fn nest(flat: Vec<Section>) -> Vec<Section> {
+    // A stack of open sections, shallowest first; a heading closes every open section at
+    // its level or deeper, and the closed ones move into their parent.
+    let mut stack: Vec<Section> = Vec::new();
+    let mut top = Vec::new();
+    let close = |stack: &mut Vec<Section>, top: &mut Vec<Section>| {
+        if let Some(done) = stack.pop() {
+            match stack.last_mut() {
+                Some(parent) => parent.children.push(done),
+                None => top.push(done),
+            }
+        }
+    };
+    for section in flat {
+        while stack.last().is_some_and(|open| open.level >= section.level) {
+            close(&mut stack, &mut top);
+        }
+        stack.push(section);
+    }
+    while !stack.is_empty() {
+        close(&mut stack, &mut top);
+    }
+    top
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+/// The text of inline events, without markup.
+pub fn plain_text(events: &[Ev]) -> String {
+    let mut s = String::new();
+    for e in events {
+        match e {
+            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
+                s.push_str(t)
+            }
+            Event::SoftBreak | Event::HardBreak => s.push(' '),
+            _ => {}
+        }
+    }
+    s
+}
+
+/// The id a heading gets when none is written: lowercase words joined by `-`, keeping
+/// letters and digits only (what GitHub and Zola readers expect).
+pub fn slug(title: &str) -> String {
+    let mut s = String::with_capacity(title.len());
+    for c in title.chars() {
+        if c.is_alphanumeric() {
+            s.extend(c.to_lowercase());
+        } else if (c.is_whitespace() || c == '-' || c == '_') && !s.ends_with('-') && !s.is_empty()
+        {
+            s.push('-');
+        }
+    }
+    let s = s.trim_end_matches('-');
+    if s.is_empty() {
+        "section".to_owned()
+    } else {
+        s.to_owned()
+    }
+}
+
+/// Writes HTML for the events of one page, possibly drawn from several source files.
+///
+/// Footnotes are numbered per page in order of first reference; `scope` keeps the footnote
+/// names of different source files apart (a base guide and its addendum may both use
+/// `[^1]`).
+pub struct HtmlWriter<'f> {
+    rewrite: &'f dyn Fn(&str) -> Option<String>,
+    footnotes: BTreeMap<String, usize>,
+}
+
+impl<'f> HtmlWriter<'f> {
+    /// A writer that passes each link and image destination through `rewrite`
+    /// (`None` keeps it as written).
+    pub fn new(rewrite: &'f dyn Fn(&str) -> Option<String>) -> Self {
+        HtmlWriter {
+            rewrite,
+            footnotes: BTreeMap::new(),
+        }
+    }
+
+    /// HTML of `events`; footnote names are qualified by `scope`.
+    pub fn html(&mut self, events: &[Ev], scope: &str) -> String {
+        let mut out = String::new();
+        let mapped = events.iter().cloned().map(|e| self.map(e, scope));
+        pulldown_cmark::html::push_html(&mut out, mapped);
+        out
+    }
+
+    fn map(&mut self, event: Ev, scope: &str) -> Ev {
+        match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: self.dest(dest_url),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: self.dest(dest_url),
+                title,
+                id,
+            }),
+            Event::FootnoteReference(name) => {
+                let next = self.footnotes.len() + 1;
+                let anchor = footnote_anchor(scope, &name);
+                let n = *self.footnotes.entry(anchor.clone()).or_insert(next);
+                Event::Html(
+                    format!(
+                        "<sup class=\"footnote-reference\" id=\"ref-{anchor}\"><a href=\"#{anchor}\">{n}</a></sup>"
+                    )
+                    .into(),
+                )
+            }
+            Event::Start(Tag::FootnoteDefinition(name)) => {
+                let anchor = footnote_anchor(scope, &name);
+                let next = self.footnotes.len() + 1;
+                let n = *self.footnotes.entry(anchor.clone()).or_insert(next);
+                Event::Html(
+                    format!(
+                        "<div class=\"footnote-definition\" id=\"{anchor}\"><sup class=\"footnote-definition-label\">{n}</sup>"
+                    )
+                    .into(),
+                )
+            }
+            Event::End(TagEnd::FootnoteDefinition) => Event::Html("</div>".into()),
+            other => other,
+        }
+    }
+
+    fn dest(&self, dest: CowStr<'static>) -> CowStr<'static> {
+        match (self.rewrite)(&dest) {
+            Some(new) => new.into(),
+            None => dest,
+        }
+    }
+}
+
+/// The HTML id of footnote `name` in source `scope`.
+fn footnote_anchor(scope: &str, name: &str) -> String {
+    format!("fn-{}-{}", slug(scope), slug(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_section_tree_with_ids_and_offsets() {
+        let body = "Intro.\n\n## Secure storage {#storage .replaceable}\n\nText.\n\n### Access control\n\nMore.\n\n## Other\n";
+        let doc = parse(body, 10);
+        let ids: Vec<_> = doc.all_sections().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["storage", "access-control", "other"]);
+        assert_eq!(doc.sections.len(), 2);
+        assert!(doc.sections[0].has_class("replaceable"));
+        assert_eq!(doc.sections[0].offset, 10 + 8);
+        assert_eq!(plain_text(&doc.intro), "Intro.");
+    }
+
+    #[test]
+    fn slugs_titles_like_readers_expect() {
+        assert_eq!(slug("Secure  storage (HSM)"), "secure-storage-hsm");
+        assert_eq!(slug("—"), "section");
+    }
+}

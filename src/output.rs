@@ -1,0 +1,143 @@
+//! The built site in memory, and writing it to disk atomically.
+//!
+//! Every output file goes through [`OutputTree::insert`], which refuses paths that could
+//! leave the output folder and two files at one path. [`OutputTree::commit`] writes the tree
+//! into a staging folder beside the target and swaps it in with one rename (an atomic
+//! exchange on Linux), so a failed or killed build leaves the previous output untouched and
+//! readers never see half a site.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Output files by path relative to the output root (`/`-separated), in sorted order.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct OutputTree {
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl OutputTree {
+    /// Adds a file. The path must be relative, `/`-separated, without `.` or `..`
+    /// segments, and not already taken.
+    pub fn insert(&mut self, path: String, bytes: Vec<u8>) -> Result<()> {
+        let safe = !path.is_empty()
+            && !path.contains('\\')
+            && path
+                .split('/')
+                .all(|seg| !seg.is_empty() && seg != "." && seg != "..");
+        if !safe {
+            return Err(Error::Usage {
+                message: format!(
+                    "refusing to write `{path}`: it is not a plain path inside the output folder"
+                ),
+                help: "rename the file or folder so its path has no `..`, `.` or empty parts"
+                    .into(),
+            });
+        }
+        if self.files.contains_key(&path) {
+            return Err(Error::Usage {
+                message: format!("two outputs of the build would both be written to `{path}`"),
+                help: "rename the asset or addendum so it does not collide with a page folder"
+                    .into(),
+            });
+        }
+        self.files.insert(path, bytes);
+        Ok(())
+    }
+
+    /// Files in path order.
+    pub fn files(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.files.iter().map(|(p, b)| (p.as_str(), b.as_slice()))
+    }
+
+    /// The bytes at `path`.
+    pub fn get(&self, path: &str) -> Option<&[u8]> {
+        self.files.get(path).map(Vec::as_slice)
+    }
+
+    /// Number of files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether the tree is empty.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Writes the tree to `out`, replacing what was there in one step.
+    pub fn commit(&self, out: &Path) -> Result<()> {
+        if out.exists() && !out.is_dir() {
+            return Err(Error::Usage {
+                message: format!("{} exists and is not a folder", out.display()),
+                help: "choose another --out folder, or remove the file".into(),
+            });
+        }
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(Error::io("creating folder", &parent))?;
+        let staging = tempfile::Builder::new()
+            .prefix(".keyguide-staging-")
+            .tempdir_in(&parent)
+            .map_err(Error::io("creating staging folder in", &parent))?;
+        self.write_into(staging.path())?;
+        swap_in(staging, out)
+    }
+
+    fn write_into(&self, dir: &Path) -> Result<()> {
+        for (rel, bytes) in &self.files {
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(Error::io("creating folder", parent))?;
+            }
+            std::fs::write(&path, bytes).map_err(Error::io("writing", &path))?;
+        }
+        Ok(())
+    }
+}
+
+/// Moves the finished `staging` folder to `out`. Where `out` exists, Linux swaps the two in
+/// one atomic `renameat2(RENAME_EXCHANGE)` and the old output is deleted with the staging
+/// guard; elsewhere the old output is moved aside first, leaving a moment with no output
+/// but never a mix of old and new.
+fn swap_in(staging: tempfile::TempDir, out: &Path) -> Result<()> {
+    if !out.exists() {
+        let path = staging.keep();
+        return std::fs::rename(&path, out).map_err(Error::io("moving the new output to", out));
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        if renameat_with(CWD, staging.path(), CWD, out, RenameFlags::EXCHANGE).is_ok() {
+            // `staging` now names the previous output; dropping the guard removes it.
+            return Ok(());
+        }
+    }
+    let aside = tempfile::Builder::new()
+        .prefix(".keyguide-previous-")
+        .tempdir_in(staging.path().parent().unwrap_or(Path::new(".")))
+        .map_err(Error::io("creating a folder beside", out))?;
+    let old = aside.path().join("output");
+    std::fs::rename(out, &old).map_err(Error::io("moving the previous output from", out))?;
+    let path = staging.keep();
+    std::fs::rename(&path, out).map_err(Error::io("moving the new output to", out))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_paths_that_escape_or_collide() {
+        let mut t = OutputTree::default();
+        assert!(t.insert("../x".into(), vec![]).is_err());
+        assert!(t.insert("a//b".into(), vec![]).is_err());
+        assert!(t.insert("/etc/passwd".into(), vec![]).is_err());
+        assert!(t.insert("a/b.html".into(), vec![]).is_ok());
+        assert!(t.insert("a/b.html".into(), vec![]).is_err());
+    }
+}

@@ -1,0 +1,452 @@
+//! Rendering: composed guides become HTML pages through the theme.
+//!
+//! Input: the [`Site`] (which versions to build, each with its composed guides) and a
+//! [`Theme`]. Output: an [`OutputTree`] with every page, the guides' assets and the theme's
+//! static files. Markdown becomes HTML in [`crate::markdown::HtmlWriter`]; this module only
+//! builds the typed contexts the templates see and lays pages out at their URLs (SPEC 5):
+//! `/<version>/<guide>/`, `/<version>/<guide>/<integration>/`, assets beside their guide.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::compose::{ComposedGuide, Node, Origin, Part, State, Tree};
+use crate::config::Config;
+use crate::error::Result;
+use crate::links::{self, Target};
+use crate::markdown::HtmlWriter;
+use crate::output::OutputTree;
+use crate::theme::Theme;
+
+/// One version of the guidance to build.
+#[derive(Debug)]
+pub struct Version<'c> {
+    /// URL folder and label, e.g. `next` or `1.2.0`.
+    pub label: String,
+    /// Whether this is the unreleased draft.
+    pub draft: bool,
+    /// The content folder it was built from, relative to the site root.
+    pub content_dir: &'c str,
+    /// Its guides, composed.
+    pub guides: &'c [ComposedGuide<'c>],
+}
+
+/// Everything the renderer builds.
+#[derive(Debug)]
+pub struct Site<'c> {
+    /// The site configuration.
+    pub config: &'c Config,
+    /// Versions to build, newest first.
+    pub versions: Vec<Version<'c>>,
+}
+
+#[derive(Serialize)]
+struct SiteCtx<'a> {
+    title: &'a str,
+    base_url: &'a str,
+    owner: &'a str,
+}
+
+#[derive(Serialize)]
+struct VersionCtx<'a> {
+    label: &'a str,
+    draft: bool,
+    title: String,
+    date: Option<String>,
+    approver: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct NavItem<'a> {
+    id: &'a str,
+    title: &'a str,
+    url: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct NavGuide<'a> {
+    #[serde(flatten)]
+    item: NavItem<'a>,
+    integrations: Vec<NavItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct GuideRef<'a> {
+    id: &'a str,
+    title: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct IntegrationCtx<'a> {
+    id: &'a str,
+    title: &'a str,
+    workflows: &'a [String],
+}
+
+#[derive(Serialize)]
+struct TocEntry<'a> {
+    id: &'a str,
+    title: &'a str,
+    level: u8,
+    children: Vec<TocEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct PartCtx {
+    origin: Origin,
+    html: String,
+}
+
+#[derive(Serialize)]
+struct SectionCtx<'a> {
+    id: &'a str,
+    level: u8,
+    title_html: String,
+    origin: State,
+    parts: Vec<PartCtx>,
+}
+
+#[derive(Serialize)]
+struct PageCtx<'a> {
+    title: &'a str,
+    summary: Option<&'a str>,
+    owner: &'a str,
+    last_reviewed: Option<String>,
+    guide: GuideRef<'a>,
+    integration: Option<IntegrationCtx<'a>>,
+    toc: Vec<TocEntry<'a>>,
+    intro: Vec<PartCtx>,
+    sections: Vec<SectionCtx<'a>>,
+}
+
+#[derive(Serialize)]
+struct VersionLink<'a> {
+    label: &'a str,
+    title: String,
+    url: String,
+    draft: bool,
+}
+
+#[derive(Serialize)]
+struct LandingCtx<'a> {
+    published: bool,
+    drafts: bool,
+    versions: Vec<VersionLink<'a>>,
+}
+
+/// The context every template gets.
+#[derive(Serialize)]
+struct Context<'a> {
+    site: SiteCtx<'a>,
+    root: String,
+    page_kind: &'static str,
+    version: Option<VersionCtx<'a>>,
+    nav: Vec<NavGuide<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page: Option<PageCtx<'a>>,
+    #[serde(flatten)]
+    landing: Option<LandingCtx<'a>>,
+}
+
+/// A page to render: which version, guide and (optionally) integration.
+struct Job<'c> {
+    version: &'c Version<'c>,
+    guide: &'c ComposedGuide<'c>,
+    integration: Option<usize>,
+}
+
+impl Job<'_> {
+    /// The page's folder relative to the output root.
+    fn dir(&self) -> String {
+        let target = Target::Page {
+            guide: self.guide.guide.id.to_owned(),
+            integration: self
+                .integration
+                .map(|i| self.guide.integrations[i].0.stem.to_owned()),
+        };
+        links::url(&self.version.label, &target).unwrap_or_default()
+    }
+}
+
+/// Renders the whole site.
+pub fn render(site: &Site<'_>, theme: &Theme) -> Result<OutputTree> {
+    let jobs: Vec<Job<'_>> = site
+        .versions
+        .iter()
+        .flat_map(|version| {
+            version.guides.iter().flat_map(move |guide| {
+                std::iter::once(None)
+                    .chain((0..guide.integrations.len()).map(Some))
+                    .map(move |integration| Job {
+                        version,
+                        guide,
+                        integration,
+                    })
+            })
+        })
+        .collect();
+    let pages: Vec<Result<(String, String)>> = jobs
+        .par_iter()
+        .map(|job| {
+            let html = render_page(site, theme, job)?;
+            Ok((format!("{}index.html", job.dir()), html))
+        })
+        .collect();
+    let mut out = OutputTree::default();
+    for page in pages {
+        let (path, html) = page?;
+        out.insert(path, html.into_bytes())?;
+    }
+    for version in &site.versions {
+        for guide in version.guides {
+            for asset in guide.guide.assets {
+                let target = Target::Asset {
+                    guide: guide.guide.id.to_owned(),
+                    path: asset.within_guide.clone(),
+                };
+                if let Some(path) = links::url(&version.label, &target) {
+                    out.insert(path, asset.bytes.clone())?;
+                }
+            }
+        }
+    }
+    for (path, bytes) in &theme.static_files {
+        out.insert(format!("static/{path}"), bytes.clone())?;
+    }
+    out.insert(
+        "index.html".into(),
+        render_landing(site, theme)?.into_bytes(),
+    )?;
+    let not_found = Context {
+        site: site_ctx(site.config),
+        root: site.config.base_path.clone(),
+        page_kind: "404",
+        version: None,
+        nav: Vec::new(),
+        page: None,
+        landing: None,
+    };
+    out.insert(
+        "404.html".into(),
+        theme.render("404.html", &not_found)?.into_bytes(),
+    )?;
+    Ok(out)
+}
+
+fn site_ctx(config: &Config) -> SiteCtx<'_> {
+    SiteCtx {
+        title: &config.title,
+        base_url: &config.base_url,
+        owner: &config.owner,
+    }
+}
+
+fn version_ctx<'a>(v: &'a Version<'_>) -> VersionCtx<'a> {
+    VersionCtx {
+        label: &v.label,
+        draft: v.draft,
+        title: version_title(v),
+        date: None,
+        approver: None,
+    }
+}
+
+fn version_title(v: &Version<'_>) -> String {
+    if v.draft {
+        "Unreleased draft".to_owned()
+    } else {
+        format!("Version {}", v.label)
+    }
+}
+
+/// The landing page: what is published, and the guides of the newest version built.
+fn render_landing(site: &Site<'_>, theme: &Theme) -> Result<String> {
+    let newest = site.versions.first();
+    let ctx = Context {
+        site: site_ctx(site.config),
+        root: String::new(),
+        page_kind: "landing",
+        version: None,
+        nav: newest.map(|v| nav(v, "", None)).unwrap_or_default(),
+        page: None,
+        landing: Some(LandingCtx {
+            published: site.versions.iter().any(|v| !v.draft),
+            drafts: site.versions.iter().any(|v| v.draft),
+            versions: site
+                .versions
+                .iter()
+                .map(|v| VersionLink {
+                    label: &v.label,
+                    title: version_title(v),
+                    url: format!("{}/", v.label),
+                    draft: v.draft,
+                })
+                .collect(),
+        }),
+    };
+    theme.render("index.html", &ctx)
+}
+
+/// The navigation of `version`, with URLs relative to `from_dir`; `current` is the
+/// (guide, integration) being shown.
+fn nav<'a>(
+    version: &'a Version<'_>,
+    from_dir: &str,
+    current: Option<(&str, Option<&str>)>,
+) -> Vec<NavGuide<'a>> {
+    version
+        .guides
+        .iter()
+        .map(|g| {
+            let id = g.guide.id;
+            let page_url = |integration: Option<&str>| {
+                let target = Target::Page {
+                    guide: id.to_owned(),
+                    integration: integration.map(str::to_owned),
+                };
+                let to = links::url(&version.label, &target).unwrap_or_default();
+                links::relative(from_dir, &to)
+            };
+            NavGuide {
+                item: NavItem {
+                    id,
+                    title: &g.guide.base.matter.title,
+                    url: page_url(None),
+                    current: current == Some((id, None)),
+                },
+                integrations: g
+                    .integrations
+                    .iter()
+                    .map(|(page, _)| NavItem {
+                        id: page.stem,
+                        title: &page.matter.title,
+                        url: page_url(Some(page.stem)),
+                        current: current == Some((id, Some(page.stem))),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn render_page(site: &Site<'_>, theme: &Theme, job: &Job<'_>) -> Result<String> {
+    let dir = job.dir();
+    let guide = job.guide;
+    let base = &guide.guide.base;
+    let integration = job.integration.map(|i| &guide.integrations[i]);
+    let (tree, title) = match integration {
+        Some((page, tree)) => (tree, page.matter.title.as_str()),
+        None => (&guide.base, base.matter.title.as_str()),
+    };
+    let content_dir = job.version.content_dir;
+    let version = &job.version.label;
+    let rewrite = |dest: &str| {
+        let resolved = links::resolve(&base.file.rel, content_dir, dest)?;
+        let to = links::url(version, &resolved.target)?;
+        let mut url = links::relative(&dir, &to);
+        if let Some(fragment) = resolved.fragment {
+            url.push('#');
+            url.push_str(&fragment);
+        }
+        Some(url)
+    };
+    let mut writer = HtmlWriter::new(&rewrite);
+    let scope = integration.map_or("base", |(p, _)| p.stem);
+    let mut parts = |parts: &[Part<'_>]| -> Vec<PartCtx> {
+        parts
+            .iter()
+            .map(|p| PartCtx {
+                origin: p.origin,
+                html: writer.html(
+                    p.events,
+                    match p.origin {
+                        Origin::Base => "base",
+                        Origin::Addendum => scope,
+                    },
+                ),
+            })
+            .collect()
+    };
+    let intro = parts(&tree.intro);
+    let sections = tree
+        .nodes()
+        .map(|n| SectionCtx {
+            id: n.id,
+            level: n.level,
+            title_html: {
+                let title = Part {
+                    origin: Origin::Base,
+                    events: n.title_events,
+                };
+                parts(&[title]).pop().map(|p| p.html).unwrap_or_default()
+            },
+            origin: n.state,
+            parts: parts(&n.parts),
+        })
+        .collect();
+    let page = PageCtx {
+        title,
+        summary: base.matter.summary.as_deref(),
+        owner: base.matter.owner.as_deref().unwrap_or(&site.config.owner),
+        last_reviewed: base.matter.last_reviewed.map(|d| d.to_string()),
+        guide: GuideRef {
+            id: guide.guide.id,
+            title: &base.matter.title,
+            url: links::relative(
+                &dir,
+                &links::url(
+                    version,
+                    &Target::Page {
+                        guide: guide.guide.id.to_owned(),
+                        integration: None,
+                    },
+                )
+                .unwrap_or_default(),
+            ),
+        },
+        integration: integration.map(|(p, _)| IntegrationCtx {
+            id: p.stem,
+            title: &p.matter.title,
+            workflows: &p.matter.workflows,
+        }),
+        toc: toc(tree),
+        intro,
+        sections,
+    };
+    let ctx = Context {
+        site: site_ctx(site.config),
+        root: links::relative(&dir, ""),
+        page_kind: if integration.is_some() {
+            "integration"
+        } else {
+            "guide"
+        },
+        version: Some(version_ctx(job.version)),
+        nav: nav(
+            job.version,
+            &dir,
+            Some((guide.guide.id, integration.map(|(p, _)| p.stem))),
+        ),
+        page: Some(page),
+        landing: None,
+    };
+    let template = if integration.is_some() {
+        "integration.html"
+    } else {
+        "guide.html"
+    };
+    theme.render(template, &ctx)
+}
+
+fn toc<'a>(tree: &'a Tree<'_>) -> Vec<TocEntry<'a>> {
+    fn entry<'a>(n: &'a Node<'_>) -> TocEntry<'a> {
+        TocEntry {
+            id: n.id,
+            title: n.title,
+            level: n.level,
+            children: n.children.iter().map(entry).collect(),
+        }
+    }
+    tree.sections.iter().map(entry).collect()
+}

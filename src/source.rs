@@ -1,0 +1,406 @@
+//! Loading a content tree from disk: which files are guides, addenda, assets and data.
+//!
+//! Input: a site root and a content folder inside it (`content/` for the draft, later
+//! `releases/<version>/content/`). Output: [`Sources`], every file's text or bytes in
+//! sorted path order, plus diagnostics for files keyguide cannot use (not UTF-8, binary,
+//! too large, misplaced, symlinks that leave the site). Nothing here interprets Markdown.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::diag::{self, Diagnostic, LineIndex};
+use crate::error::{Error, Result};
+
+/// Largest Markdown or TOML file keyguide reads. Guidance documents are far smaller; a file
+/// this big is a mistake (a pasted log, a generated dump) and would slow every build.
+pub const MAX_TEXT_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Largest asset (image, PDF) copied into the site.
+pub const MAX_ASSET_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A text file of the site: Markdown or TOML.
+#[derive(Debug, Clone)]
+pub struct TextFile {
+    /// Path relative to the site root, `/`-separated, e.g. `content/gateway/_index.md`.
+    pub rel: String,
+    /// The file's text, without a byte-order mark.
+    pub text: String,
+}
+
+/// A file copied to the output unchanged.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// Path relative to the site root, `/`-separated.
+    pub rel: String,
+    /// Path relative to its guide folder, `/`-separated, e.g. `diagrams/flow.svg`.
+    pub within_guide: String,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// One guide folder: its base guide, addenda and assets.
+#[derive(Debug, Clone)]
+pub struct GuideSource {
+    /// The folder name, used in URLs.
+    pub id: String,
+    /// `_index.md`, when present.
+    pub base: Option<TextFile>,
+    /// Every other `.md` file of the folder, sorted by name.
+    pub addenda: Vec<TextFile>,
+    /// Every other file, sorted by path.
+    pub assets: Vec<Asset>,
+}
+
+/// A loaded content tree.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// The content folder relative to the site root, e.g. `content`.
+    pub dir: String,
+    /// Guides sorted by id.
+    pub guides: Vec<GuideSource>,
+    /// `inventory.toml`, when present.
+    pub inventory: Option<TextFile>,
+    /// Files that could not be used.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Sources {
+    /// Every text file, for quoting source lines in messages.
+    pub fn texts(&self) -> impl Iterator<Item = &TextFile> {
+        self.guides
+            .iter()
+            .flat_map(|g| g.base.iter().chain(&g.addenda))
+            .chain(&self.inventory)
+    }
+}
+
+impl diag::SourceText for Sources {
+    fn text(&self, file: &str) -> Option<&str> {
+        self.texts()
+            .find(|t| t.rel == file)
+            .map(|t| t.text.as_str())
+    }
+}
+
+/// What a path under the content folder is.
+enum Kind {
+    Inventory,
+    Base(String),
+    Addendum(String),
+    Asset(String),
+}
+
+/// A file found by the walk, before it is read.
+struct Found {
+    rel: String,
+    path: PathBuf,
+    kind: Kind,
+}
+
+/// Loads the content tree `dir` (relative to `root`).
+pub fn load(root: &Path, dir: &str) -> Result<Sources> {
+    let content = root.join(dir);
+    let mut sources = Sources {
+        dir: dir.to_owned(),
+        ..Sources::default()
+    };
+    if !content.is_dir() {
+        sources.diagnostics.push(invalid(
+            dir,
+            format!("the content folder `{dir}` does not exist"),
+            "create it with one folder per base guide, or run `keyguide init` to scaffold a site",
+        ));
+        return Ok(sources);
+    }
+    let root_real = root.canonicalize().map_err(Error::io("resolving", root))?;
+    let found = walk(&content, dir, &root_real, &mut sources.diagnostics)?;
+    let items: Vec<std::result::Result<Item, Diagnostic>> =
+        found.into_par_iter().map(|f| read(f, dir)).collect();
+    for item in items {
+        match item {
+            Ok(item) => place(&mut sources, item),
+            Err(d) => sources.diagnostics.push(d),
+        }
+    }
+    for guide in &sources.guides {
+        if guide.base.is_none() {
+            let first = guide.addenda.first().map(|a| a.rel.as_str());
+            sources.diagnostics.push(invalid(
+                first.unwrap_or(&format!("{dir}/{}", guide.id)),
+                format!("guide folder `{}` has no `_index.md` base guide", guide.id),
+                "add the base guide as `_index.md` in this folder; every addendum extends a base guide",
+            ));
+        }
+    }
+    Ok(sources)
+}
+
+/// One file, read and ready to be placed.
+enum Item {
+    Inventory(TextFile),
+    Base(String, TextFile),
+    Addendum(String, TextFile),
+    Asset(String, Asset),
+}
+
+/// Files the walk skips: hidden files and editor leftovers.
+fn ignored(name: &str) -> bool {
+    name.starts_with('.') || name.ends_with('~') || name.starts_with('#')
+}
+
+/// Walks `content` in sorted order, classifying files and rejecting what cannot be used.
+fn walk(
+    content: &Path,
+    dir: &str,
+    root_real: &Path,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Vec<Found>> {
+    let mut found = Vec::new();
+    let walker = walkdir::WalkDir::new(content)
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !e.file_name().to_str().is_some_and(ignored));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().unwrap_or(content).to_path_buf();
+                let rel = rel_path(content, dir, &path);
+                diags.push(invalid(
+                    &rel,
+                    format!("cannot be read: {e}"),
+                    "check the file's permissions",
+                ));
+                continue;
+            }
+        };
+        let rel = rel_path(content, dir, entry.path());
+        let Some(parts) = rel
+            .strip_prefix(dir)
+            .and_then(|r| r.strip_prefix('/'))
+            .map(|r| r.split('/').collect::<Vec<_>>())
+        else {
+            diags.push(invalid(
+                &rel,
+                "file name is not valid UTF-8",
+                "rename the file using UTF-8 characters",
+            ));
+            continue;
+        };
+        if entry.path_is_symlink() {
+            match entry.path().canonicalize() {
+                Ok(target) if target.starts_with(root_real) && target.is_file() => {}
+                Ok(target) if target.is_dir() => {
+                    diags.push(invalid(
+                        &rel,
+                        "is a symbolic link to a folder; keyguide does not follow those",
+                        "copy the folder into the site instead of linking it",
+                    ));
+                    continue;
+                }
+                _ => {
+                    diags.push(invalid(
+                        &rel,
+                        "is a symbolic link that leads outside the site root (or nowhere)",
+                        "copy the file into the site; content must live inside the site root",
+                    ));
+                    continue;
+                }
+            }
+        } else if entry.file_type().is_dir() {
+            if parts.len() == 1 && !is_slug(parts[0]) {
+                diags.push(invalid(
+                    &rel,
+                    format!("guide folder name `{}` cannot be used in a URL", parts[0]),
+                    "use lowercase letters, digits, `-` and `_`, e.g. `payment-gateway`",
+                ));
+            }
+            continue;
+        }
+        let name = parts[parts.len() - 1];
+        let kind = match parts.as_slice() {
+            ["inventory.toml"] => Kind::Inventory,
+            // Approved exceptions are read by the rules that check them, not as content.
+            ["exceptions.toml"] => continue,
+            [_] => {
+                diags.push(invalid(
+                    &rel,
+                    "only `inventory.toml` and `exceptions.toml` belong at the top of the content folder",
+                    "move guides into a folder of their own, e.g. `content/gateway/_index.md`",
+                ));
+                continue;
+            }
+            [guide, ..] if !is_slug(guide) => continue, // reported once, for the folder
+            [guide, "_index.md"] => Kind::Base((*guide).to_owned()),
+            [guide, file] if file.ends_with(".md") => {
+                let stem = &file[..file.len() - 3];
+                if !is_slug(stem) {
+                    diags.push(invalid(
+                        &rel,
+                        format!("addendum name `{stem}` cannot be used in a URL"),
+                        "use lowercase letters, digits, `-` and `_`, e.g. `mtls-client-certificates.md`",
+                    ));
+                    continue;
+                }
+                Kind::Addendum((*guide).to_owned())
+            }
+            [_, .., _] if name.ends_with(".md") => {
+                diags.push(invalid(
+                    &rel,
+                    "Markdown files in subfolders of a guide are not pages",
+                    "move the page up into the guide folder (subfolders may hold assets only)",
+                ));
+                continue;
+            }
+            [guide, ..] => Kind::Asset((*guide).to_owned()),
+            [] => continue,
+        };
+        found.push(Found {
+            rel,
+            path: entry.path().to_path_buf(),
+            kind,
+        });
+    }
+    Ok(found)
+}
+
+/// Whether `name` may be a URL path segment: `[a-z0-9][a-z0-9_-]*`.
+pub fn is_slug(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// `path` relative to the site root, `/`-separated, lossily for non-UTF-8 names.
+fn rel_path(content: &Path, dir: &str, path: &Path) -> String {
+    let tail = path.strip_prefix(content).unwrap_or(path);
+    let mut rel = dir.to_owned();
+    for part in tail.components() {
+        rel.push('/');
+        rel.push_str(&part.as_os_str().to_string_lossy());
+    }
+    rel
+}
+
+/// Reads one file: text for pages and data, bytes for assets.
+fn read(f: Found, dir: &str) -> std::result::Result<Item, Diagnostic> {
+    let limit = match f.kind {
+        Kind::Asset(_) => MAX_ASSET_BYTES,
+        _ => MAX_TEXT_BYTES,
+    };
+    let unreadable = |e: std::io::Error| {
+        invalid(
+            &f.rel,
+            format!("cannot be read: {e}"),
+            "check the file's permissions",
+        )
+    };
+    let meta = std::fs::metadata(&f.path).map_err(unreadable)?;
+    if meta.len() > limit {
+        return Err(invalid(
+            &f.rel,
+            format!(
+                "is {} MiB; keyguide reads files of at most {} MiB",
+                meta.len() / (1024 * 1024),
+                limit / (1024 * 1024)
+            ),
+            "split the document, or move large data out of the content folder",
+        ));
+    }
+    let bytes = std::fs::read(&f.path).map_err(unreadable)?;
+    let text = |bytes| {
+        decode(&f.rel, bytes).map(|text| TextFile {
+            rel: f.rel.clone(),
+            text,
+        })
+    };
+    Ok(match f.kind {
+        Kind::Inventory => Item::Inventory(text(bytes)?),
+        Kind::Base(g) => Item::Base(g, text(bytes)?),
+        Kind::Addendum(g) => Item::Addendum(g, text(bytes)?),
+        Kind::Asset(g) => {
+            let prefix = format!("{dir}/{g}/");
+            let within_guide = f.rel.strip_prefix(&prefix).unwrap_or(&f.rel).to_owned();
+            Item::Asset(
+                g,
+                Asset {
+                    rel: f.rel.clone(),
+                    within_guide,
+                    bytes,
+                },
+            )
+        }
+    })
+}
+
+/// UTF-8 text without a byte-order mark, or a diagnostic at the first bad byte.
+fn decode(rel: &str, bytes: Vec<u8>) -> std::result::Result<String, Diagnostic> {
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        let (line, column) = position_in_bytes(&bytes, nul);
+        return Err(Diagnostic::new(
+            &diag::INVALID_SOURCE,
+            rel,
+            (line, column),
+            "is a binary file (it contains a NUL byte), not text",
+            "keep only Markdown or TOML text under this name; put binary files in the guide folder with their own extension",
+        ));
+    }
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        let bad = e.utf8_error().valid_up_to();
+        let (line, column) = position_in_bytes(e.as_bytes(), bad);
+        Diagnostic::new(
+            &diag::INVALID_SOURCE,
+            rel,
+            (line, column),
+            "is not valid UTF-8",
+            "save the file as UTF-8 (most editors: \"Save with encoding\" → UTF-8)",
+        )
+    })?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..3);
+    }
+    Ok(text)
+}
+
+/// Line and column of byte `at`, counting only the valid text before it.
+fn position_in_bytes(bytes: &[u8], at: usize) -> (usize, usize) {
+    let before = String::from_utf8_lossy(&bytes[..at]);
+    LineIndex::new(&before).line_col(&before, before.len())
+}
+
+/// Puts a read file where it belongs.
+fn place(sources: &mut Sources, item: Item) {
+    match item {
+        Item::Inventory(file) => sources.inventory = Some(file),
+        Item::Base(id, file) => guide_mut(sources, id).base = Some(file),
+        Item::Addendum(id, file) => guide_mut(sources, id).addenda.push(file),
+        Item::Asset(id, asset) => guide_mut(sources, id).assets.push(asset),
+    }
+}
+
+/// The guide `id`, inserted in sorted position when first seen.
+fn guide_mut(sources: &mut Sources, id: String) -> &mut GuideSource {
+    let i = match sources.guides.binary_search_by(|g| g.id.cmp(&id)) {
+        Ok(i) => i,
+        Err(i) => {
+            let guide = GuideSource {
+                id,
+                base: None,
+                addenda: Vec::new(),
+                assets: Vec::new(),
+            };
+            sources.guides.insert(i, guide);
+            i
+        }
+    };
+    &mut sources.guides[i]
+}
+
+/// A KG090 finding about a whole file.
+fn invalid(rel: &str, message: impl Into<String>, help: &str) -> Diagnostic {
+    Diagnostic::new(&diag::INVALID_SOURCE, rel, (1, 1), message, help)
+}

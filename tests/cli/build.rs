@@ -1,0 +1,171 @@
+//! `keyguide build` on the repository's example site and on variations of the scaffold.
+
+use crate::support::SiteTest;
+
+#[test]
+fn builds_the_example_site_with_a_page_per_guide_and_integration() {
+    let site = SiteTest::example();
+    site.run(&["build", "--drafts"]).code(0);
+    let content = site.tree("content");
+    let mut expected = 0;
+    for (rel, _) in content.iter().filter(|(rel, _)| rel.ends_with(".md")) {
+        let (guide, file) = rel.split_once('/').unwrap_or_default();
+        let page = match file {
+            "_index.md" => format!("public/next/{guide}/index.html"),
+            other => format!(
+                "public/next/{guide}/{}/index.html",
+                other.trim_end_matches(".md")
+            ),
+        };
+        assert!(site.path(&page).is_file(), "missing {page}");
+        expected += 1;
+    }
+    assert!(
+        expected >= 6,
+        "the example has at least two guides and four addenda"
+    );
+    assert!(site.path("public/index.html").is_file());
+    assert!(site.path("public/404.html").is_file());
+}
+
+#[test]
+fn without_drafts_or_releases_writes_only_the_landing_page_and_warns() {
+    let site = SiteTest::scaffold();
+    site.run(&["build"])
+        .code(0)
+        .stderr_has("nothing is published yet")
+        .stderr_has("--drafts")
+        .stderr_has("keyguide release");
+    assert!(!site.path("public/next").exists());
+    let landing = site.read("public/index.html");
+    assert!(
+        landing.contains("No guidance has been published yet"),
+        "{landing}"
+    );
+}
+
+#[test]
+fn draft_pages_carry_the_unreleased_banner_and_document_control() {
+    let site = SiteTest::scaffold();
+    site.run(&["build", "--drafts"]).code(0);
+    let page = site.read("public/next/payment-api/index.html");
+    assert!(page.contains("Unreleased draft"), "{page}");
+    assert!(page.contains("Document control"));
+    assert!(page.contains("Product Security"));
+    assert!(page.contains("<nav class=\"kg-toc\""));
+    assert!(page.contains("href=\"#storage\""));
+}
+
+#[test]
+fn pages_make_no_external_requests_and_have_no_inline_script_or_style() {
+    let site = SiteTest::example();
+    site.run(&["build", "--drafts"]).code(0);
+    for (rel, bytes) in site.tree("public") {
+        if !rel.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8_lossy(&bytes);
+        assert!(!html.contains("<script"), "{rel} has a script");
+        assert!(!html.contains("<style"), "{rel} has a style element");
+        assert!(!html.contains(" style="), "{rel} has an inline style");
+        for attr in ["src=\"http", "href=\"//", "src=\"//"] {
+            assert!(
+                !html.contains(attr),
+                "{rel} loads something from elsewhere: {attr}"
+            );
+        }
+        assert!(!html.contains("rel=\"stylesheet\" href=\"http"), "{rel}");
+    }
+}
+
+#[test]
+fn markdown_extensions_render() {
+    let site = SiteTest::scaffold().edit(
+        "content/payment-api/partner-api.md",
+        "## Secure updating {#updating}",
+        "## Checklist {#checklist}\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n- [ ] open\n\n~~old~~ new[^n]\n\n[^n]: A footnote.\n\n## Secure updating {#updating}",
+    );
+    site.run(&["build", "--drafts"]).code(0);
+    let page = site.read("public/next/payment-api/partner-api/index.html");
+    for needle in [
+        "<table>",
+        "type=\"checkbox\"",
+        "<del>old</del>",
+        "footnote-reference",
+        "A footnote.",
+    ] {
+        assert!(page.contains(needle), "missing {needle}");
+    }
+}
+
+#[test]
+fn base_url_flag_changes_absolute_links() {
+    let site = SiteTest::scaffold();
+    site.run(&[
+        "build",
+        "--drafts",
+        "--base-url",
+        "https://preview.example.net/pr-7/",
+    ])
+    .code(0);
+    let not_found = site.read("public/404.html");
+    assert!(not_found.contains("/pr-7/"), "{not_found}");
+    SiteTest::scaffold()
+        .run(&["build", "--base-url", "preview.example.net"])
+        .code(2)
+        .stderr_has("--base-url");
+}
+
+#[test]
+fn a_site_theme_overrides_one_template_and_keeps_the_rest() {
+    let site = SiteTest::scaffold().write(
+        "themes/default/templates/guide.html",
+        "{% extends \"base.html\" %}{% block content %}<p>Custom guide: {{ page.title }}</p>{% endblock %}",
+    );
+    site.run(&["build", "--drafts"]).code(0);
+    let page = site.read("public/next/payment-api/index.html");
+    assert!(page.contains("Custom guide: Payment API"), "{page}");
+    let integration = site.read("public/next/payment-api/partner-api/index.html");
+    assert!(integration.contains("Document control"));
+}
+
+#[test]
+fn a_named_theme_folder_must_exist() {
+    SiteTest::scaffold()
+        .edit(
+            "keyguide.toml",
+            "theme = \"default\"",
+            "theme = \"corporate\"",
+        )
+        .run(&["build"])
+        .code(2)
+        .stderr_has("themes/corporate");
+}
+
+#[test]
+fn reports_a_template_syntax_error_with_file_and_line() {
+    SiteTest::scaffold()
+        .write("themes/default/templates/404.html", "<p>\n{% if %}\n</p>\n")
+        .run(&["build", "--drafts"])
+        .code(2)
+        .stderr_has("themes/default/templates/404.html:2");
+}
+
+#[test]
+fn assets_are_copied_and_links_rewritten_to_built_urls() {
+    let site = SiteTest::scaffold()
+        .write(
+            "content/payment-api/flow.svg",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+        )
+        .edit(
+            "content/payment-api/partner-api.md",
+            "Storage\nfollows the base guide unchanged.",
+            "Storage follows [the base guide](_index.md#storage).\n\n![Flow](flow.svg)",
+        );
+    site.run(&["build", "--drafts"]).code(0);
+    assert!(site.path("public/next/payment-api/flow.svg").is_file());
+    let page = site.read("public/next/payment-api/partner-api/index.html");
+    assert!(page.contains("href=\"../#storage\""), "{page}");
+    assert!(page.contains("src=\"../flow.svg\""), "{page}");
+}

@@ -1,0 +1,167 @@
+//! Content loading: front matter, files keyguide cannot use, structure.
+
+use crate::support::SiteTest;
+
+const BASE: &str = "content/payment-api/_index.md";
+const ADDENDUM: &str = "content/payment-api/partner-api.md";
+
+#[test]
+fn rejects_yaml_front_matter_telling_to_use_toml() {
+    SiteTest::scaffold()
+        .write(ADDENDUM, "---\ntitle: API\n---\nText\n")
+        .run(&["build", "--drafts"])
+        .code(1)
+        .stderr_has("error[KG030]")
+        .stderr_has("content/payment-api/partner-api.md:1:1")
+        .stderr_has("TOML");
+}
+
+#[test]
+fn front_matter_errors_point_into_the_file() {
+    let run = SiteTest::scaffold()
+        .edit(
+            ADDENDUM,
+            "inherit = [\"storage\"]",
+            "inherit = [\"storage\"]\nowner = \"x\"",
+        )
+        .run(&["build", "--drafts"])
+        .code(1);
+    // Line 5 of the file: `+++`, title, workflows, inherit, owner.
+    assert!(run.stderr.contains("partner-api.md:5:1"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown field `owner`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn reports_wrong_type_at_the_value() {
+    SiteTest::scaffold()
+        .edit(BASE, "owner = \"Product Security\"", "owner = 7")
+        .run(&["build", "--drafts"])
+        .code(1)
+        .stderr_has("_index.md:3:9")
+        .stderr_has("invalid type");
+}
+
+#[test]
+fn rejects_a_date_with_a_time() {
+    let site = SiteTest::scaffold();
+    let text = site.read(BASE);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("last_reviewed"))
+        .unwrap_or_default()
+        .to_owned();
+    site.edit(BASE, &line, "last_reviewed = 2026-10-01T10:00:00Z")
+        .run(&["build", "--drafts"])
+        .code(1)
+        .stderr_has("expected a date like 2026-10-01");
+}
+
+#[test]
+fn reports_unterminated_front_matter() {
+    SiteTest::scaffold()
+        .write(ADDENDUM, "+++\ntitle = \"API\"\n\n## Text\n")
+        .run(&["build", "--drafts"])
+        .code(1)
+        .stderr_has("never closed")
+        .stderr_has("closing `+++`");
+}
+
+#[test]
+fn reports_an_addendum_folder_without_base_guide() {
+    SiteTest::scaffold()
+        .write(
+            "content/orphan/extra.md",
+            "+++\ntitle = \"Extra\"\n+++\nText.\n",
+        )
+        .run(&["build", "--drafts"])
+        .code(1)
+        .stderr_has("error[KG090]")
+        .stderr_has("content/orphan/extra.md")
+        .stderr_has("no `_index.md`");
+}
+
+#[test]
+fn reports_non_utf8_markdown_with_its_line() {
+    SiteTest::scaffold()
+        .write(
+            ADDENDUM,
+            b"+++\ntitle = \"A\"\n+++\nok\nbad \xff byte\n".as_slice(),
+        )
+        .run(&["build", "--drafts"])
+        .code(1)
+        .stderr_has("partner-api.md:5:5")
+        .stderr_has("not valid UTF-8");
+}
+
+#[test]
+fn reports_binary_file_named_md() {
+    SiteTest::scaffold()
+        .write(ADDENDUM, b"\x89PNG\r\n\x1a\n\0\0\0".as_slice())
+        .run(&["build", "--drafts"])
+        .code(1)
+        .stderr_has("binary file");
+}
+
+#[test]
+fn accepts_crlf_and_byte_order_mark() {
+    let site = SiteTest::scaffold();
+    let text = site.read(ADDENDUM).replace('\n', "\r\n");
+    let site = site.write(ADDENDUM, format!("\u{feff}{text}"));
+    site.run(&["build", "--drafts"]).code(0);
+    let page = site.read("public/next/payment-api/partner-api/index.html");
+    assert!(page.contains("two named contacts"), "{page}");
+}
+
+#[test]
+fn reports_inventory_errors_at_their_line() {
+    SiteTest::scaffold()
+        .edit(
+            "content/inventory.toml",
+            "protects = [\"transmission\"]",
+            "protects = [\"transit\"]",
+        )
+        .run(&["build", "--drafts"])
+        .code(1)
+        .stderr_has("content/inventory.toml:6:")
+        .stderr_has("transit");
+}
+
+#[test]
+fn reports_duplicate_section_ids() {
+    SiteTest::scaffold()
+        .edit(
+            ADDENDUM,
+            "## Secure updating {#updating}",
+            "## Secure updating {#transmission}",
+        )
+        .run(&["build", "--drafts"])
+        .code(1)
+        .stderr_has("error[KG004]")
+        .stderr_has("already used on line");
+}
+
+#[test]
+fn refuses_symlinks_that_leave_the_site() {
+    let site = SiteTest::scaffold();
+    let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        outside.path().join("secret.md"),
+        "+++\ntitle = \"S\"\n+++\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.md"),
+        site.path("content/payment-api/leak.md"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    #[cfg(unix)]
+    site.run(&["build", "--drafts"])
+        .code(1)
+        .stderr_has("leak.md")
+        .stderr_has("outside the site root");
+}

@@ -1,0 +1,69 @@
+//! Output: atomic replacement, determinism, and the output folder guard.
+
+use crate::support::SiteTest;
+
+#[test]
+fn failed_build_leaves_previous_output_untouched() {
+    let site = SiteTest::scaffold();
+    site.run(&["build", "--drafts"]).code(0);
+    let before = site.tree("public");
+    let site = site.write(
+        "content/payment-api/partner-api.md",
+        "---\nbroken: yes\n---\n",
+    );
+    site.run(&["build", "--drafts"])
+        .code(1)
+        .stderr_has("left as it was");
+    assert_eq!(site.tree("public"), before);
+    let leftovers: Vec<_> = std::fs::read_dir(site.path("."))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        !leftovers.iter().any(|n| n.starts_with(".keyguide-")),
+        "{leftovers:?}"
+    );
+}
+
+#[test]
+fn rebuild_replaces_the_whole_output() {
+    let site = SiteTest::scaffold();
+    site.run(&["build", "--drafts"]).code(0);
+    let site = site.write("public/stale.html", "old");
+    site.run(&["build", "--drafts"]).code(0);
+    assert!(!site.path("public/stale.html").exists());
+    assert!(site.path("public/next/payment-api/index.html").is_file());
+}
+
+#[test]
+fn output_is_byte_identical_across_runs_and_thread_counts() {
+    let site = SiteTest::example();
+    site.run_in(
+        ".",
+        &["build", "--drafts", "--out", "one"],
+        &[("RAYON_NUM_THREADS", "1")],
+    )
+    .code(0);
+    site.run_in(
+        ".",
+        &["build", "--drafts", "--out", "four"],
+        &[("RAYON_NUM_THREADS", "4"), ("TZ", "Pacific/Chatham")],
+    )
+    .code(0);
+    let one = site.tree("one");
+    assert!(one.len() > 5);
+    assert_eq!(one, site.tree("four"));
+}
+
+#[test]
+fn refuses_an_output_folder_that_would_replace_the_site() {
+    for out in [".", "content", "content/payment-api", ".."] {
+        SiteTest::scaffold()
+            .run(&["build", "--out", out])
+            .code(2)
+            .stderr_has("would replace the site's own files");
+    }
+}

@@ -1,0 +1,169 @@
+//! `SiteTest`: a site in a temporary folder, and the `keyguide` binary run on it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A site in a temporary folder.
+pub struct SiteTest {
+    dir: tempfile::TempDir,
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl SiteTest {
+    /// An empty folder.
+    pub fn empty() -> Self {
+        SiteTest {
+            dir: tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}")),
+        }
+    }
+
+    /// The site `keyguide init` scaffolds.
+    pub fn scaffold() -> Self {
+        let site = SiteTest::empty();
+        site.run(&["init", "."]).code(0);
+        site
+    }
+
+    /// A copy of the repository's own example site.
+    pub fn example() -> Self {
+        let site = SiteTest::empty();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(repo.join("keyguide.toml"), site.path("keyguide.toml"))
+            .unwrap_or_else(|e| panic!("copy keyguide.toml: {e}"));
+        copy_dir(&repo.join("content"), &site.path("content"));
+        site
+    }
+
+    /// Writes `text` to `rel`, creating folders.
+    pub fn write(self, rel: &str, text: impl AsRef<[u8]>) -> Self {
+        let path = self.path(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("mkdir {rel}: {e}"));
+        }
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {rel}: {e}"));
+        self
+    }
+
+    /// Replaces `from` with `to` in the file `rel`; the text must be there.
+    pub fn edit(self, rel: &str, from: &str, to: &str) -> Self {
+        let text = self.read(rel);
+        assert!(text.contains(from), "{rel} does not contain {from:?}");
+        let text = text.replacen(from, to, 1);
+        self.write(rel, text)
+    }
+
+    /// The absolute path of `rel`.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// The text of `rel`.
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    /// Runs `keyguide ARGS` in the site folder.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_in(".", args, &[])
+    }
+
+    /// Runs `keyguide ARGS` in `cwd` (relative to the site) with extra environment.
+    pub fn run_in(&self, cwd: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_keyguide"))
+            .args(args)
+            .current_dir(self.path(cwd))
+            .env_remove("KEYGUIDE_SIGNING_KEY")
+            .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap_or_else(|e| panic!("running keyguide: {e}"));
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Every file under `rel`, as (path relative to `rel`, bytes), sorted.
+    pub fn tree(&self, rel: &str) -> Vec<(String, Vec<u8>)> {
+        let root = self.path(rel);
+        let mut files = Vec::new();
+        collect(&root, &root, &mut files);
+        files.sort();
+        files
+    }
+}
+
+impl Run {
+    /// Asserts the exit status, showing the output when it differs.
+    pub fn code(self, expected: i32) -> Self {
+        assert_eq!(
+            self.code, expected,
+            "exit status {} (expected {expected})\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Asserts that stderr contains `text`.
+    pub fn stderr_has(self, text: &str) -> Self {
+        assert!(
+            self.stderr.contains(text),
+            "stderr lacks {text:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    /// Asserts that stderr does not contain `text`.
+    pub fn stderr_lacks(self, text: &str) -> Self {
+        assert!(
+            !self.stderr.contains(text),
+            "stderr has {text:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("mkdir {}: {e}", to.display()));
+    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+    for entry in entries {
+        let entry = entry.unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target)
+                .unwrap_or_else(|e| panic!("copy {}: {e}", entry.path().display()));
+        }
+    }
+}
+
+fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, Vec<u8>)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(root, &path, files);
+        } else {
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{rel}: {e}"));
+            files.push((rel, bytes));
+        }
+    }
+}
