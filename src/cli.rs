@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use keyguide::diag::formats::Format;
+use keyguide::frontmatter::Date;
 
 /// keyguide — publish customer key handling guidance (PCI DSS v4.0.1 Req. 3.7.9) as a
 /// versioned static site with enforced required sections.
@@ -30,6 +32,72 @@ pub enum Command {
         after_help = "Examples:\n  keyguide build --drafts                 # preview the draft under /next/\n  keyguide build --out dist --base-url https://deploy-preview-7.example.net/"
     )]
     Build(BuildArgs),
+    /// Check the content against the profile and every rule; the pull-request gate.
+    #[command(
+        after_help = "Examples:\n  keyguide lint\n  keyguide lint --format sarif > keyguide.sarif\n  keyguide lint --format github --deny-warnings --as-of 2026-11-28"
+    )]
+    Lint(LintArgs),
+    /// Show, for every guide and integration, the state of each required section.
+    #[command(
+        after_help = "Examples:\n  keyguide coverage\n  keyguide coverage --format csv > coverage.csv"
+    )]
+    Coverage(CoverageArgs),
+}
+
+/// `keyguide lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Judge review dates and exception expiry on this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+}
+
+/// Output formats of `keyguide coverage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CoverageFormat {
+    /// A table for people.
+    Human,
+    /// The JSON of SPEC section 11.
+    Json,
+    /// One row per document, one column per required section and element.
+    Csv,
+}
+
+/// `keyguide coverage`.
+#[derive(Debug, Args)]
+pub struct CoverageArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: CoverageFormat,
+    /// Judge exception expiry on this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Result<Date, String> {
+    let bad = || format!("`{s}` is not a date; write it as YYYY-MM-DD, e.g. 2026-11-28");
+    let mut parts = s.splitn(3, '-');
+    let mut next = || {
+        parts
+            .next()
+            .and_then(|p| p.parse::<i64>().ok())
+            .ok_or_else(bad)
+    };
+    let (y, m, d) = (next()?, next()?, next()?);
+    let month = u8::try_from(m)
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok())
+        .ok_or_else(bad)?;
+    let year = i32::try_from(y).map_err(|_| bad())?;
+    let day = u8::try_from(d).map_err(|_| bad())?;
+    Date::from_calendar_date(year, month, day).map_err(|_| bad())
 }
 
 /// `keyguide init`.

@@ -219,7 +219,7 @@ pub struct Addendum<'d> {
     /// The parsed addendum.
     pub doc: &'d Doc,
     /// Section ids the addendum inherits unchanged.
-    pub inherit: &'d [String],
+    pub inherit: &'d [toml::Spanned<String>],
 }
 
 /// Compiles `addendum` into the base guide `base`.
@@ -238,7 +238,7 @@ pub fn compile<'d>(base: &'d Doc, addendum: &Addendum<'d>) -> (Tree<'d>, Vec<Dia
     }
     let diagnostics = merge.diagnostics;
     for id in addendum.inherit {
-        if let Some(node) = tree.find_mut(id) {
+        if let Some(node) = tree.find_mut(id.get_ref()) {
             if node.state == State::Own {
                 node.state = State::Inherited;
             }
@@ -314,7 +314,7 @@ mod tests {
         );
         let text = "### A1 {#a1}\nadd a1\n## B {#b .replace}\nnew b\n## N {#n}\nnew\n";
         let doc = parse(text, 0);
-        let inherit = vec!["c".to_owned()];
+        let inherit = vec![toml::Spanned::new(0..0, "c".to_owned())];
         let add = Addendum {
             rel: "x.md",
             text,

@@ -28,7 +28,8 @@ pub struct RawConfig {
     profile: Option<String>,
     #[serde(default)]
     theme: Option<String>,
-    owner: String,
+    #[serde(default)]
+    owner: Option<String>,
     #[serde(default)]
     lint: RawLint,
     #[serde(default)]
@@ -75,7 +76,7 @@ pub struct Config {
     /// Theme name: `default` or a folder under `themes/`.
     pub theme: String,
     /// Default document owner for guides that do not name one.
-    pub owner: String,
+    pub owner: Option<String>,
     /// Rule ids downgraded to warnings.
     pub lint_warn: Vec<String>,
     /// Rule ids switched off.

@@ -23,6 +23,9 @@ pub struct Page<'s, M> {
     pub stem: &'s str,
     /// Typed front matter.
     pub matter: M,
+    /// Byte offset of the front matter's TOML in the file (spans in `matter` are relative
+    /// to it).
+    pub matter_offset: usize,
     /// The body's section tree.
     pub doc: Doc,
 }
@@ -49,6 +52,13 @@ pub struct Content<'s> {
     pub guides: Vec<Guide<'s>>,
     /// The scope inventory (empty when missing or invalid).
     pub inventory: Inventory,
+}
+
+impl<M> Page<'_, M> {
+    /// Line and column of byte `offset` of this page's file.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        LineIndex::new(&self.file.text).line_col(&self.file.text, offset)
+    }
 }
 
 impl Content<'_> {
@@ -117,6 +127,7 @@ fn parse_page<M: serde::de::DeserializeOwned>(
         file,
         stem: name.strip_suffix(".md").unwrap_or(name),
         matter,
+        matter_offset: split.toml_offset,
         doc,
     };
     Ok(page)

@@ -6,6 +6,7 @@
 //! that keyguide wants TOML, as Zola and Hugo's TOML form do.
 
 use serde::{Deserialize, Deserializer};
+use toml::Spanned;
 
 use crate::config::{toml_error_help, toml_error_message, toml_error_position};
 use crate::diag::{self, Diagnostic};
@@ -36,12 +37,12 @@ pub struct BaseMatter {
 pub struct AddendumMatter {
     /// Page title.
     pub title: String,
-    /// Inventory workflow ids this addendum covers.
+    /// Inventory workflow ids this addendum covers, with their places in the front matter.
     #[serde(default)]
-    pub workflows: Vec<String>,
-    /// Required section ids taken from the base guide unchanged.
+    pub workflows: Vec<Spanned<String>>,
+    /// Required section ids taken from the base guide unchanged, with their places.
     #[serde(default)]
-    pub inherit: Vec<String>,
+    pub inherit: Vec<Spanned<String>>,
 }
 
 /// A page split into front matter and body.
@@ -121,15 +122,18 @@ pub fn parse<T: serde::de::DeserializeOwned>(
 
 /// Deserializes an optional TOML local date, refusing times and offsets.
 fn date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+    required_date(d).map(Some)
+}
+
+/// Deserializes a TOML local date (`2026-10-01`), refusing times and offsets.
+pub fn required_date<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
     use serde::de::Error;
     let value = toml::value::Datetime::deserialize(d)?;
     let expected = || D::Error::custom(format!("expected a date like 2026-10-01, found `{value}`"));
     match (value.date, value.time, value.offset) {
         (Some(date), None, None) => {
             let month = time::Month::try_from(date.month).map_err(|_| expected())?;
-            Date::from_calendar_date(i32::from(date.year), month, date.day)
-                .map(Some)
-                .map_err(|_| expected())
+            Date::from_calendar_date(i32::from(date.year), month, date.day).map_err(|_| expected())
         }
         _ => Err(expected()),
     }

@@ -5,6 +5,7 @@
 //! column of the first problem (malformed TOML, an unknown key, a wrong type).
 
 use serde::{Deserialize, Serialize};
+use toml::Spanned;
 
 use crate::config::{toml_error_help, toml_error_message, toml_error_position};
 use crate::diag::{self, Diagnostic};
@@ -24,16 +25,16 @@ pub enum Protects {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Workflow {
-    /// Stable id that addenda name in `workflows`.
-    pub id: String,
+    /// Stable id that addenda name in `workflows`, with its place in the file.
+    pub id: Spanned<String>,
     /// What key material is shared.
     pub key_material: String,
     /// Which customers take part.
     pub customers: String,
     /// What the key protects.
     pub protects: Vec<Protects>,
-    /// How the key reaches the customer.
-    pub delivery: String,
+    /// How the key reaches the customer, with its place in the file.
+    pub delivery: Spanned<String>,
     /// How and when the key is updated.
     pub updates: String,
 }

@@ -9,7 +9,9 @@
 //!   → content::parse   (rayon)      -> Content            front matter + section trees
 //!   → compose::compose (rayon)      -> [ComposedGuide]    base + addendum → compiled guides
 //!   → lint::check                   -> Vec<Diagnostic>    sorted (file, line, column, rule)
+//!   → coverage::report              -> coverage::Report   (keyguide coverage)
 //!   → render::render   (rayon)      -> OutputTree         pages, assets, theme files
+//!   → lint::secrets::check_output   KG010 over the rendered files too
 //!   → OutputTree::commit            staging folder, then atomic swap
 //! ```
 //!
@@ -20,6 +22,7 @@
 pub mod compose;
 pub mod config;
 pub mod content;
+pub mod coverage;
 pub mod diag;
 pub mod error;
 pub mod frontmatter;
@@ -28,6 +31,7 @@ pub mod links;
 pub mod lint;
 pub mod markdown;
 pub mod output;
+pub mod profile;
 pub mod render;
 pub mod source;
 pub mod theme;
@@ -35,6 +39,7 @@ pub mod theme;
 use config::Config;
 use diag::Diagnostic;
 use error::Result;
+use frontmatter::Date;
 use output::OutputTree;
 use source::Sources;
 
@@ -45,10 +50,12 @@ pub const DRAFT_DIR: &str = "content";
 pub const DRAFT_LABEL: &str = "next";
 
 /// What a build was asked to include.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct BuildOptions {
     /// Build the draft under `/next/`.
     pub drafts: bool,
+    /// The date reviews and exceptions are judged at.
+    pub as_of: Date,
 }
 
 /// The outcome of checking (and possibly rendering) a site.
@@ -58,8 +65,10 @@ pub struct Checked {
     pub sources: Sources,
     /// Every finding, configured and sorted.
     pub diagnostics: Vec<Diagnostic>,
-    /// The rendered site, when rendering was asked for and no error was found.
+    /// The rendered site, when a build was asked for and no error was found.
     pub output: Option<OutputTree>,
+    /// Coverage, when asked for.
+    pub coverage: Option<coverage::Report>,
 }
 
 impl Checked {
@@ -69,24 +78,64 @@ impl Checked {
     }
 }
 
-/// Checks the draft and, when nothing is wrong, renders the site.
-pub fn build(config: &Config, options: BuildOptions) -> Result<Checked> {
-    // Load the theme first: a broken theme stops the build before any content is read.
-    let theme = theme::Theme::load(&config.root, &config.theme)?;
-    run(config, Some((&theme, options)))
+/// What to do after the checks.
+enum Then<'t> {
+    Nothing,
+    Coverage,
+    Render(&'t theme::Theme, BuildOptions, &'t str),
 }
 
-/// The shared pipeline: load, parse, compose, check, and render when `render` is given.
-fn run(config: &Config, render: Option<(&theme::Theme, BuildOptions)>) -> Result<Checked> {
+/// Checks the draft and, when nothing is wrong, renders the site. `output_label` names the
+/// output folder in findings about the rendered files.
+pub fn build(config: &Config, options: BuildOptions, output_label: &str) -> Result<Checked> {
+    // Load the theme first: a broken theme stops the build before any content is read.
+    let theme = theme::Theme::load(&config.root, &config.theme)?;
+    run(
+        config,
+        options.as_of,
+        Then::Render(&theme, options, output_label),
+    )
+}
+
+/// Checks the draft.
+pub fn lint(config: &Config, as_of: Date) -> Result<Checked> {
+    run(config, as_of, Then::Nothing)
+}
+
+/// Checks the draft and reports its coverage.
+pub fn coverage(config: &Config, as_of: Date) -> Result<Checked> {
+    run(config, as_of, Then::Coverage)
+}
+
+/// The shared pipeline: load, parse, compose, check, then what `then` asks for.
+fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
+    let profile = profile::Profile::load(&config.root, &config.profile)?;
     let sources = source::load(&config.root, DRAFT_DIR)?;
     let mut diags = sources.diagnostics.clone();
     let content = content::parse(&sources, &mut diags);
+    let exceptions = lint::exceptions::load(&sources, &mut diags);
     let composed = compose::compose(&content, &mut diags);
-    diags.extend(lint::check(&content));
-    let diagnostics = lint::configure(diags, config)?;
+    let ctx = lint::Ctx {
+        content: &content,
+        composed: &composed,
+        profile: &profile,
+        config,
+        exceptions: &exceptions,
+        as_of,
+    };
+    diags.extend(lint::check(&ctx));
+    let mut diagnostics = lint::configure(diags, config)?;
     let clean = diag::counts(&diagnostics).0 == 0;
-    let output = match render {
-        Some((theme, options)) if clean => {
+    let mut checked = Checked {
+        sources: Sources::default(),
+        diagnostics: Vec::new(),
+        output: None,
+        coverage: None,
+    };
+    match then {
+        Then::Nothing => {}
+        Then::Coverage => checked.coverage = Some(coverage::report(&ctx)),
+        Then::Render(theme, options, label) if clean => {
             let mut versions = Vec::new();
             if options.drafts {
                 versions.push(render::Version {
@@ -97,13 +146,18 @@ fn run(config: &Config, render: Option<(&theme::Theme, BuildOptions)>) -> Result
                 });
             }
             let site = render::Site { config, versions };
-            Some(render::render(&site, theme)?)
+            let output = render::render(&site, theme)?;
+            let leaks = lint::secrets::check_output(&output, label);
+            if leaks.is_empty() {
+                checked.output = Some(output);
+            } else {
+                diagnostics.extend(leaks);
+                diag::sort(&mut diagnostics);
+            }
         }
-        _ => None,
-    };
-    Ok(Checked {
-        sources,
-        diagnostics,
-        output,
-    })
+        Then::Render(..) => {}
+    }
+    checked.diagnostics = diagnostics;
+    checked.sources = sources;
+    Ok(checked)
 }

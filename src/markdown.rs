@@ -35,6 +35,8 @@ pub struct Section {
     pub level: u8,
     /// The title as plain text.
     pub title: String,
+    /// The title normalised for matching (lowercase words, punctuation dropped).
+    pub title_key: String,
     /// The title's inline events.
     pub title_events: Vec<Ev>,
     /// Classes from the heading attributes (`.replace`, `.replaceable`, ...).
@@ -51,6 +53,16 @@ impl Section {
     /// Whether the heading carries `.class`.
     pub fn has_class(&self, class: &str) -> bool {
         self.classes.iter().any(|c| c == class)
+    }
+
+    /// The text of the section's own body (not its subsections), without markup.
+    pub fn own_text(&self) -> String {
+        plain_text(&self.body)
+    }
+
+    /// Words in the section, its subsections included.
+    pub fn words(&self) -> usize {
+        self.walk().map(|s| word_count(&s.body)).sum()
     }
 
     /// This section and all below it, depth first in document order.
@@ -70,6 +82,15 @@ pub struct Link {
     pub image: bool,
 }
 
+/// A piece of raw HTML in a page, with where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawHtml {
+    /// The HTML as written.
+    pub text: String,
+    /// Byte offset in the file.
+    pub offset: usize,
+}
+
 /// A parsed page body.
 #[derive(Debug, Clone, Default)]
 pub struct Doc {
@@ -79,6 +100,8 @@ pub struct Doc {
     pub sections: Vec<Section>,
     /// Every link and image, in document order.
     pub links: Vec<Link>,
+    /// Every piece of raw HTML, in document order.
+    pub html: Vec<RawHtml>,
 }
 
 impl Doc {
@@ -133,6 +156,10 @@ pub fn parse(body: &str, body_offset: usize) -> Doc {
                 offset,
                 image: true,
             }),
+            Event::Html(text) | Event::InlineHtml(text) => doc.html.push(RawHtml {
+                text: text.to_string(),
+                offset,
+            }),
             _ => {}
         }
         let event = event.into_static();
@@ -157,6 +184,7 @@ fn close_heading(h: OpenHeading) -> Section {
         id,
         explicit_id,
         level: h.level,
+        title_key: crate::profile::normalise(&title),
         title,
         title_events: h.title,
         classes: h.classes,
@@ -211,11 +239,32 @@ pub fn plain_text(events: &[Ev]) -> String {
             Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
                 s.push_str(t)
             }
-            Event::SoftBreak | Event::HardBreak => s.push(' '),
+            // Block ends separate words of adjacent paragraphs, cells and list items.
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_),
+            ) => s.push(' '),
             _ => {}
         }
     }
+    s.truncate(s.trim_end().len());
     s
+}
+
+/// Words in the text of `events`.
+pub fn word_count(events: &[Ev]) -> usize {
+    events
+        .iter()
+        .map(|e| match e {
+            Event::Text(t) | Event::Code(t) => t.split_whitespace().count(),
+            _ => 0,
+        })
+        .sum()
 }
 
 /// The id a heading gets when none is written: lowercase words joined by `-`, keeping

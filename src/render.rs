@@ -81,7 +81,7 @@ struct GuideRef<'a> {
 struct IntegrationCtx<'a> {
     id: &'a str,
     title: &'a str,
-    workflows: &'a [String],
+    workflows: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -238,7 +238,7 @@ fn site_ctx(config: &Config) -> SiteCtx<'_> {
     SiteCtx {
         title: &config.title,
         base_url: &config.base_url,
-        owner: &config.owner,
+        owner: config.owner.as_deref().unwrap_or(&config.title),
     }
 }
 
@@ -315,9 +315,12 @@ fn nav<'a>(
                     url: page_url(None),
                     current: current == Some((id, None)),
                 },
+                // Only the current guide lists its integrations: a page's size must not grow
+                // with the number of pages on the site (the landing page lists them all).
                 integrations: g
                     .integrations
                     .iter()
+                    .filter(|_| current.is_none_or(|(guide, _)| guide == id))
                     .map(|(page, _)| NavItem {
                         id: page.stem,
                         title: &page.matter.title,
@@ -388,7 +391,12 @@ fn render_page(site: &Site<'_>, theme: &Theme, job: &Job<'_>) -> Result<String> 
     let page = PageCtx {
         title,
         summary: base.matter.summary.as_deref(),
-        owner: base.matter.owner.as_deref().unwrap_or(&site.config.owner),
+        owner: base
+            .matter
+            .owner
+            .as_deref()
+            .or(site.config.owner.as_deref())
+            .unwrap_or_default(),
         last_reviewed: base.matter.last_reviewed.map(|d| d.to_string()),
         guide: GuideRef {
             id: guide.guide.id,
@@ -408,7 +416,12 @@ fn render_page(site: &Site<'_>, theme: &Theme, job: &Job<'_>) -> Result<String> 
         integration: integration.map(|(p, _)| IntegrationCtx {
             id: p.stem,
             title: &p.matter.title,
-            workflows: &p.matter.workflows,
+            workflows: p
+                .matter
+                .workflows
+                .iter()
+                .map(|w| w.get_ref().as_str())
+                .collect(),
         }),
         toc: toc(tree),
         intro,

@@ -61,6 +61,8 @@ pub struct Sources {
     pub guides: Vec<GuideSource>,
     /// `inventory.toml`, when present.
     pub inventory: Option<TextFile>,
+    /// `exceptions.toml`, when present.
+    pub exceptions: Option<TextFile>,
     /// Files that could not be used.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -72,6 +74,7 @@ impl Sources {
             .iter()
             .flat_map(|g| g.base.iter().chain(&g.addenda))
             .chain(&self.inventory)
+            .chain(&self.exceptions)
     }
 }
 
@@ -86,6 +89,7 @@ impl diag::SourceText for Sources {
 /// What a path under the content folder is.
 enum Kind {
     Inventory,
+    Exceptions,
     Base(String),
     Addendum(String),
     Asset(String),
@@ -139,6 +143,7 @@ pub fn load(root: &Path, dir: &str) -> Result<Sources> {
 /// One file, read and ready to be placed.
 enum Item {
     Inventory(TextFile),
+    Exceptions(TextFile),
     Base(String, TextFile),
     Addendum(String, TextFile),
     Asset(String, Asset),
@@ -222,8 +227,7 @@ fn walk(
         let name = parts[parts.len() - 1];
         let kind = match parts.as_slice() {
             ["inventory.toml"] => Kind::Inventory,
-            // Approved exceptions are read by the rules that check them, not as content.
-            ["exceptions.toml"] => continue,
+            ["exceptions.toml"] => Kind::Exceptions,
             [_] => {
                 diags.push(invalid(
                     &rel,
@@ -320,6 +324,7 @@ fn read(f: Found, dir: &str) -> std::result::Result<Item, Diagnostic> {
     };
     Ok(match f.kind {
         Kind::Inventory => Item::Inventory(text(bytes)?),
+        Kind::Exceptions => Item::Exceptions(text(bytes)?),
         Kind::Base(g) => Item::Base(g, text(bytes)?),
         Kind::Addendum(g) => Item::Addendum(g, text(bytes)?),
         Kind::Asset(g) => {
@@ -376,6 +381,7 @@ fn position_in_bytes(bytes: &[u8], at: usize) -> (usize, usize) {
 fn place(sources: &mut Sources, item: Item) {
     match item {
         Item::Inventory(file) => sources.inventory = Some(file),
+        Item::Exceptions(file) => sources.exceptions = Some(file),
         Item::Base(id, file) => guide_mut(sources, id).base = Some(file),
         Item::Addendum(id, file) => guide_mut(sources, id).addenda.push(file),
         Item::Asset(id, asset) => guide_mut(sources, id).assets.push(asset),

@@ -16,18 +16,13 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
         config = config.with_base_url(url)?;
     }
     let out = output_dir(&config.root, args.out.as_deref())?;
-    let checked = keyguide::build(
-        &config,
-        BuildOptions {
-            drafts: args.drafts,
-        },
-    )?;
-    let mut err = anstream::stderr();
-    let io = |e| Error::Io {
-        path: PathBuf::from("<stderr>"),
-        action: "writing",
-        source: e,
+    let options = BuildOptions {
+        drafts: args.drafts,
+        as_of: super::as_of(None)?,
     };
+    let checked = keyguide::build(&config, options, &out.display().to_string())?;
+    let mut err = anstream::stderr();
+    let io = super::stream_error;
     diag::write_human(&mut err, &checked.diagnostics, &checked.sources).map_err(io)?;
     let Some(output) = checked.output else {
         writeln!(

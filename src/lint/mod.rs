@@ -1,23 +1,59 @@
 //! The rule engine shared by `lint` and `build`.
 //!
-//! Input: parsed content (composition reports its own findings while it runs). Output: every finding, with severities
-//! adjusted by `[lint]` in keyguide.toml and sorted (file, line, column, rule). `build` and
-//! `lint` both call [`check`], so lint can never pass while build fails.
+//! Input: parsed content, its composed guides and the profile. Output: every finding, with
+//! severities adjusted by `[lint]` in keyguide.toml, sorted (file, line, column, rule).
+//! `build` and `lint` both call [`check`], so lint can never pass while build fails. Each
+//! rule family lives in its own module and appends its findings; none stops at the first.
 
+pub mod document;
+pub mod exceptions;
+pub mod html;
+pub mod inventory;
+pub mod key_material;
+pub mod links;
+pub mod secrets;
+pub mod sections;
+
+use crate::compose::ComposedGuide;
 use crate::config::Config;
 use crate::content::{self, Content};
 use crate::diag::{self, ALL_RULES, Diagnostic, Rule, Severity};
 use crate::error::{Error, Result};
+use crate::frontmatter::Date;
+use crate::profile::Profile;
 
-/// Runs every rule over `content` and its `composed` guides.
-pub fn check(content: &Content<'_>) -> Vec<Diagnostic> {
+/// Everything a rule may look at.
+pub struct Ctx<'a> {
+    /// The parsed content.
+    pub content: &'a Content<'a>,
+    /// Its composed guides, in the order of `content.guides`.
+    pub composed: &'a [ComposedGuide<'a>],
+    /// The required-section profile.
+    pub profile: &'a Profile,
+    /// The site configuration.
+    pub config: &'a Config,
+    /// The approved exceptions.
+    pub exceptions: &'a [exceptions::Exception],
+    /// The date reviews and exceptions are judged at.
+    pub as_of: Date,
+}
+
+/// Runs every rule.
+pub fn check(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    for guide in &content.guides {
+    for guide in &ctx.content.guides {
         diags.extend(content::duplicate_sections(&guide.base));
         for addendum in &guide.addenda {
             diags.extend(content::duplicate_sections(addendum));
         }
     }
+    sections::check(ctx, &mut diags);
+    links::check(ctx, &mut diags);
+    document::check(ctx, &mut diags);
+    inventory::check(ctx, &mut diags);
+    html::check(ctx, &mut diags);
+    exceptions::check(ctx, &mut diags);
+    secrets::check(ctx.content.sources, &mut diags);
     diags
 }
 
@@ -36,7 +72,7 @@ pub fn configure(mut diags: Vec<Diagnostic>, config: &Config) -> Result<Vec<Diag
 }
 
 /// The rules named in `[lint] <key>`; unknown ids and rules that may not be lowered are
-/// configuration errors.
+/// configuration errors, pointed at the line that names them.
 fn rules_named(ids: &[String], key: &str, config: &Config) -> Result<Vec<&'static Rule>> {
     ids.iter()
         .map(|id| {
@@ -47,26 +83,45 @@ fn rules_named(ids: &[String], key: &str, config: &Config) -> Result<Vec<&'stati
             let problem = match rule {
                 Some(r) if r.configurable => return Ok(r),
                 Some(r) => format!(
-                    "rule {} ({}) cannot be lowered or switched off",
+                    "[lint] {key} names {} ({}), which cannot be lowered or switched off",
                     r.id, r.name
                 ),
                 None => format!("[lint] {key} names `{id}`, which is not a keyguide rule"),
             };
-            let known: Vec<&str> = ALL_RULES.iter().map(|r| r.id).collect();
+            let configurable: Vec<&str> = ALL_RULES
+                .iter()
+                .filter(|r| r.configurable)
+                .map(|r| r.id)
+                .collect();
+            let path = config.root.join(crate::config::FILE_NAME);
+            let (line, column) = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|text| {
+                    let at = text.find(&format!("\"{id}\""))?;
+                    Some(diag::LineIndex::new(&text).line_col(&text, at))
+                })
+                .unwrap_or((1, 1));
             Err(Error::Config {
-                file: config
-                    .root
-                    .join(crate::config::FILE_NAME)
-                    .display()
-                    .to_string(),
-                line: 1,
-                column: 1,
+                file: path.display().to_string(),
+                line,
+                column,
                 message: problem,
                 help: format!(
                     "remove it from [lint] {key}; rules that can be configured: {}",
-                    known.join(", ")
+                    configurable.join(", ")
                 ),
             })
         })
         .collect()
+}
+
+/// A finding at byte `offset` of the page `page`.
+pub(crate) fn at<M>(
+    rule: &'static Rule,
+    page: &content::Page<'_, M>,
+    offset: usize,
+    message: String,
+    help: String,
+) -> Diagnostic {
+    Diagnostic::new(rule, &page.file.rel, page.line_col(offset), message, help)
 }

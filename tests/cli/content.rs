@@ -1,5 +1,6 @@
 //! Content loading: front matter, files keyguide cannot use, structure.
 
+use crate::rules::pinned_scaffold;
 use crate::support::SiteTest;
 
 const BASE: &str = "content/payment-api/_index.md";
@@ -47,14 +48,12 @@ fn reports_wrong_type_at_the_value() {
 
 #[test]
 fn rejects_a_date_with_a_time() {
-    let site = SiteTest::scaffold();
-    let text = site.read(BASE);
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("last_reviewed"))
-        .unwrap_or_default()
-        .to_owned();
-    site.edit(BASE, &line, "last_reviewed = 2026-10-01T10:00:00Z")
+    pinned_scaffold()
+        .edit(
+            BASE,
+            "last_reviewed = 2026-10-01",
+            "last_reviewed = 2026-10-01T10:00:00Z",
+        )
         .run(&["build", "--drafts"])
         .code(1)
         .stderr_has("expected a date like 2026-10-01");

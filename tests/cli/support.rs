@@ -41,6 +41,12 @@ impl SiteTest {
         site
     }
 
+    /// Copies the folder `from` over the site (files replace files of the same path).
+    pub fn copy_in(self, from: &Path) -> Self {
+        copy_dir(from, self.dir.path());
+        self
+    }
+
     /// Writes `text` to `rel`, creating folders.
     pub fn write(self, rel: &str, text: impl AsRef<[u8]>) -> Self {
         let path = self.path(rel);

@@ -6,6 +6,8 @@
 //! [`LineIndex`]. Severity is data: a rule has a default, configuration may change it, and
 //! only `main` decides what the exit status is.
 
+pub mod formats;
+
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -55,10 +57,48 @@ macro_rules! rules {
 }
 
 rules! {
+    MISSING_SECTION = "KG001" "missing-section" Error configurable=true quote=false;
+    MISSING_SUBSECTION = "KG002" "missing-subsection" Error configurable=true quote=true;
+    THIN_SECTION = "KG003" "thin-section" Error configurable=true quote=true;
     DUPLICATE_SECTION = "KG004" "duplicate-section" Error configurable=true quote=true;
+    KEY_MATERIAL = "KG010" "key-material" Error configurable=false quote=false;
+    BROKEN_LINK = "KG020" "broken-link" Error configurable=true quote=true;
+    BROKEN_ANCHOR = "KG021" "broken-anchor" Error configurable=true quote=true;
     FRONT_MATTER = "KG030" "front-matter" Error configurable=true quote=true;
+    DOCUMENT_CONTROL = "KG031" "document-control" Error configurable=true quote=false;
+    REVIEW_OVERDUE = "KG032" "review-overdue" Warning configurable=true quote=true;
+    UNCOVERED_WORKFLOW = "KG040" "uncovered-workflow" Error configurable=true quote=true;
+    UNKNOWN_WORKFLOW = "KG041" "unknown-workflow" Error configurable=true quote=true;
+    PROHIBITED_CHANNEL = "KG042" "prohibited-channel" Error configurable=true quote=true;
     INVALID_REPLACE = "KG060" "invalid-replace" Error configurable=true quote=true;
+    UNSAFE_HTML = "KG070" "unsafe-html" Error configurable=true quote=true;
+    EXCEPTION = "KG080" "exception" Error configurable=true quote=true;
     INVALID_SOURCE = "KG090" "invalid-source" Error configurable=false quote=false;
+}
+
+impl Rule {
+    /// A one-line description, for SARIF rule metadata and documentation.
+    pub fn description(&self) -> &'static str {
+        match self.id {
+            "KG001" => "A required section is absent from a guide or compiled integration guide.",
+            "KG002" => "A required subsection is absent.",
+            "KG003" => "A required section has too few words or holds a placeholder.",
+            "KG004" => "One section id is used twice in one document.",
+            "KG010" => "Private or secret key material appears in content.",
+            "KG020" => "An internal link points to a page or file that does not exist.",
+            "KG021" => "A link points to a #fragment that no heading defines.",
+            "KG030" => "Front matter or a content TOML file is invalid.",
+            "KG031" => "A base guide lacks an owner or a last review date.",
+            "KG032" => "A guide's periodic review is due or overdue.",
+            "KG040" => "An inventory workflow is covered by no addendum.",
+            "KG041" => "An addendum names a workflow missing from the inventory.",
+            "KG042" => "An inventory delivery channel is one the profile prohibits.",
+            "KG060" => "An addendum replaces a section the base guide does not mark replaceable.",
+            "KG070" => "Content holds a script, an inline event handler or a javascript: URL.",
+            "KG080" => "An exception has expired or lacks compensating guidance.",
+            _ => "A content file cannot be used: not UTF-8, binary, too large or misplaced.",
+        }
+    }
 }
 
 /// One finding about one place in the site.
@@ -104,6 +144,13 @@ impl Diagnostic {
             help: help.into(),
             quote_source: rule.quote_source,
         }
+    }
+
+    /// The same finding with another severity (for rules whose severity depends on the
+    /// finding, such as a review that is overdue rather than due soon).
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
     }
 
     /// The order findings are always reported in: file, line, column, rule, then message so
@@ -197,7 +244,8 @@ pub fn write_human(
             let _ = writeln!(s, "{blue}{gutter} |{blue:#} {line}");
             let _ = writeln!(s, "{pad} {blue}|{blue:#} {caret_pad}{colour}^{colour:#}");
         }
-        let _ = writeln!(s, "  {blue}={blue:#} {bold}help{bold:#}: {}\n", d.help);
+        let pad = " ".repeat(d.line.to_string().len());
+        let _ = writeln!(s, "{pad} {blue}={blue:#} {bold}help{bold:#}: {}\n", d.help);
         out.write_all(s.as_bytes())?;
     }
     let (errors, warnings) = counts(diags);

@@ -1,0 +1,169 @@
+//! Machine-readable finding formats: JSON (SPEC 4.1), SARIF 2.1.0 for GitHub code scanning,
+//! and GitHub Actions workflow commands with a Markdown step summary.
+//!
+//! None of them quotes source text: a finding's message and help are all that leave the
+//! tool, so key material found by KG010 can never be echoed through a report.
+
+use std::io::Write;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::{ALL_RULES, Diagnostic, Severity, counts};
+
+/// Output formats of `keyguide lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// rustc-style, for people.
+    Human,
+    /// One JSON object with every finding and the counts.
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions annotations (`::error file=...::`).
+    Github,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    diagnostics: &'a [Diagnostic],
+    errors: usize,
+    warnings: usize,
+}
+
+/// Writes the JSON report.
+pub fn write_json(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> {
+    let (errors, warnings) = counts(diags);
+    let report = JsonReport {
+        diagnostics: diags,
+        errors,
+        warnings,
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// Writes a SARIF 2.1.0 log with every rule in `tool.driver.rules`.
+pub fn write_sarif(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> {
+    let rules: Vec<_> = ALL_RULES
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "name": r.name,
+                "shortDescription": { "text": r.description() },
+                "fullDescription": { "text": r.description() },
+                "defaultConfiguration": { "level": level(r.default) },
+                "properties": { "tags": ["keyguide", "pci-dss"] },
+            })
+        })
+        .collect();
+    let results: Vec<_> = diags
+        .iter()
+        .map(|d| {
+            let index = ALL_RULES.iter().position(|r| r.id == d.rule).unwrap_or(0);
+            json!({
+                "ruleId": d.rule,
+                "ruleIndex": index,
+                "level": level(d.severity),
+                "message": { "text": format!("{}\nhelp: {}", d.message, d.help) },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": d.file, "uriBaseId": "%SRCROOT%" },
+                        "region": { "startLine": d.line, "startColumn": d.column },
+                    }
+                }],
+            })
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "keyguide",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}
+
+/// Writes GitHub Actions workflow commands, one annotation per finding.
+pub fn write_github(out: &mut dyn Write, diags: &[Diagnostic]) -> std::io::Result<()> {
+    for d in diags {
+        writeln!(
+            out,
+            "::{} file={},line={},col={},title={}::{}",
+            level(d.severity),
+            escape_property(&d.file),
+            d.line,
+            d.column,
+            escape_property(&format!("{} {}", d.rule, d.name)),
+            escape_data(&format!("{}\nhelp: {}", d.message, d.help)),
+        )?;
+    }
+    let (errors, warnings) = counts(diags);
+    writeln!(out, "keyguide: {errors} error(s), {warnings} warning(s)")
+}
+
+/// The full list as a Markdown table, for `$GITHUB_STEP_SUMMARY` (GitHub shows only the
+/// first few annotations of a step).
+pub fn step_summary(diags: &[Diagnostic]) -> String {
+    let (errors, warnings) = counts(diags);
+    let mut s = format!("### keyguide lint: {errors} error(s), {warnings} warning(s)\n\n");
+    if diags.is_empty() {
+        s.push_str("No findings.\n");
+        return s;
+    }
+    s.push_str("| severity | rule | location | message |\n|---|---|---|---|\n");
+    for d in diags {
+        s.push_str(&format!(
+            "| {} | {} {} | `{}:{}:{}` | {} |\n",
+            level(d.severity),
+            d.rule,
+            d.name,
+            d.file.replace('`', "'"),
+            d.line,
+            d.column,
+            d.message.replace('|', "\\|").replace('\n', " "),
+        ));
+    }
+    s
+}
+
+/// Escapes a workflow command's message.
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value.
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_workflow_command_values() {
+        assert_eq!(escape_property("a,b:c%\n"), "a%2Cb%3Ac%25%0A");
+        assert_eq!(escape_data("x: y,\r\n"), "x: y,%0D%0A");
+    }
+}

@@ -1,0 +1,111 @@
+//! KG040–KG042: the scope inventory against the addenda, and its delivery channels.
+//!
+//! Every workflow must be covered by at least one addendum (KG040), every workflow an
+//! addendum names must exist (KG041), and no workflow may be delivered over a channel the
+//! profile prohibits (KG042). A workflow id defined twice is invalid data (KG030).
+
+use std::collections::BTreeMap;
+
+use crate::diag::{self, Diagnostic, LineIndex};
+use crate::profile::contains_words;
+
+use super::{Ctx, at};
+
+/// Runs KG040–KG042.
+pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    let sources = ctx.content.sources;
+    let named: BTreeMap<&str, ()> = ctx
+        .content
+        .guides
+        .iter()
+        .flat_map(|g| &g.addenda)
+        .flat_map(|a| &a.matter.workflows)
+        .map(|w| (w.get_ref().as_str(), ()))
+        .collect();
+    let workflows = &ctx.content.inventory.workflows;
+    let Some(file) = &sources.inventory else {
+        if !named.is_empty() || !ctx.content.guides.is_empty() {
+            out.push(Diagnostic::new(
+                &diag::UNCOVERED_WORKFLOW,
+                &format!("{}/inventory.toml", sources.dir),
+                (1, 1),
+                "the site has no scope inventory",
+                "create content/inventory.toml with one [[workflow]] per way keys are shared with customers",
+            ));
+        }
+        check_named(ctx, out);
+        return;
+    };
+    let lines = LineIndex::new(&file.text);
+    let pos = |offset: usize| lines.line_col(&file.text, offset);
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for wf in workflows {
+        let id = wf.id.get_ref().as_str();
+        if let Some(first) = seen.insert(id, wf.id.span().start) {
+            out.push(Diagnostic::new(
+                &diag::FRONT_MATTER,
+                &file.rel,
+                pos(wf.id.span().start),
+                format!(
+                    "workflow id `{id}` is already defined on line {}",
+                    pos(first).0
+                ),
+                "give each workflow its own id",
+            ));
+        }
+        if !named.contains_key(id) {
+            out.push(Diagnostic::new(
+                &diag::UNCOVERED_WORKFLOW,
+                &file.rel,
+                pos(wf.id.span().start),
+                format!("workflow `{id}` is covered by no addendum"),
+                format!(
+                    "write an addendum for it with `workflows = [\"{id}\"]` in its front matter"
+                ),
+            ));
+        }
+        let delivery = wf.delivery.get_ref();
+        for channel in &ctx.profile.prohibited_channels {
+            let hit = channel.words.iter().any(|w| contains_words(delivery, w))
+                && !channel.unless.iter().any(|w| contains_words(delivery, w));
+            if hit {
+                out.push(Diagnostic::new(
+                    &diag::PROHIBITED_CHANNEL,
+                    &file.rel,
+                    pos(wf.delivery.span().start),
+                    format!("workflow `{id}` delivers keys by {}, which the profile prohibits", channel.name),
+                    "deliver keys over an authenticated, encrypted channel (customer portal with MFA, mutually authenticated API, dual-control courier)",
+                ));
+            }
+        }
+    }
+    check_named(ctx, out);
+}
+
+/// KG041: every workflow an addendum names exists.
+fn check_named(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    let known: Vec<&str> = ctx
+        .content
+        .inventory
+        .workflows
+        .iter()
+        .map(|w| w.id.get_ref().as_str())
+        .collect();
+    for page in ctx.content.guides.iter().flat_map(|g| &g.addenda) {
+        for wf in &page.matter.workflows {
+            if !known.contains(&wf.get_ref().as_str()) {
+                out.push(at(
+                    &diag::UNKNOWN_WORKFLOW,
+                    page,
+                    page.matter_offset + wf.span().start,
+                    format!("workflow `{}` is not in the inventory", wf.get_ref()),
+                    format!(
+                        "add a [[workflow]] with id = \"{}\" to content/inventory.toml, or correct the id (known: {})",
+                        wf.get_ref(),
+                        if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                    ),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! KG001–KG003: required sections, subsections and their substance, on every base guide and
+//! every compiled integration guide.
+//!
+//! A base guide must contain each required section of the profile (matched by id, title or
+//! alias), each with its required subsections, with at least `min_words` words per section (a
+//! section counts its subsections; each subsection needs `min_subsection_words` of its own) and no
+//! placeholder. An addendum must, for each required
+//! section, either write it or list it in `inherit` — inheriting is a decision written down,
+//! never a silent default — unless an approved exception for one of its workflows names
+//! that section as compensated. A section an addendum replaces is checked like a base
+//! section, since none of the base text survives.
+
+use crate::compose::{Node, State, Tree};
+use crate::content::Page;
+use crate::diag::{self, Diagnostic};
+use crate::frontmatter::AddendumMatter;
+use crate::markdown::{Doc, Section, word_count};
+use crate::profile::{Profile, Required};
+
+use super::{Ctx, at};
+
+/// Runs KG001–KG003.
+pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    for composed in ctx.composed {
+        let base = &composed.guide.base;
+        check_base(ctx.profile, base, out);
+        for (page, tree) in &composed.integrations {
+            check_addendum(ctx, &base.doc, page, tree, out);
+        }
+    }
+}
+
+/// The first section of `doc` that is `req`.
+fn find<'d>(doc: &'d Doc, req: &Required) -> Option<&'d Section> {
+    doc.all_sections().find(|s| req.matches_section(s))
+}
+
+fn check_base<M>(profile: &Profile, page: &Page<'_, M>, out: &mut Vec<Diagnostic>) {
+    for req in &profile.sections {
+        let Some(section) = find(&page.doc, req) else {
+            out.push(at(
+                &diag::MISSING_SECTION,
+                page,
+                0,
+                format!("the base guide has no `{}` section", req.title),
+                format!(
+                    "add `## {} {{#{}}}` with its subsections ({})",
+                    req.title,
+                    req.id,
+                    subsection_list(req)
+                ),
+            ));
+            continue;
+        };
+        for sub in &req.subsections {
+            match section.walk().skip(1).find(|s| sub.matches_section(s)) {
+                Some(s) => substance(profile, page, sub, s, s.words(), out),
+                None => out.push(missing_subsection(page, section.offset, req, sub)),
+            }
+        }
+        substance(profile, page, req, section, section.words(), out);
+    }
+}
+
+fn check_addendum(
+    ctx: &Ctx<'_>,
+    base: &Doc,
+    page: &Page<'_, AddendumMatter>,
+    tree: &Tree<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let profile = ctx.profile;
+    check_inherit(base, page, out);
+    for req in &profile.sections {
+        let written = find(&page.doc, req);
+        // `inherit` names base section ids; a base section may be the required one by title.
+        let inherited = page.matter.inherit.iter().any(|i| {
+            i.get_ref() == &req.id
+                || base
+                    .all_sections()
+                    .any(|s| &s.id == i.get_ref() && req.matches_section(s))
+        });
+        if written.is_none() && !inherited && !super::exceptions::excepts(ctx, page, &req.id) {
+            out.push(at(
+                &diag::MISSING_SECTION,
+                page,
+                0,
+                format!(
+                    "the addendum neither contains nor inherits the `{}` section",
+                    req.title
+                ),
+                format!(
+                    "add `## {} {{#{}}}` with this integration's guidance, or write `inherit = [\"{}\"]` in the front matter if the base guide's section applies unchanged",
+                    req.title, req.id, req.id
+                ),
+            ));
+        }
+        // Placeholders in the addendum's own text for required (sub)sections.
+        for s in page.doc.all_sections() {
+            let required = std::iter::once(req)
+                .chain(&req.subsections)
+                .find(|r| r.matches_section(s));
+            if let Some(r) = required {
+                placeholders(profile, page, r, s, out);
+            }
+        }
+        // A replaced section must stand on its own.
+        let replaced = tree
+            .nodes()
+            .find(|n| n.state == State::Replaced && req.matches(n.id, n.title));
+        if let (Some(node), Some(section)) = (replaced, written) {
+            for sub in &req.subsections {
+                match node.walk().skip(1).find(|n| sub.matches(n.id, n.title)) {
+                    Some(n) => {
+                        let s = section.walk().find(|s| s.id == n.id).unwrap_or(section);
+                        thin(profile, page, sub, s.offset, node_words(n), out);
+                    }
+                    None => out.push(missing_subsection(page, section.offset, req, sub)),
+                }
+            }
+            thin(profile, page, req, section.offset, node_words(node), out);
+        }
+    }
+}
+
+/// `inherit` may name only sections the base guide has, and not ones the addendum writes.
+fn check_inherit(base: &Doc, page: &Page<'_, AddendumMatter>, out: &mut Vec<Diagnostic>) {
+    for id in &page.matter.inherit {
+        let offset = page.matter_offset + id.span().start;
+        let name = id.get_ref();
+        if !base.all_sections().any(|s| &s.id == name) {
+            out.push(at(
+                &diag::FRONT_MATTER,
+                page,
+                offset,
+                format!("`inherit` names `{name}`, but the base guide has no section with that id"),
+                "name a section id of the base guide, e.g. `inherit = [\"storage\"]`".into(),
+            ));
+        } else if page.doc.all_sections().any(|s| &s.id == name) {
+            out.push(at(
+                &diag::FRONT_MATTER,
+                page,
+                offset,
+                format!("`inherit` names `{name}`, but the addendum also writes that section"),
+                format!("remove `{name}` from `inherit` (the addendum's text is appended), or remove the addendum's section"),
+            ));
+        }
+    }
+}
+
+fn missing_subsection<M>(
+    page: &Page<'_, M>,
+    offset: usize,
+    req: &Required,
+    sub: &Required,
+) -> Diagnostic {
+    at(
+        &diag::MISSING_SUBSECTION,
+        page,
+        offset,
+        format!("section `{}` has no `{}` subsection", req.title, sub.title),
+        format!(
+            "add `### {} {{#{}}}` inside `{}`",
+            sub.title, sub.id, req.title
+        ),
+    )
+}
+
+/// KG003 for one section: enough words, no placeholder.
+fn substance<M>(
+    profile: &Profile,
+    page: &Page<'_, M>,
+    req: &Required,
+    s: &Section,
+    words: usize,
+    out: &mut Vec<Diagnostic>,
+) {
+    thin(profile, page, req, s.offset, words, out);
+    placeholders(profile, page, req, s, out);
+}
+
+fn thin<M>(
+    profile: &Profile,
+    page: &Page<'_, M>,
+    req: &Required,
+    offset: usize,
+    words: usize,
+    out: &mut Vec<Diagnostic>,
+) {
+    // Required top-level sections are the profile's `sections`; the rest are subsections.
+    let min = if profile.sections.iter().any(|s| s.id == req.id) {
+        profile.min_words
+    } else {
+        profile.min_subsection_words
+    };
+    if words < min {
+        out.push(at(
+            &diag::THIN_SECTION,
+            page,
+            offset,
+            format!(
+                "section `{}` has {words} word{}; at least {} are required",
+                req.title,
+                diag::plural(words),
+                min
+            ),
+            "write guidance a customer can act on: what to do, with which tools, who is responsible, and when".into(),
+        ));
+    }
+}
+
+fn placeholders<M>(
+    profile: &Profile,
+    page: &Page<'_, M>,
+    req: &Required,
+    s: &Section,
+    out: &mut Vec<Diagnostic>,
+) {
+    let text = format!("{} {}", s.title, s.own_text());
+    if let Some(word) = profile.placeholder_in(&text) {
+        out.push(at(
+            &diag::THIN_SECTION,
+            page,
+            s.offset,
+            format!("section `{}` holds the placeholder `{word}`", req.title),
+            "replace the placeholder with the finished guidance before it is published".into(),
+        ));
+    }
+}
+
+fn node_words(node: &Node<'_>) -> usize {
+    node.walk()
+        .flat_map(|n| &n.parts)
+        .map(|p| word_count(p.events))
+        .sum()
+}
+
+fn subsection_list(req: &Required) -> String {
+    req.subsections
+        .iter()
+        .map(|s| format!("`{}`", s.id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

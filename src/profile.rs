@@ -1,0 +1,244 @@
+//! Required-section profiles: data, not code.
+//!
+//! A profile names the sections every base guide and compiled integration guide must hold,
+//! their subsections, titles and aliases, the least number of words that counts as
+//! substance, the words that mark unfinished text, the delivery channels the inventory may
+//! not name, and the requirement elements each section traces to. The built-in
+//! `pci-dss-4.0.1-3.7.9` profile is embedded from `profiles/`; `profile = "path.toml"` in
+//! keyguide.toml loads a site's own. Nothing else in keyguide knows about PCI DSS.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::markdown::Section;
+
+/// Built-in profiles: (name, TOML).
+const BUILT_IN: &[(&str, &str)] = &[(
+    "pci-dss-4.0.1-3.7.9",
+    include_str!("../profiles/pci-dss-4.0.1-3.7.9.toml"),
+)];
+
+/// A profile of required sections.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Stable identifier.
+    pub id: String,
+    /// Human title, e.g. the requirement it implements.
+    pub title: String,
+    /// Fewest words a required section must hold, its subsections included.
+    #[serde(default = "default_min_words")]
+    pub min_words: usize,
+    /// Fewest words each required subsection must hold on its own. Lower than `min_words`:
+    /// a subsection of one or two precise sentences ("Rotate the key every 90 days, and at
+    /// once when the integration changes owner.") is real guidance, while the section as a
+    /// whole must still clear `min_words`.
+    #[serde(default = "default_min_subsection_words")]
+    pub min_subsection_words: usize,
+    /// Words and phrases that mark unfinished text.
+    #[serde(default)]
+    pub placeholders: Vec<String>,
+    /// Required top-level sections.
+    #[serde(rename = "section", default)]
+    pub sections: Vec<Required>,
+    /// Delivery channels the inventory may not name.
+    #[serde(rename = "prohibited_channel", default)]
+    pub prohibited_channels: Vec<Channel>,
+}
+
+fn default_min_words() -> usize {
+    25
+}
+
+fn default_min_subsection_words() -> usize {
+    10
+}
+
+/// A required section or subsection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Required {
+    /// The id it is matched by first.
+    pub id: String,
+    /// Its expected title, also matched.
+    pub title: String,
+    /// Other titles that count as this section.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Requirement elements the section addresses (top-level sections).
+    #[serde(default)]
+    pub elements: Vec<String>,
+    /// Required subsections.
+    #[serde(default)]
+    pub subsections: Vec<Required>,
+    /// The title and aliases, normalised once (see [`normalise`]).
+    #[serde(skip)]
+    keys: Vec<String>,
+}
+
+/// A prohibited delivery channel.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Channel {
+    /// Name shown in messages.
+    pub name: String,
+    /// Words that identify the channel.
+    pub words: Vec<String>,
+    /// Words that make a match acceptable (e.g. "encrypted" email).
+    #[serde(default)]
+    pub unless: Vec<String>,
+}
+
+impl Profile {
+    /// Loads `name`: a built-in profile, or a TOML file relative to `root`.
+    pub fn load(root: &Path, name: &str) -> Result<Profile> {
+        if let Some((_, text)) = BUILT_IN.iter().find(|(n, _)| *n == name) {
+            let profile: Profile = crate::config::parse_toml(Path::new(name), text)?;
+            return Ok(profile.prepared());
+        }
+        let path = root.join(name);
+        if !name.ends_with(".toml") || !path.is_file() {
+            let known: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
+            return Err(Error::Config {
+                file: root.join(crate::config::FILE_NAME).display().to_string(),
+                line: 1,
+                column: 1,
+                message: format!(
+                    "profile `{name}` is neither a built-in profile nor a .toml file in the site"
+                ),
+                help: format!(
+                    "use one of: {}; or a path such as `profiles/ours.toml`",
+                    known.join(", ")
+                ),
+            });
+        }
+        let text = std::fs::read_to_string(&path).map_err(Error::io("reading", &path))?;
+        let profile: Profile = crate::config::parse_toml(&path, &text)?;
+        profile.validate(&path)?;
+        Ok(profile.prepared())
+    }
+
+    /// Normalises titles, aliases and placeholders once, so matching stays cheap on large
+    /// sites.
+    fn prepared(mut self) -> Profile {
+        fn prepare(r: &mut Required) {
+            r.keys = std::iter::once(&r.title)
+                .chain(&r.aliases)
+                .map(|t| normalise(t))
+                .collect();
+            r.subsections.iter_mut().for_each(prepare);
+        }
+        self.sections.iter_mut().for_each(prepare);
+        self.placeholders = self.placeholders.iter().map(|p| normalise(p)).collect();
+        self
+    }
+
+    /// The first placeholder in `text`, as the profile normalised it.
+    pub fn placeholder_in(&self, text: &str) -> Option<&str> {
+        let text = format!(" {} ", normalise(text));
+        self.placeholders
+            .iter()
+            .find(|p| !p.is_empty() && text.contains(&format!(" {p} ")))
+            .map(String::as_str)
+    }
+
+    /// A site profile must name each section once and list at least one section.
+    fn validate(&self, path: &Path) -> Result<()> {
+        let mut ids: Vec<&str> = self
+            .sections
+            .iter()
+            .flat_map(|s| {
+                std::iter::once(s.id.as_str()).chain(s.subsections.iter().map(|x| x.id.as_str()))
+            })
+            .collect();
+        ids.sort_unstable();
+        let duplicate = ids.windows(2).find(|w| w[0] == w[1]).map(|w| w[0]);
+        let problem = match (self.sections.is_empty(), duplicate) {
+            (true, _) => "the profile requires no sections".to_owned(),
+            (_, Some(id)) => format!("section id `{id}` is listed twice"),
+            _ => return Ok(()),
+        };
+        Err(Error::Config {
+            file: path.display().to_string(),
+            line: 1,
+            column: 1,
+            message: problem,
+            help: "list each required section once under [[section]], with its subsections".into(),
+        })
+    }
+
+    /// Every required id, top-level sections and subsections.
+    pub fn all_required(&self) -> impl Iterator<Item = &Required> {
+        self.sections
+            .iter()
+            .flat_map(|s| std::iter::once(s).chain(&s.subsections))
+    }
+}
+
+impl Required {
+    /// Whether `section` is this required section: by id, or by title or alias
+    /// (case-insensitive, punctuation ignored).
+    pub fn matches(&self, id: &str, title: &str) -> bool {
+        id == self.id || self.keys.contains(&normalise(title))
+    }
+
+    /// Whether the Markdown section `s` is this required section.
+    pub fn matches_section(&self, s: &Section) -> bool {
+        s.id == self.id || self.keys.contains(&s.title_key)
+    }
+}
+
+/// Lowercase letters and digits, words separated by one space.
+pub fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+/// Whether `text` contains `phrase` as whole words, ignoring case and punctuation.
+pub fn contains_words(text: &str, phrase: &str) -> bool {
+    let text = format!(" {} ", normalise(text));
+    let phrase = normalise(phrase);
+    !phrase.is_empty() && text.contains(&format!(" {phrase} "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_profile_parses_with_three_sections() {
+        let p = Profile::load(Path::new("."), "pci-dss-4.0.1-3.7.9").ok();
+        let ids: Vec<String> = p
+            .iter()
+            .flat_map(|p| p.sections.iter().map(|s| s.id.clone()))
+            .collect();
+        assert_eq!(ids, ["transmission", "storage", "updating"]);
+    }
+
+    #[test]
+    fn matches_titles_ignoring_case_and_punctuation() {
+        let p = Profile::load(Path::new("."), "pci-dss-4.0.1-3.7.9").ok();
+        let storage = p.as_ref().and_then(|p| p.sections.get(1));
+        assert!(storage.is_some_and(|s| s.matches("x", "SECURE STORAGE!")));
+        assert!(storage.is_some_and(|s| s.matches("x", "Key storage")));
+        assert!(!storage.is_some_and(|s| s.matches("x", "Storage of logs")));
+    }
+
+    #[test]
+    fn whole_word_matching() {
+        assert!(contains_words("sent by E-mail to the team", "e-mail"));
+        assert!(!contains_words("the mailroom", "mail"));
+        assert!(contains_words("TODO: write this", "todo"));
+    }
+}

@@ -1,0 +1,177 @@
+//! `keyguide lint`: formats, exit status, options, profiles.
+
+use crate::rules::{AS_OF, fixture, pinned_scaffold};
+use crate::support::SiteTest;
+
+#[test]
+fn the_example_site_lints_clean() {
+    SiteTest::example()
+        .run(&["lint", "--deny-warnings", "--as-of", AS_OF])
+        .code(0)
+        .stderr_has("no findings");
+}
+
+#[test]
+fn human_output_is_rustc_style_with_source_caret_and_help() {
+    let run = fixture("kg060-invalid-replace")
+        .run(&["lint", "--as-of", AS_OF])
+        .code(1);
+    insta::assert_snapshot!(run.stderr);
+}
+
+#[test]
+fn json_output_follows_the_schema() {
+    let run = fixture("kg021-broken-anchors")
+        .run(&["lint", "--format", "json", "--as-of", AS_OF])
+        .code(1);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn sarif_output_is_valid_sarif_2_1_0_with_rules() {
+    let run = fixture("kg042-plain-email")
+        .run(&["lint", "--format", "sarif", "--as-of", AS_OF])
+        .code(1);
+    let log: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+    assert_eq!(log["version"], "2.1.0");
+    let driver = &log["runs"][0]["tool"]["driver"];
+    let rules = driver["rules"].as_array().map_or(0, Vec::len);
+    assert_eq!(rules, 17, "every rule is described");
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "KG042");
+    let index = result["ruleIndex"].as_u64().unwrap_or(u64::MAX) as usize;
+    assert_eq!(driver["rules"][index]["id"], "KG042");
+    let region = &result["locations"][0]["physicalLocation"];
+    assert_eq!(region["artifactLocation"]["uri"], "content/inventory.toml");
+    assert_eq!(region["region"]["startLine"], 7);
+    insta::assert_snapshot!(run.stdout);
+}
+
+#[test]
+fn github_output_annotates_and_writes_the_step_summary() {
+    let site = fixture("kg020-broken-links");
+    let summary = site.path("summary.md");
+    let run = site
+        .run_in(
+            ".",
+            &["lint", "--format", "github", "--as-of", AS_OF],
+            &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap_or_default())],
+        )
+        .code(1);
+    insta::assert_snapshot!(run.stdout);
+    let md = site.read("summary.md");
+    assert!(md.contains("| error | KG020 broken-link |"), "{md}");
+    assert_eq!(md.matches("KG020").count(), 4);
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let site = fixture("kg032-review-due-soon");
+    site.run(&["lint", "--as-of", AS_OF])
+        .code(0)
+        .stderr_has("warning[KG032]");
+    site.run(&["lint", "--as-of", AS_OF, "--deny-warnings"])
+        .code(1);
+}
+
+#[test]
+fn config_can_downgrade_and_allow_rules_but_never_kg010() {
+    let site = fixture("kg021-broken-anchors").edit(
+        "keyguide.toml",
+        "[review]",
+        "[lint]\nwarn = [\"KG021\"]\n[review]",
+    );
+    site.run(&["lint", "--as-of", AS_OF])
+        .code(0)
+        .stderr_has("warning[KG021]");
+    let site = site.edit(
+        "keyguide.toml",
+        "warn = [\"KG021\"]",
+        "allow = [\"broken-anchor\"]",
+    );
+    site.run(&["lint", "--as-of", AS_OF])
+        .code(0)
+        .stderr_lacks("KG021");
+    let site = site.edit(
+        "keyguide.toml",
+        "allow = [\"broken-anchor\"]",
+        "allow = [\"KG010\"]",
+    );
+    site.run(&["lint"])
+        .code(2)
+        .stderr_has("keyguide.toml:9:10")
+        .stderr_has("cannot be lowered");
+}
+
+#[test]
+fn as_of_must_be_a_date() {
+    pinned_scaffold()
+        .run(&["lint", "--as-of", "tomorrow"])
+        .code(2)
+        .stderr_has("YYYY-MM-DD");
+}
+
+#[test]
+fn a_site_profile_replaces_the_built_in_one() {
+    let site = pinned_scaffold()
+        .edit("keyguide.toml", "profile = \"pci-dss-4.0.1-3.7.9\"", "profile = \"profiles/ours.toml\"")
+        .write(
+            "profiles/ours.toml",
+            "id = \"ours\"\ntitle = \"Our policy\"\nmin_words = 5\n\n[[section]]\nid = \"escrow\"\ntitle = \"Key escrow\"\nelements = [\"P-1\"]\n",
+        );
+    let run = site.run(&["lint", "--as-of", AS_OF]).code(1);
+    assert!(
+        run.stderr.contains("has no `Key escrow` section"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("Secure storage"), "{}", run.stderr);
+    let coverage = site.run(&["coverage", "--format", "json"]).code(1);
+    assert!(
+        coverage.stdout.contains("\"escrow\": \"missing\""),
+        "{}",
+        coverage.stdout
+    );
+}
+
+#[test]
+fn a_broken_profile_file_is_reported_with_its_line() {
+    pinned_scaffold()
+        .edit(
+            "keyguide.toml",
+            "profile = \"pci-dss-4.0.1-3.7.9\"",
+            "profile = \"ours.toml\"",
+        )
+        .write(
+            "ours.toml",
+            "id = \"ours\"\ntitle = \"Ours\"\n[[section]]\nid = \"a\"\nname = \"A\"\n",
+        )
+        .run(&["lint"])
+        .code(2)
+        .stderr_has("ours.toml:5:1")
+        .stderr_has("unknown field `name`");
+    pinned_scaffold()
+        .edit(
+            "keyguide.toml",
+            "profile = \"pci-dss-4.0.1-3.7.9\"",
+            "profile = \"pci-dss-3.2\"",
+        )
+        .run(&["lint"])
+        .code(2)
+        .stderr_has("neither a built-in profile");
+}
+
+#[test]
+fn lint_and_build_report_the_same_findings() {
+    let site = fixture("kg070-unsafe-html");
+    let lint = site.run(&["lint", "--as-of", AS_OF]).code(1);
+    let build = site.run(&["build", "--drafts"]).code(1);
+    let findings = |s: &str| {
+        s.lines()
+            .filter(|l| l.starts_with("error["))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(findings(&lint.stderr), findings(&build.stderr));
+    assert!(!site.path("public").exists());
+}

@@ -1,0 +1,143 @@
+//! Every lint fixture, run through `lint` and `build`.
+//!
+//! A fixture is a folder in `tests/fixtures/` named after the rule or behaviour it shows.
+//! It starts from the `keyguide init` scaffold (review date pinned to 2026-10-01), applies
+//! the text edits in its `edits.toml`, adds the files under its `files/`, and lists in
+//! `expect.txt` every finding `keyguide lint --as-of 2026-11-28` must report, one
+//! `RULE severity file:line:col` per line (`#` comments allowed; an empty list means the
+//! fixture must lint clean). The same fixture is then built, and build must agree with lint.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::support::SiteTest;
+
+/// The date every fixture is judged at.
+pub const AS_OF: &str = "2026-11-28";
+/// `AS_OF` as a Unix timestamp, for `build`, which takes its date from SOURCE_DATE_EPOCH.
+const AS_OF_EPOCH: &str = "1795824000";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Edits {
+    #[serde(default)]
+    edit: Vec<Edit>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Edit {
+    file: String,
+    find: String,
+    replace: String,
+}
+
+/// The scaffold with its review date pinned, so fixtures do not depend on the day they run.
+pub fn pinned_scaffold() -> SiteTest {
+    let site = SiteTest::scaffold();
+    let base = "content/payment-api/_index.md";
+    let text = site.read(base);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("last_reviewed"))
+        .unwrap_or_default()
+        .to_owned();
+    site.edit(base, &line, "last_reviewed = 2026-10-01")
+}
+
+/// The fixture `name`, ready to run.
+pub fn fixture(name: &str) -> SiteTest {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let mut site = pinned_scaffold();
+    if let Ok(text) = std::fs::read_to_string(dir.join("edits.toml")) {
+        let edits: Edits =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{name}/edits.toml: {e}"));
+        for e in edits.edit {
+            site = site.edit(&e.file, &e.find, &e.replace);
+        }
+    }
+    let files = dir.join("files");
+    if files.is_dir() {
+        site = site.copy_in(&files);
+    }
+    site
+}
+
+/// The findings of `keyguide lint --format json` as `RULE severity file:line:col` lines.
+pub fn lint_findings(site: &SiteTest) -> (i32, Vec<String>) {
+    let run = site.run(&["lint", "--format", "json", "--as-of", AS_OF]);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("lint json: {e}\n{}\n{}", run.stdout, run.stderr));
+    let lines = report["diagnostics"]
+        .as_array()
+        .map(|ds| {
+            ds.iter()
+                .map(|d| {
+                    format!(
+                        "{} {} {}:{}:{}",
+                        d["rule"].as_str().unwrap_or(""),
+                        d["severity"].as_str().unwrap_or(""),
+                        d["file"].as_str().unwrap_or(""),
+                        d["line"],
+                        d["column"]
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (run.code, lines)
+}
+
+#[test]
+fn every_fixture_reports_exactly_its_expected_findings_and_build_agrees() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut names: Vec<String> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+        .filter(|e| e.path().join("expect.txt").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 20, "fixtures found: {names:?}");
+    let mut failures = Vec::new();
+    for name in &names {
+        let expected: Vec<String> = std::fs::read_to_string(root.join(name).join("expect.txt"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_owned)
+            .collect();
+        let site = fixture(name);
+        let (lint_code, found) = lint_findings(&site);
+        if found != expected {
+            failures.push(format!(
+                "{name}:\n  expected {expected:#?}\n  found {found:#?}"
+            ));
+            continue;
+        }
+        let has_error = found.iter().any(|f| f.contains(" error "));
+        if lint_code != i32::from(has_error) {
+            failures.push(format!(
+                "{name}: lint exit {lint_code}, errors: {has_error}"
+            ));
+        }
+        let build = site.run_in(
+            ".",
+            &["build", "--drafts"],
+            &[("SOURCE_DATE_EPOCH", AS_OF_EPOCH)],
+        );
+        if build.code != lint_code || site.path("public").exists() == has_error {
+            failures.push(format!(
+                "{name}: lint exit {lint_code} but build exit {} (output written: {})\n{}",
+                build.code,
+                site.path("public").exists(),
+                build.stderr
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
