@@ -37,6 +37,16 @@ pub enum Command {
         after_help = "Examples:\n  keyguide lint\n  keyguide lint --format sarif > keyguide.sarif\n  keyguide lint --format github --deny-warnings --as-of 2026-11-28"
     )]
     Lint(LintArgs),
+    /// Publish the draft as a new immutable version, with customer release notes.
+    #[command(
+        after_help = "Examples:\n  keyguide diff latest draft                # what customers will be told changed\n  keyguide release 1.2.0 --approver \"Chief Information Security Officer\" --notes notes.md"
+    )]
+    Release(ReleaseArgs),
+    /// Show the section-level changes between two versions (or `draft`).
+    #[command(
+        after_help = "Examples:\n  keyguide diff 1.0.0 1.1.0\n  keyguide diff latest                      # latest release → draft\n  keyguide diff 1.0.0 draft --format json"
+    )]
+    Diff(DiffArgs),
     /// Show, for every guide and integration, the state of each required section.
     #[command(
         after_help = "Examples:\n  keyguide coverage\n  keyguide coverage --format csv > coverage.csv"
@@ -56,6 +66,45 @@ pub struct LintArgs {
     /// Judge review dates and exception expiry on this date (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<Date>,
+}
+
+/// `keyguide release`.
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// The new version label, e.g. 1.2.0.
+    #[arg(value_name = "VERSION")]
+    pub label: String,
+    /// Who approved this version (name or role).
+    #[arg(long)]
+    pub approver: String,
+    /// Release date (YYYY-MM-DD; default: today, or the day of SOURCE_DATE_EPOCH).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub date: Option<Date>,
+    /// Customer release notes (Markdown). Without it, the list of changed sections is used.
+    #[arg(long, value_name = "FILE")]
+    pub notes: Option<PathBuf>,
+}
+
+/// Output formats of `keyguide diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// A list for people.
+    Human,
+    /// The JSON of SPEC section 11.
+    Json,
+}
+
+/// `keyguide diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older version: a release label, `latest` or `draft`.
+    pub from: String,
+    /// The newer version (default: `draft`).
+    #[arg(default_value = "draft")]
+    pub to: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: DiffFormat,
 }
 
 /// Output formats of `keyguide coverage`.
@@ -120,4 +169,14 @@ pub struct BuildArgs {
     /// Publish under this URL instead of keyguide.toml's base_url (deploy previews).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -24,6 +24,7 @@ pub mod config;
 pub mod content;
 pub mod coverage;
 pub mod diag;
+pub mod diff;
 pub mod error;
 pub mod frontmatter;
 pub mod inventory;
@@ -32,9 +33,11 @@ pub mod lint;
 pub mod markdown;
 pub mod output;
 pub mod profile;
+pub mod release;
 pub mod render;
 pub mod source;
 pub mod theme;
+pub mod versions;
 
 use config::Config;
 use diag::Diagnostic;
@@ -69,6 +72,10 @@ pub struct Checked {
     pub output: Option<OutputTree>,
     /// Coverage, when asked for.
     pub coverage: Option<coverage::Report>,
+    /// Section changes from the latest release to the draft.
+    pub draft_changes: Vec<diff::Change>,
+    /// Number of published releases.
+    pub published: usize,
 }
 
 impl Checked {
@@ -107,14 +114,31 @@ pub fn coverage(config: &Config, as_of: Date) -> Result<Checked> {
     run(config, as_of, Then::Coverage)
 }
 
-/// The shared pipeline: load, parse, compose, check, then what `then` asks for.
+/// The shared pipeline: load the draft and every release, parse, compose, check, then what
+/// `then` asks for.
 fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
     let profile = profile::Profile::load(&config.root, &config.profile)?;
+    let releases = versions::load(&config.root)?;
     let sources = source::load(&config.root, DRAFT_DIR)?;
+    let snapshots = releases
+        .records
+        .iter()
+        .map(|r| source::load(&config.root, &versions::Releases::content_dir(&r.version)))
+        .collect::<Result<Vec<_>>>()?;
     let mut diags = sources.diagnostics.clone();
+    diags.extend(releases.diagnostics.iter().cloned());
+    diags.extend(snapshots.iter().flat_map(|s| s.diagnostics.iter().cloned()));
     let content = content::parse(&sources, &mut diags);
+    let released: Vec<content::Content<'_>> = snapshots
+        .iter()
+        .map(|s| content::parse(s, &mut diags))
+        .collect();
     let exceptions = lint::exceptions::load(&sources, &mut diags);
     let composed = compose::compose(&content, &mut diags);
+    let released_composed: Vec<Vec<compose::ComposedGuide<'_>>> = released
+        .iter()
+        .map(|c| compose::compose(c, &mut diags))
+        .collect();
     let ctx = lint::Ctx {
         content: &content,
         composed: &composed,
@@ -124,6 +148,8 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
         as_of,
     };
     diags.extend(lint::check(&ctx));
+    lint::releases::notes(&config.root, &releases, &released, &mut diags);
+    lint::releases::stale_addenda(released.last(), &content, &mut diags);
     let mut diagnostics = lint::configure(diags, config)?;
     let clean = diag::counts(&diagnostics).0 == 0;
     let mut checked = Checked {
@@ -131,6 +157,8 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
         diagnostics: Vec::new(),
         output: None,
         coverage: None,
+        draft_changes: diff::diff(released.last(), &content),
+        published: releases.records.len(),
     };
     match then {
         Then::Nothing => {}
@@ -143,9 +171,37 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
                     draft: true,
                     content_dir: DRAFT_DIR,
                     guides: &composed,
+                    date: None,
+                    approver: None,
+                    latest: false,
                 });
             }
-            let site = render::Site { config, versions };
+            let mut notes = Vec::new();
+            for (i, record) in releases.records.iter().enumerate().rev() {
+                versions.push(render::Version {
+                    label: record.version.clone(),
+                    draft: false,
+                    content_dir: &snapshots[i].dir,
+                    guides: &released_composed[i],
+                    date: Some(record.date),
+                    approver: Some(&record.approver),
+                    latest: i + 1 == releases.records.len(),
+                });
+                let previous = i.checked_sub(1);
+                notes.push(render::ReleaseNotes {
+                    label: &record.version,
+                    date: record.date,
+                    approver: &record.approver,
+                    notes: release::notes_body(&config.root, &record.version)?,
+                    previous: previous.map(|p| releases.records[p].version.as_str()),
+                    changes: diff::diff(previous.map(|p| &released[p]), &released[i]),
+                });
+            }
+            let site = render::Site {
+                config,
+                versions,
+                notes,
+            };
             let output = render::render(&site, theme)?;
             let leaks = lint::secrets::check_output(&output, label);
             if leaks.is_empty() {
@@ -160,4 +216,43 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
     checked.diagnostics = diagnostics;
     checked.sources = sources;
     Ok(checked)
+}
+
+/// The section-level changes from version `from` to version `to`: release labels, `latest`,
+/// or `draft` (the working draft in `content/`).
+pub fn diff_versions(config: &Config, from: &str, to: &str) -> Result<Vec<diff::Change>> {
+    let releases = versions::load(&config.root)?;
+    let dir = |label: &str| -> Result<String> {
+        match label {
+            "draft" => Ok(DRAFT_DIR.to_owned()),
+            "latest" => releases
+                .latest()
+                .map(|r| versions::Releases::content_dir(&r.version))
+                .ok_or_else(|| error::Error::Usage {
+                    message: "nothing is released yet, so there is no `latest`".into(),
+                    help: "compare with `draft`, or release a first version".into(),
+                }),
+            v if releases.get(v).is_some() => Ok(versions::Releases::content_dir(v)),
+            v => Err(error::Error::Usage {
+                message: format!("unknown version `{v}`"),
+                help: format!(
+                    "name a released version ({}), `latest` or `draft`",
+                    releases
+                        .records
+                        .iter()
+                        .map(|r| r.version.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
+        }
+    };
+    let (old, new) = (
+        source::load(&config.root, &dir(from)?)?,
+        source::load(&config.root, &dir(to)?)?,
+    );
+    let mut ignored = Vec::new();
+    let old = content::parse(&old, &mut ignored);
+    let new = content::parse(&new, &mut ignored);
+    Ok(diff::diff(Some(&old), &new))
 }

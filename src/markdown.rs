@@ -374,6 +374,14 @@ impl<'f> HtmlWriter<'f> {
     }
 }
 
+/// HTML of a Markdown text that stands alone (release notes): links are kept as written.
+pub fn standalone_html(text: &str) -> String {
+    let events: Vec<Ev> = Parser::new_ext(text, options())
+        .map(Event::into_static)
+        .collect();
+    HtmlWriter::new(&|_| None).html(&events, "notes")
+}
+
 /// The HTML id of footnote `name` in source `scope`.
 fn footnote_anchor(scope: &str, name: &str) -> String {
     format!("fn-{}-{}", slug(scope), slug(name))

@@ -149,8 +149,8 @@ enum Item {
     Asset(String, Asset),
 }
 
-/// Files the walk skips: hidden files and editor leftovers.
-fn ignored(name: &str) -> bool {
+/// Files keyguide skips: hidden files and editor leftovers.
+pub fn ignored(name: &str) -> bool {
     name.starts_with('.') || name.ends_with('~') || name.starts_with('#')
 }
 

@@ -43,7 +43,15 @@ impl std::fmt::Debug for Theme {
 }
 
 /// The templates every theme provides (from the site or the built-in theme).
-pub const TEMPLATES: &[&str] = &["index.html", "guide.html", "integration.html", "404.html"];
+pub const TEMPLATES: &[&str] = &[
+    "index.html",
+    "guide.html",
+    "integration.html",
+    "404.html",
+    "releases.html",
+    "release.html",
+    "redirect.html",
+];
 
 impl Theme {
     /// Loads theme `name` for the site at `root`.

@@ -33,7 +33,7 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
         .map_err(io)?;
         return Ok(Outcome::Failed);
     };
-    if !args.drafts {
+    if !args.drafts && checked.published == 0 {
         writeln!(
             err,
             "warning: nothing is published yet, so the site is only a landing page\n  \

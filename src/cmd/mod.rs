@@ -2,8 +2,10 @@
 
 mod build;
 mod coverage;
+mod diff;
 mod init;
 mod lint;
+mod release;
 
 use std::path::Path;
 
@@ -21,6 +23,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Build(args) => build::run(cli.root.as_deref(), &args),
         Command::Lint(args) => lint::run(cli.root.as_deref(), &args),
         Command::Coverage(args) => coverage::run(cli.root.as_deref(), &args),
+        Command::Release(args) => release::run(cli.root.as_deref(), &args),
+        Command::Diff(args) => diff::run(cli.root.as_deref(), &args),
     }
 }
 

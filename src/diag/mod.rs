@@ -70,7 +70,11 @@ rules! {
     UNCOVERED_WORKFLOW = "KG040" "uncovered-workflow" Error configurable=true quote=true;
     UNKNOWN_WORKFLOW = "KG041" "unknown-workflow" Error configurable=true quote=true;
     PROHIBITED_CHANNEL = "KG042" "prohibited-channel" Error configurable=true quote=true;
+    RELEASE_MODIFIED = "KG050" "release-modified" Error configurable=false quote=false;
+    LEDGER_BROKEN = "KG051" "ledger-broken" Error configurable=false quote=true;
+    RELEASE_NOTES_MISSING = "KG052" "release-notes-missing" Error configurable=true quote=false;
     INVALID_REPLACE = "KG060" "invalid-replace" Error configurable=true quote=true;
+    STALE_ADDENDUM = "KG061" "stale-addendum" Warning configurable=true quote=true;
     UNSAFE_HTML = "KG070" "unsafe-html" Error configurable=true quote=true;
     EXCEPTION = "KG080" "exception" Error configurable=true quote=true;
     INVALID_SOURCE = "KG090" "invalid-source" Error configurable=false quote=false;
@@ -93,6 +97,14 @@ impl Rule {
             "KG040" => "An inventory workflow is covered by no addendum.",
             "KG041" => "An addendum names a workflow missing from the inventory.",
             "KG042" => "An inventory delivery channel is one the profile prohibits.",
+            "KG050" => "A released snapshot differs from its ledger record.",
+            "KG051" => {
+                "A ledger entry was removed, reordered or altered; the hash chain is broken."
+            }
+            "KG052" => "A release whose content changed has no customer release notes.",
+            "KG061" => {
+                "A base section changed since the last release, but an addendum that appends to or replaces it did not."
+            }
             "KG060" => "An addendum replaces a section the base guide does not mark replaceable.",
             "KG070" => "Content holds a script, an inline event handler or a javascript: URL.",
             "KG080" => "An exception has expired or lacks compensating guidance.",

@@ -11,6 +11,7 @@ pub mod html;
 pub mod inventory;
 pub mod key_material;
 pub mod links;
+pub mod releases;
 pub mod secrets;
 pub mod sections;
 

@@ -65,7 +65,14 @@ fn pages_make_no_external_requests_and_have_no_inline_script_or_style() {
             continue;
         }
         let html = String::from_utf8_lossy(&bytes);
-        assert!(!html.contains("<script"), "{rel} has a script");
+        for script in html.match_indices("<script").map(|(i, _)| &html[i..]) {
+            let tag = &script[..script.find('>').unwrap_or(script.len())];
+            assert!(tag.contains(" src=\""), "{rel} has an inline script");
+            assert!(
+                script.contains("></script>"),
+                "{rel}: a script element must be empty"
+            );
+        }
         assert!(!html.contains("<style"), "{rel} has a style element");
         assert!(!html.contains(" style="), "{rel} has an inline style");
         for attr in ["src=\"http", "href=\"//", "src=\"//"] {

@@ -11,3 +11,4 @@ mod lint;
 mod output;
 mod rules;
 mod support;
+mod versions;

@@ -38,6 +38,7 @@ impl SiteTest {
         std::fs::copy(repo.join("keyguide.toml"), site.path("keyguide.toml"))
             .unwrap_or_else(|e| panic!("copy keyguide.toml: {e}"));
         copy_dir(&repo.join("content"), &site.path("content"));
+        copy_dir(&repo.join("releases"), &site.path("releases"));
         site
     }
 
@@ -63,6 +64,12 @@ impl SiteTest {
         assert!(text.contains(from), "{rel} does not contain {from:?}");
         let text = text.replacen(from, to, 1);
         self.write(rel, text)
+    }
+
+    /// Removes the file `rel`.
+    pub fn remove_file(self, rel: &str) -> Self {
+        std::fs::remove_file(self.path(rel)).unwrap_or_else(|e| panic!("remove {rel}: {e}"));
+        self
     }
 
     /// The absolute path of `rel`.

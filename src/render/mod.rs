@@ -6,8 +6,14 @@
 //! builds the typed contexts the templates see and lays pages out at their URLs (SPEC 5):
 //! `/<version>/<guide>/`, `/<version>/<guide>/<integration>/`, assets beside their guide.
 
+mod feeds;
+mod releases;
+
 use rayon::prelude::*;
 use serde::Serialize;
+
+use crate::frontmatter::Date;
+pub use releases::ReleaseNotes;
 
 use crate::compose::{ComposedGuide, Node, Origin, Part, State, Tree};
 use crate::config::Config;
@@ -28,6 +34,35 @@ pub struct Version<'c> {
     pub content_dir: &'c str,
     /// Its guides, composed.
     pub guides: &'c [ComposedGuide<'c>],
+    /// Release date (none for the draft).
+    pub date: Option<Date>,
+    /// Approver (none for the draft).
+    pub approver: Option<&'c str>,
+    /// Whether this is the latest release.
+    pub latest: bool,
+}
+
+impl Version<'_> {
+    /// The page folder of (guide, integration) in this version, when the page exists there.
+    fn page_dir(&self, guide: &str, integration: Option<&str>) -> Option<String> {
+        let g = self.guides.iter().find(|g| g.guide.id == guide)?;
+        if let Some(stem) = integration {
+            g.integrations.iter().find(|(p, _)| p.stem == stem)?;
+        }
+        let target = Target::Page {
+            guide: guide.to_owned(),
+            integration: integration.map(str::to_owned),
+        };
+        links::url(&self.label, &target)
+    }
+
+    /// The closest page to (guide, integration) in this version: the page itself, else the
+    /// guide's top, else the version's root.
+    fn closest_dir(&self, guide: &str, integration: Option<&str>) -> String {
+        self.page_dir(guide, integration)
+            .or_else(|| self.page_dir(guide, None))
+            .unwrap_or_else(|| format!("{}/", self.label))
+    }
 }
 
 /// Everything the renderer builds.
@@ -35,8 +70,17 @@ pub struct Version<'c> {
 pub struct Site<'c> {
     /// The site configuration.
     pub config: &'c Config,
-    /// Versions to build, newest first.
+    /// Versions to build, newest first (the draft, when built, before every release).
     pub versions: Vec<Version<'c>>,
+    /// Release notes of every release, newest first.
+    pub notes: Vec<ReleaseNotes<'c>>,
+}
+
+impl Site<'_> {
+    /// The latest release.
+    fn latest(&self) -> Option<&Version<'_>> {
+        self.versions.iter().find(|v| v.latest)
+    }
 }
 
 #[derive(Serialize)]
@@ -50,9 +94,34 @@ struct SiteCtx<'a> {
 struct VersionCtx<'a> {
     label: &'a str,
     draft: bool,
+    latest: bool,
     title: String,
     date: Option<String>,
     approver: Option<&'a str>,
+    superseded_by: Option<Superseded<'a>>,
+}
+
+#[derive(Serialize)]
+struct Superseded<'a> {
+    label: &'a str,
+    date: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct SwitchItem<'a> {
+    label: &'a str,
+    title: String,
+    url: String,
+    current: bool,
+    latest: bool,
+    draft: bool,
+}
+
+#[derive(Serialize)]
+struct LinksCtx {
+    releases: String,
+    feed: String,
 }
 
 #[derive(Serialize)]
@@ -118,6 +187,7 @@ struct PageCtx<'a> {
     toc: Vec<TocEntry<'a>>,
     intro: Vec<PartCtx>,
     sections: Vec<SectionCtx<'a>>,
+    feed: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -126,6 +196,15 @@ struct VersionLink<'a> {
     title: String,
     url: String,
     draft: bool,
+    latest: bool,
+    date: Option<String>,
+    approver: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct LatestLink<'a> {
+    label: &'a str,
+    url: String,
 }
 
 #[derive(Serialize)]
@@ -133,6 +212,7 @@ struct LandingCtx<'a> {
     published: bool,
     drafts: bool,
     versions: Vec<VersionLink<'a>>,
+    latest: Option<LatestLink<'a>>,
 }
 
 /// The context every template gets.
@@ -143,10 +223,36 @@ struct Context<'a> {
     page_kind: &'static str,
     version: Option<VersionCtx<'a>>,
     nav: Vec<NavGuide<'a>>,
+    switcher: Vec<SwitchItem<'a>>,
+    links: LinksCtx,
     #[serde(skip_serializing_if = "Option::is_none")]
     page: Option<PageCtx<'a>>,
     #[serde(flatten)]
     landing: Option<LandingCtx<'a>>,
+    #[serde(flatten)]
+    extra: Option<releases::Extra<'a>>,
+}
+
+impl<'a> Context<'a> {
+    /// A context for a page in folder `dir` (relative to the output root), with the parts
+    /// every page shares; callers fill in the rest.
+    fn new(site: &'a Site<'_>, dir: &str, page_kind: &'static str) -> Context<'a> {
+        Context {
+            site: site_ctx(site.config),
+            root: links::relative(dir, ""),
+            page_kind,
+            version: None,
+            nav: Vec::new(),
+            switcher: Vec::new(),
+            links: LinksCtx {
+                releases: links::relative(dir, "releases/"),
+                feed: links::relative(dir, "releases.xml"),
+            },
+            page: None,
+            landing: None,
+            extra: None,
+        }
+    }
 }
 
 /// A page to render: which version, guide and (optionally) integration.
@@ -210,27 +316,26 @@ pub fn render(site: &Site<'_>, theme: &Theme) -> Result<OutputTree> {
                 }
             }
         }
+        let dir = format!("{}/", version.label);
+        let root = render_landing(site, theme, Some(version), &dir)?;
+        out.insert(format!("{dir}index.html"), root.into_bytes())?;
     }
     for (path, bytes) in &theme.static_files {
         out.insert(format!("static/{path}"), bytes.clone())?;
     }
     out.insert(
         "index.html".into(),
-        render_landing(site, theme)?.into_bytes(),
+        render_landing(site, theme, None, "")?.into_bytes(),
     )?;
-    let not_found = Context {
-        site: site_ctx(site.config),
-        root: site.config.base_path.clone(),
-        page_kind: "404",
-        version: None,
-        nav: Vec::new(),
-        page: None,
-        landing: None,
-    };
+    let mut not_found = Context::new(site, "", "404");
+    not_found.root = site.config.base_path.clone();
+    not_found.links.releases = format!("{}releases/", site.config.base_path);
+    not_found.links.feed = format!("{}releases.xml", site.config.base_path);
     out.insert(
         "404.html".into(),
         theme.render("404.html", &not_found)?.into_bytes(),
     )?;
+    releases::render(site, theme, &mut out)?;
     Ok(out)
 }
 
@@ -242,13 +347,36 @@ fn site_ctx(config: &Config) -> SiteCtx<'_> {
     }
 }
 
-fn version_ctx<'a>(v: &'a Version<'_>) -> VersionCtx<'a> {
+/// The version block of a page in `v` showing (guide, integration), with the banner link to
+/// the same page in the latest release when `v` is superseded.
+fn version_ctx<'a>(
+    site: &'a Site<'_>,
+    v: &'a Version<'_>,
+    dir: &str,
+    page: Option<(&str, Option<&str>)>,
+) -> VersionCtx<'a> {
+    let superseded_by = match site.latest() {
+        Some(latest) if !v.draft && !v.latest => Some(Superseded {
+            label: &latest.label,
+            date: latest.date.map(|d| d.to_string()).unwrap_or_default(),
+            url: links::relative(
+                dir,
+                &page.map_or_else(
+                    || format!("{}/", latest.label),
+                    |(g, i)| latest.closest_dir(g, i),
+                ),
+            ),
+        }),
+        _ => None,
+    };
     VersionCtx {
         label: &v.label,
         draft: v.draft,
+        latest: v.latest,
         title: version_title(v),
-        date: None,
-        approver: None,
+        date: v.date.map(|d| d.to_string()),
+        approver: v.approver,
+        superseded_by,
     }
 }
 
@@ -260,31 +388,64 @@ fn version_title(v: &Version<'_>) -> String {
     }
 }
 
-/// The landing page: what is published, and the guides of the newest version built.
-fn render_landing(site: &Site<'_>, theme: &Theme) -> Result<String> {
-    let newest = site.versions.first();
-    let ctx = Context {
-        site: site_ctx(site.config),
-        root: String::new(),
-        page_kind: "landing",
-        version: None,
-        nav: newest.map(|v| nav(v, "", None)).unwrap_or_default(),
-        page: None,
-        landing: Some(LandingCtx {
-            published: site.versions.iter().any(|v| !v.draft),
-            drafts: site.versions.iter().any(|v| v.draft),
-            versions: site
-                .versions
-                .iter()
-                .map(|v| VersionLink {
-                    label: &v.label,
-                    title: version_title(v),
-                    url: format!("{}/", v.label),
-                    draft: v.draft,
-                })
-                .collect(),
+/// The version switcher for a page of (guide, integration) in folder `dir`, currently `v`.
+fn switcher<'a>(
+    site: &'a Site<'_>,
+    current: &Version<'_>,
+    dir: &str,
+    page: Option<(&str, Option<&str>)>,
+) -> Vec<SwitchItem<'a>> {
+    site.versions
+        .iter()
+        .map(|v| {
+            let to = page.map_or_else(|| format!("{}/", v.label), |(g, i)| v.closest_dir(g, i));
+            SwitchItem {
+                label: &v.label,
+                title: version_title(v),
+                url: links::relative(dir, &to),
+                current: v.label == current.label,
+                latest: v.latest,
+                draft: v.draft,
+            }
+        })
+        .collect()
+}
+
+/// The landing page (`version` none, at the root) or a version's root page.
+fn render_landing(
+    site: &Site<'_>,
+    theme: &Theme,
+    version: Option<&Version<'_>>,
+    dir: &str,
+) -> Result<String> {
+    let shown = version.or(site.latest()).or(site.versions.first());
+    let mut ctx = Context::new(site, dir, "landing");
+    ctx.nav = shown.map(|v| nav(v, dir, None)).unwrap_or_default();
+    if let Some(v) = version {
+        ctx.version = Some(version_ctx(site, v, dir, None));
+        ctx.switcher = switcher(site, v, dir, None);
+    }
+    ctx.landing = Some(LandingCtx {
+        published: site.versions.iter().any(|v| !v.draft),
+        drafts: site.versions.iter().any(|v| v.draft),
+        versions: site
+            .versions
+            .iter()
+            .map(|v| VersionLink {
+                label: &v.label,
+                title: version_title(v),
+                url: links::relative(dir, &format!("{}/", v.label)),
+                draft: v.draft,
+                latest: v.latest,
+                date: v.date.map(|d| d.to_string()),
+                approver: v.approver,
+            })
+            .collect(),
+        latest: site.latest().map(|v| LatestLink {
+            label: &v.label,
+            url: links::relative(dir, &format!("{}/", v.label)),
         }),
-    };
+    });
     theme.render("index.html", &ctx)
 }
 
@@ -426,24 +587,23 @@ fn render_page(site: &Site<'_>, theme: &Theme, job: &Job<'_>) -> Result<String> 
         toc: toc(tree),
         intro,
         sections,
+        feed: integration
+            .map(|(p, _)| links::relative(&dir, &releases::feed_path(guide.guide.id, p.stem))),
     };
-    let ctx = Context {
-        site: site_ctx(site.config),
-        root: links::relative(&dir, ""),
-        page_kind: if integration.is_some() {
+    let shown = (guide.guide.id, integration.map(|(p, _)| p.stem));
+    let mut ctx = Context::new(
+        site,
+        &dir,
+        if integration.is_some() {
             "integration"
         } else {
             "guide"
         },
-        version: Some(version_ctx(job.version)),
-        nav: nav(
-            job.version,
-            &dir,
-            Some((guide.guide.id, integration.map(|(p, _)| p.stem))),
-        ),
-        page: Some(page),
-        landing: None,
-    };
+    );
+    ctx.version = Some(version_ctx(site, job.version, &dir, Some(shown)));
+    ctx.switcher = switcher(site, job.version, &dir, Some(shown));
+    ctx.nav = nav(job.version, &dir, Some(shown));
+    ctx.page = Some(page);
     let template = if integration.is_some() {
         "integration.html"
     } else {

@@ -1,0 +1,42 @@
+//! `keyguide release`: lint, freeze the draft, append to the ledger.
+
+use std::path::Path;
+
+use keyguide::diag;
+use keyguide::error::{Error, Result};
+use keyguide::release::{self, Outcome as Released, Request};
+
+use super::stream_error;
+use crate::Outcome;
+use crate::cli::ReleaseArgs;
+
+/// Runs `keyguide release`.
+pub fn run(root: Option<&Path>, args: &ReleaseArgs) -> Result<Outcome> {
+    let config = super::load_config(root)?;
+    let notes = match &args.notes {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(Error::io("reading", path))?),
+        None => None,
+    };
+    let request = Request {
+        version: args.label.clone(),
+        approver: args.approver.clone(),
+        date: super::as_of(args.date)?,
+        notes,
+    };
+    match release::release(&config, &request)? {
+        Released::Refused(checked) => {
+            let mut err = anstream::stderr();
+            diag::write_human(&mut err, &checked.diagnostics, &checked.sources)
+                .map_err(stream_error)?;
+            eprintln!("release refused: fix the errors above; nothing was written");
+            Ok(Outcome::Failed)
+        }
+        Released::Released(record) => {
+            eprintln!(
+                "released version {} ({}, approved by {})\n  frozen in releases/{}/, ledger entry {}\n  next: commit releases/ and publish with `keyguide build`",
+                record.version, record.date, record.approver, record.version, record.digest
+            );
+            Ok(Outcome::Success)
+        }
+    }
+}

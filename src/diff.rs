@@ -1,0 +1,184 @@
+//! Section-level differences between two versions of the content.
+//!
+//! Input: two parsed content trees (a release's frozen copy, or the draft). Output: the
+//! sections added, removed and changed, per base guide (`integration: None`) and per
+//! addendum, sorted by guide, integration and section id. Sections are compared by id, on
+//! normalised text (title and own body, whitespace collapsed), so re-wrapping or re-indenting
+//! a paragraph is no change. Text before a page's first heading is not a section and is not
+//! compared.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::content::{Content, Page};
+use crate::markdown::Section;
+
+/// How a section differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    /// Only in the newer version.
+    Added,
+    /// Only in the older version.
+    Removed,
+    /// In both, with different text.
+    Changed,
+}
+
+/// One changed section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// Guide id.
+    pub guide: String,
+    /// Addendum stem, or none for the base guide.
+    pub integration: Option<String>,
+    /// Section id.
+    pub section: String,
+    /// What happened to it.
+    pub change: ChangeKind,
+    /// The section's title (the newer one when both exist).
+    #[serde(skip)]
+    pub title: String,
+    /// Normalised text in the older version.
+    #[serde(skip)]
+    pub old: Option<String>,
+    /// Normalised text in the newer version.
+    #[serde(skip)]
+    pub new: Option<String>,
+}
+
+/// Section id → (title, normalised text) of one page.
+type Sections = BTreeMap<String, (String, String)>;
+
+fn sections<M>(page: &Page<'_, M>) -> Sections {
+    page.doc
+        .all_sections()
+        .map(|s| (s.id.clone(), (s.title.clone(), normalised(s))))
+        .collect()
+}
+
+/// A section's own text with whitespace collapsed.
+pub fn normalised(s: &Section) -> String {
+    s.own_text()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Every page of `content`: (guide, integration) → sections.
+fn pages(content: &Content<'_>) -> BTreeMap<(String, Option<String>), Sections> {
+    let mut out = BTreeMap::new();
+    for g in &content.guides {
+        out.insert((g.id.to_owned(), None), sections(&g.base));
+        for a in &g.addenda {
+            out.insert((g.id.to_owned(), Some(a.stem.to_owned())), sections(a));
+        }
+    }
+    out
+}
+
+/// The differences from `old` (none: an empty site) to `new`.
+pub fn diff(old: Option<&Content<'_>>, new: &Content<'_>) -> Vec<Change> {
+    let old = old.map(pages).unwrap_or_default();
+    let new = pages(new);
+    let empty = Sections::new();
+    let mut changes = Vec::new();
+    let keys: std::collections::BTreeSet<_> = old.keys().chain(new.keys()).cloned().collect();
+    for (guide, integration) in keys {
+        let key = (guide.clone(), integration.clone());
+        let before = old.get(&key).unwrap_or(&empty);
+        let after = new.get(&key).unwrap_or(&empty);
+        let ids: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+        for id in ids {
+            let (b, a) = (before.get(id), after.get(id));
+            let change = match (b, a) {
+                (None, Some(_)) => ChangeKind::Added,
+                (Some(_), None) => ChangeKind::Removed,
+                (Some(x), Some(y)) if x != y => ChangeKind::Changed,
+                _ => continue,
+            };
+            changes.push(Change {
+                guide: guide.clone(),
+                integration: integration.clone(),
+                section: id.clone(),
+                change,
+                title: a.or(b).map(|(t, _)| t.clone()).unwrap_or_default(),
+                old: b.map(|(_, t)| t.clone()),
+                new: a.map(|(_, t)| t.clone()),
+            });
+        }
+    }
+    changes
+}
+
+/// Words of unchanged context kept on each side of a change in [`word_diff_html`].
+const CONTEXT_WORDS: usize = 12;
+
+/// An inline word diff of `old` → `new` as HTML: `<del>` and `<ins>` around changed words,
+/// with long unchanged stretches shortened to `…` so the change stands out.
+pub fn word_diff_html(old: &str, new: &str) -> String {
+    let diff = similar::TextDiff::from_words(old, new);
+    let changes: Vec<_> = diff.iter_all_changes().collect();
+    let mut html = String::new();
+    let mut i = 0;
+    while i < changes.len() {
+        let tag = changes[i].tag();
+        let run_end = changes[i..]
+            .iter()
+            .position(|c| c.tag() != tag)
+            .map_or(changes.len(), |n| i + n);
+        let text: String = changes[i..run_end].iter().map(|c| c.value()).collect();
+        match tag {
+            similar::ChangeTag::Equal => {
+                html.push_str(&escape(&shorten(&text, i == 0, run_end == changes.len())))
+            }
+            similar::ChangeTag::Delete => html.push_str(&format!("<del>{}</del>", escape(&text))),
+            similar::ChangeTag::Insert => html.push_str(&format!("<ins>{}</ins>", escape(&text))),
+        }
+        i = run_end;
+    }
+    html
+}
+
+/// Unchanged text between changes: the words next to a change are kept, the rest elided.
+fn shorten(text: &str, at_start: bool, at_end: bool) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let keep_head = if at_start { 0 } else { CONTEXT_WORDS };
+    let keep_tail = if at_end { 0 } else { CONTEXT_WORDS };
+    if words.len() <= keep_head + keep_tail + 1 {
+        return text.to_owned();
+    }
+    let head = words[..keep_head].join(" ");
+    let tail = words[words.len() - keep_tail..].join(" ");
+    format!(
+        "{head}{}…{}{tail}",
+        if keep_head > 0 { " " } else { "" },
+        if keep_tail > 0 { " " } else { "" }
+    )
+}
+
+/// Escapes text for HTML.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_diff_marks_only_changed_words() {
+        let html = word_diff_html("rotate every year", "rotate every 90 days");
+        assert!(html.contains("<del>year</del>"), "{html}");
+        assert!(html.contains("<ins>90 days</ins>"), "{html}");
+        assert!(html.starts_with("rotate every "));
+        let long = "a b c d e f g h i j k l m n o p q r s t";
+        let html = word_diff_html(&format!("{long} x {long}"), &format!("{long} y {long}"));
+        assert!(html.starts_with("…"), "{html}");
+        assert!(html.ends_with("…"), "{html}");
+    }
+}

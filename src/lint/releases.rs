@@ -1,0 +1,100 @@
+//! KG052 release notes and KG061 stale addenda: the rules that compare versions.
+//!
+//! (KG050 and KG051, the integrity of snapshots and ledger, are checked while the ledger is
+//! read, in [`crate::versions::load`].)
+
+use std::path::Path;
+
+use crate::content::Content;
+use crate::diag::{self, Diagnostic};
+use crate::diff::{self, ChangeKind};
+use crate::versions::Releases;
+
+/// KG052: every release whose content changed has customer notes (a non-empty body after
+/// the front matter of `NOTES.md`).
+pub fn notes(
+    root: &Path,
+    releases: &Releases,
+    snapshots: &[Content<'_>],
+    out: &mut Vec<Diagnostic>,
+) {
+    for (i, record) in releases.records.iter().enumerate() {
+        let Some(content) = snapshots.get(i) else {
+            continue;
+        };
+        let previous = i.checked_sub(1).and_then(|p| snapshots.get(p));
+        if diff::diff(previous, content).is_empty() {
+            continue;
+        }
+        let rel = format!("releases/{}/NOTES.md", record.version);
+        let text = std::fs::read_to_string(root.join(&rel)).unwrap_or_default();
+        let body = crate::frontmatter::split(&rel, &text).map_or(text.as_str(), |s| s.body);
+        // An HTML comment is guidance for the author, not notes for customers.
+        let without_comments = strip_comments(body);
+        if without_comments.trim().is_empty() {
+            out.push(Diagnostic::new(
+                &diag::RELEASE_NOTES_MISSING,
+                &rel,
+                (1, 1),
+                format!("version {} changed the guidance but its release notes are empty", record.version),
+                "tell customers what changed and what they must do; since the notes are part of the release, publish them with a new release",
+            ));
+        }
+    }
+}
+
+fn strip_comments(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("<!--") {
+        out.push_str(&rest[..start]);
+        rest = rest[start..]
+            .find("-->")
+            .map_or("", |end| &rest[start + end + 3..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// KG061: a base section changed since the latest release, and an addendum that appends to or
+/// replaces it did not change its own part — its integration text may no longer fit.
+pub fn stale_addenda(latest: Option<&Content<'_>>, draft: &Content<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(latest) = latest else { return };
+    let changes = diff::diff(Some(latest), draft);
+    let changed = |guide: &str, integration: Option<&str>, id: &str| {
+        changes.iter().any(|c| {
+            c.guide == guide
+                && c.integration.as_deref() == integration
+                && c.section == id
+                && c.change == ChangeKind::Changed
+        })
+    };
+    for guide in &draft.guides {
+        for addendum in &guide.addenda {
+            let existed = latest
+                .guide(guide.id)
+                .is_some_and(|g| g.addenda.iter().any(|a| a.stem == addendum.stem));
+            if !existed {
+                continue;
+            }
+            for section in addendum.doc.all_sections() {
+                let in_base = guide.base.doc.all_sections().any(|s| s.id == section.id);
+                if in_base
+                    && changed(guide.id, None, &section.id)
+                    && !changed(guide.id, Some(addendum.stem), &section.id)
+                {
+                    out.push(super::at(
+                        &diag::STALE_ADDENDUM,
+                        addendum,
+                        section.offset,
+                        format!(
+                            "the base guide's `{}` section changed since the last release, but this addendum's part of it did not",
+                            section.id
+                        ),
+                        "read the base section again and update this integration's text if it no longer fits (any edit clears this warning)".into(),
+                    ));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! `keyguide release`: freeze the draft as a new published version.
+//!
+//! Input: a clean draft (lint without errors), a new version label, the approver, the date
+//! and the customer notes. Output: `releases/<version>/content/` (a byte-for-byte copy of
+//! `content/`), `releases/<version>/NOTES.md`, `releases/<version>/FILES.sha256`, and a new
+//! hash-chained entry at the end of `releases/ledger.toml`.
+//!
+//! All or nothing: the whole new `releases/` folder is assembled in a staging folder beside
+//! it and swapped in with one atomic rename ([`OutputTree::commit`]), so a failure or a kill
+//! at any moment leaves `releases/` either as it was or fully released. (A kill can leave a
+//! hidden `.keyguide-staging-*` folder in the site root; nothing reads it and it may be
+//! deleted.)
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::config::Config;
+use crate::diff::{Change, ChangeKind};
+use crate::error::{Error, Result};
+use crate::frontmatter::Date;
+use crate::output::OutputTree;
+use crate::versions::{self, Record};
+use crate::{Checked, DRAFT_DIR};
+
+/// What `keyguide release` was asked to do.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The new version label.
+    pub version: String,
+    /// Who approved it.
+    pub approver: String,
+    /// The release date.
+    pub date: Date,
+    /// Customer notes (Markdown); none writes the list of changes as notes.
+    pub notes: Option<String>,
+}
+
+/// The outcome of a release.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The draft has errors; nothing was written.
+    Refused(Checked),
+    /// The release was written.
+    Released(Record),
+}
+
+/// Releases the draft of the site at `config.root`.
+pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
+    let v = &request.version;
+    if !versions::valid_label(v) {
+        return Err(Error::Usage {
+            message: format!("`{v}` is not a valid version label"),
+            help: "use letters, digits, `.`, `_` and `-`, starting with a letter or digit (e.g. 1.2.0); `latest`, `next`, `releases`, `static` and `feeds` are taken".into(),
+        });
+    }
+    if request.approver.trim().is_empty() {
+        return Err(Error::Usage {
+            message: "the approver is empty".into(),
+            help: "name who approved this version, e.g. --approver \"Chief Information Security Officer\"".into(),
+        });
+    }
+    let checked = crate::lint(config, request.date)?;
+    if checked.has_errors() {
+        return Ok(Outcome::Refused(checked));
+    }
+    let releases = versions::load(&config.root)?;
+    if releases.get(v).is_some() || config.root.join("releases").join(v).exists() {
+        return Err(Error::Usage {
+            message: format!("version {v} already exists"),
+            help: "published versions never change; choose a new label for the correction".into(),
+        });
+    }
+    if let Some(latest) = releases.latest() {
+        if checked.draft_changes.is_empty() {
+            return Err(Error::Usage {
+                message: format!("nothing changed since version {}", latest.version),
+                help: "edit the draft in content/ first; `keyguide diff latest draft` shows what would be released".into(),
+            });
+        }
+        if request.date < latest.date {
+            return Err(Error::Usage {
+                message: format!(
+                    "{} is before the latest release's date ({})",
+                    request.date, latest.date
+                ),
+                help: "releases are recorded in publication order; pass --date of today or later"
+                    .into(),
+            });
+        }
+    }
+    let root = &config.root;
+    let mut tree = BTreeMap::new();
+    for (path, bytes) in versions::read_tree(&root.join("releases"))? {
+        if path != "ledger.toml" {
+            tree.insert(path, bytes);
+        }
+    }
+    let draft: BTreeMap<String, Vec<u8>> = versions::read_tree(&root.join(DRAFT_DIR))?
+        .into_iter()
+        .filter(|(path, _)| !path.split('/').any(crate::source::ignored))
+        .collect();
+    let listing = versions::files_listing(&draft);
+    for (path, bytes) in draft {
+        tree.insert(format!("{v}/content/{path}"), bytes);
+    }
+    let body = match &request.notes {
+        Some(text) => text.clone(),
+        None => template(
+            releases.latest().map(|r| r.version.as_str()),
+            &checked.draft_changes,
+        ),
+    };
+    let notes = format!(
+        "+++\nversion = {}\ndate = {}\napprover = {}\n+++\n\n{}\n",
+        toml::Value::String(v.clone()),
+        request.date,
+        toml::Value::String(request.approver.clone()),
+        body.trim_end()
+    );
+    let mut record = Record {
+        version: v.clone(),
+        date: request.date,
+        approver: request.approver.clone(),
+        content_digest: versions::sha256(listing.as_bytes()),
+        notes_digest: versions::sha256(notes.as_bytes()),
+        previous: releases.head().to_owned(),
+        digest: String::new(),
+    };
+    record.digest = record.compute_digest();
+    tree.insert(format!("{v}/FILES.sha256"), listing.into_bytes());
+    tree.insert(format!("{v}/NOTES.md"), notes.into_bytes());
+    let mut ledger = match &releases.ledger_text {
+        Some(text) if !text.trim().is_empty() => format!("{}\n\n", text.trim_end()),
+        _ => "# keyguide release ledger: append-only, hash-chained. Never edit by hand.\n\n"
+            .to_owned(),
+    };
+    ledger.push_str(&record.to_toml());
+    tree.insert("ledger.toml".into(), ledger.into_bytes());
+    let mut out = OutputTree::default();
+    for (path, bytes) in tree {
+        out.insert(path, bytes)?;
+    }
+    out.commit(&root.join("releases"))?;
+    Ok(Outcome::Released(record))
+}
+
+/// Release notes to start from: the section changes, for the author to put in customer
+/// language.
+fn template(previous: Option<&str>, changes: &[Change]) -> String {
+    let mut s = String::from("## What changed\n\n");
+    let Some(previous) = previous else {
+        s.push_str("First published version of this guidance.\n");
+        return s;
+    };
+    s.push_str(&format!("Changes since version {previous}:\n\n"));
+    for c in changes {
+        let doc = match &c.integration {
+            Some(i) => format!("{}/{i}", c.guide),
+            None => c.guide.clone(),
+        };
+        let what = match c.change {
+            ChangeKind::Added => "added",
+            ChangeKind::Removed => "removed",
+            ChangeKind::Changed => "changed",
+        };
+        s.push_str(&format!("- `{doc}`: section \"{}\" {what}\n", c.title));
+    }
+    s
+}
+
+/// The Markdown body of `releases/<version>/NOTES.md` (after its front matter).
+pub fn notes_body(root: &Path, version: &str) -> Result<String> {
+    let rel = format!("releases/{version}/NOTES.md");
+    let text =
+        std::fs::read_to_string(root.join(&rel)).map_err(Error::io("reading", root.join(&rel)))?;
+    Ok(crate::frontmatter::split(&rel, &text)
+        .map_or(text.as_str(), |s| s.body)
+        .to_owned())
+}

@@ -1,0 +1,156 @@
+//! Atom 1.0 feeds of the release notes: `/releases.xml` for the whole site, and
+//! `/feeds/<guide>/<integration>.xml` for customers who follow one integration (its entries:
+//! the releases that changed that integration or its base guide). Entry ids are the release
+//! pages' URLs, so they never change; `updated` is the release date, never the clock.
+
+use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
+
+use super::Site;
+use super::releases::{ReleaseNotes, documents, feed_path};
+use crate::error::Result;
+use crate::output::OutputTree;
+
+/// Writes every feed (none while nothing is released).
+pub fn render(site: &Site<'_>, out: &mut OutputTree) -> Result<()> {
+    if site.notes.is_empty() {
+        return Ok(());
+    }
+    let base = &site.config.base_url;
+    let all: Vec<Entry> = site.notes.iter().map(|n| entry(site, n, None)).collect();
+    let title = format!("{} — release notes", site.config.title);
+    out.insert(
+        "releases.xml".into(),
+        feed(site, &title, &format!("{base}/releases.xml"), all),
+    )?;
+    let Some(latest) = site.latest() else {
+        return Ok(());
+    };
+    for g in latest.guides {
+        for (page, _) in &g.integrations {
+            let only = (g.guide.id, page.stem);
+            let entries: Vec<Entry> = site
+                .notes
+                .iter()
+                .filter(|n| {
+                    n.changes.iter().any(|c| {
+                        c.guide == only.0 && c.integration.as_deref().is_none_or(|i| i == only.1)
+                    })
+                })
+                .map(|n| entry(site, n, Some(only)))
+                .collect();
+            let path = feed_path(only.0, only.1);
+            let title = format!(
+                "{} — {} — release notes",
+                site.config.title, page.matter.title
+            );
+            out.insert(
+                path.clone(),
+                feed(site, &title, &format!("{base}/{path}"), entries),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// One release as an entry; with `only`, just that integration's (and its base guide's)
+/// changes.
+fn entry(site: &Site<'_>, notes: &ReleaseNotes<'_>, only: Option<(&str, &str)>) -> Entry {
+    let url = format!("{}/releases/{}/", site.config.base_url, notes.label);
+    let mut html = notes.notes_html();
+    let docs = documents(site, notes, "");
+    for d in docs.iter().filter(|d| {
+        only.is_none_or(|(g, i)| d.guide == g && d.integration.as_deref().is_none_or(|x| x == i))
+    }) {
+        html.push_str(&format!("<h2>{}</h2><ul>", crate::diff::escape(&d.title)));
+        for s in &d.sections {
+            html.push_str(&format!(
+                "<li><strong>{}</strong> ({:?}): {}</li>",
+                crate::diff::escape(&s.title),
+                s.change,
+                s.diff_html
+            ));
+        }
+        html.push_str("</ul>");
+    }
+    let id = match only {
+        Some((g, i)) => format!("{url}#{g}/{i}"),
+        None => url.clone(),
+    };
+    Entry {
+        id,
+        title: Text::plain(format!(
+            "Version {} ({}), approved by {}",
+            notes.label, notes.date, notes.approver
+        )),
+        updated: date_time(notes.date),
+        links: vec![Link {
+            href: url,
+            rel: "alternate".into(),
+            mime_type: Some("text/html".into()),
+            ..Link::default()
+        }],
+        content: Some(Content {
+            value: Some(html),
+            content_type: Some("html".into()),
+            ..Content::default()
+        }),
+        ..Entry::default()
+    }
+}
+
+fn feed(site: &Site<'_>, title: &str, self_url: &str, entries: Vec<Entry>) -> Vec<u8> {
+    let updated = entries
+        .iter()
+        .map(|e| e.updated)
+        .max()
+        .unwrap_or_else(|| date_time(crate::frontmatter::Date::MIN));
+    let feed = Feed {
+        id: self_url.to_owned(),
+        title: Text::plain(title),
+        updated,
+        authors: vec![Person {
+            name: site
+                .config
+                .owner
+                .clone()
+                .unwrap_or_else(|| site.config.title.clone()),
+            ..Person::default()
+        }],
+        links: vec![
+            Link {
+                href: self_url.to_owned(),
+                rel: "self".into(),
+                mime_type: Some("application/atom+xml".into()),
+                ..Link::default()
+            },
+            Link {
+                href: format!("{}/releases/", site.config.base_url),
+                rel: "alternate".into(),
+                mime_type: Some("text/html".into()),
+                ..Link::default()
+            },
+        ],
+        entries,
+        ..Feed::default()
+    };
+    let mut bytes = feed.to_string().into_bytes();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Midnight UTC of `date`.
+fn date_time(date: crate::frontmatter::Date) -> atom_syndication::FixedDateTime {
+    use chrono::TimeZone;
+    let utc = chrono::FixedOffset::east_opt(0)
+        .unwrap_or_else(|| chrono::FixedOffset::west_opt(0).unwrap_or_else(|| unreachable!()));
+    utc.with_ymd_and_hms(
+        date.year(),
+        u32::from(u8::from(date.month())),
+        u32::from(date.day()),
+        0,
+        0,
+        0,
+    )
+    .single()
+    .unwrap_or_default()
+}

@@ -1,0 +1,313 @@
+//! Everything about published versions that is not a guide page: release notes pages with
+//! section diffs, `/latest/` redirects (static pages plus a Netlify `_redirects` rule),
+//! `/versions.json` for the switcher, and the Atom feeds (in [`super::feeds`]).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Context, Site, Version, feeds, links, nav};
+use crate::diff::{self, Change, ChangeKind};
+use crate::error::Result;
+use crate::frontmatter::Date;
+use crate::markdown;
+use crate::output::OutputTree;
+use crate::theme::Theme;
+
+/// One release's notes and its changes from the release before.
+#[derive(Debug, Clone)]
+pub struct ReleaseNotes<'c> {
+    /// Version label.
+    pub label: &'c str,
+    /// Release date.
+    pub date: Date,
+    /// Approver.
+    pub approver: &'c str,
+    /// The Markdown body of `NOTES.md`.
+    pub notes: String,
+    /// The previous release's label.
+    pub previous: Option<&'c str>,
+    /// Section changes from the previous release.
+    pub changes: Vec<Change>,
+}
+
+impl ReleaseNotes<'_> {
+    /// The notes as HTML.
+    pub fn notes_html(&self) -> String {
+        markdown::standalone_html(&self.notes)
+    }
+}
+
+/// Page-specific context of the release pages and redirect pages.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum Extra<'a> {
+    /// `/releases/`.
+    Releases {
+        /// Every release, newest first.
+        releases: Vec<ReleaseLink<'a>>,
+    },
+    /// `/releases/<version>/`.
+    Release {
+        /// The release shown.
+        release: Box<ReleaseCtx<'a>>,
+    },
+    /// `/latest/...`.
+    Redirect {
+        /// Where the page sends the reader.
+        target: String,
+    },
+}
+
+/// A release in the index.
+#[derive(Serialize)]
+pub struct ReleaseLink<'a> {
+    label: &'a str,
+    title: String,
+    date: String,
+    approver: &'a str,
+    url: String,
+    latest: bool,
+}
+
+/// One release page.
+#[derive(Serialize)]
+pub struct ReleaseCtx<'a> {
+    label: &'a str,
+    title: String,
+    date: String,
+    approver: &'a str,
+    latest: bool,
+    site_url: String,
+    notes_html: String,
+    previous: Option<&'a str>,
+    previous_url: Option<String>,
+    next: Option<&'a str>,
+    next_url: Option<String>,
+    documents: Vec<DocumentChanges>,
+}
+
+/// The changes to one guide or integration.
+#[derive(Serialize)]
+pub struct DocumentChanges {
+    pub(super) title: String,
+    pub(super) guide: String,
+    pub(super) integration: Option<String>,
+    pub(super) url: Option<String>,
+    pub(super) sections: Vec<SectionChange>,
+}
+
+/// One changed section.
+#[derive(Serialize)]
+pub struct SectionChange {
+    pub(super) id: String,
+    pub(super) title: String,
+    pub(super) change: ChangeKind,
+    pub(super) diff_html: String,
+}
+
+/// The output path of an integration's own feed.
+pub fn feed_path(guide: &str, integration: &str) -> String {
+    format!("feeds/{guide}/{integration}.xml")
+}
+
+/// Writes release pages, redirects, versions.json and feeds into `out`.
+pub fn render(site: &Site<'_>, theme: &Theme, out: &mut OutputTree) -> Result<()> {
+    let mut index = Context::new(site, "releases/", "releases");
+    index.nav = site
+        .latest()
+        .map(|v| nav(v, "releases/", None))
+        .unwrap_or_default();
+    index.extra = Some(Extra::Releases {
+        releases: site
+            .notes
+            .iter()
+            .map(|n| ReleaseLink {
+                label: n.label,
+                title: format!("Version {}", n.label),
+                date: n.date.to_string(),
+                approver: n.approver,
+                url: format!("{}/", n.label),
+                latest: site.latest().is_some_and(|l| l.label == n.label),
+            })
+            .collect(),
+    });
+    out.insert(
+        "releases/index.html".into(),
+        theme.render("releases.html", &index)?.into_bytes(),
+    )?;
+    for (i, notes) in site.notes.iter().enumerate() {
+        let dir = format!("releases/{}/", notes.label);
+        let mut ctx = Context::new(site, &dir, "release");
+        ctx.nav = site
+            .latest()
+            .map(|v| nav(v, &dir, None))
+            .unwrap_or_default();
+        let next = i
+            .checked_sub(1)
+            .and_then(|n| site.notes.get(n))
+            .map(|n| n.label);
+        ctx.extra = Some(Extra::Release {
+            release: Box::new(ReleaseCtx {
+                label: notes.label,
+                title: format!("Version {}", notes.label),
+                date: notes.date.to_string(),
+                approver: notes.approver,
+                latest: site.latest().is_some_and(|l| l.label == notes.label),
+                site_url: links::relative(&dir, &format!("{}/", notes.label)),
+                notes_html: notes.notes_html(),
+                previous: notes.previous,
+                previous_url: notes.previous.map(|p| format!("../{p}/")),
+                next,
+                next_url: next.map(|n| format!("../{n}/")),
+                documents: documents(site, notes, &dir),
+            }),
+        });
+        out.insert(
+            format!("{dir}index.html"),
+            theme.render("release.html", &ctx)?.into_bytes(),
+        )?;
+    }
+    if let Some(latest) = site.latest() {
+        redirects(site, theme, latest, out)?;
+    }
+    out.insert("versions.json".into(), versions_json(site))?;
+    feeds::render(site, out)
+}
+
+/// The changes of one release, grouped per document, with links into that version.
+pub(super) fn documents(
+    site: &Site<'_>,
+    notes: &ReleaseNotes<'_>,
+    dir: &str,
+) -> Vec<DocumentChanges> {
+    let version = site.versions.iter().find(|v| v.label == notes.label);
+    let mut grouped: BTreeMap<(String, Option<String>), Vec<&Change>> = BTreeMap::new();
+    for c in &notes.changes {
+        grouped
+            .entry((c.guide.clone(), c.integration.clone()))
+            .or_default()
+            .push(c);
+    }
+    grouped
+        .into_iter()
+        .map(|((guide, integration), changes)| {
+            let title = version
+                .and_then(|v| document_title(v, &guide, integration.as_deref()))
+                .unwrap_or_else(|| match &integration {
+                    Some(i) => format!("{guide}/{i}"),
+                    None => guide.clone(),
+                });
+            let url = version
+                .and_then(|v| v.page_dir(&guide, integration.as_deref()))
+                .map(|to| links::relative(dir, &to));
+            DocumentChanges {
+                title,
+                guide,
+                integration,
+                url,
+                sections: changes.into_iter().map(section_change).collect(),
+            }
+        })
+        .collect()
+}
+
+fn section_change(c: &Change) -> SectionChange {
+    let (old, new) = (
+        c.old.as_deref().unwrap_or(""),
+        c.new.as_deref().unwrap_or(""),
+    );
+    let diff_html = match c.change {
+        ChangeKind::Changed => diff::word_diff_html(old, new),
+        ChangeKind::Added => diff::escape(new),
+        ChangeKind::Removed => diff::escape(old),
+    };
+    SectionChange {
+        id: c.section.clone(),
+        title: c.title.clone(),
+        change: c.change,
+        diff_html,
+    }
+}
+
+/// The title of a guide or integration page in `v`.
+pub(super) fn document_title(
+    v: &Version<'_>,
+    guide: &str,
+    integration: Option<&str>,
+) -> Option<String> {
+    let g = v.guides.iter().find(|g| g.guide.id == guide)?;
+    match integration {
+        None => Some(g.guide.base.matter.title.clone()),
+        Some(stem) => g
+            .integrations
+            .iter()
+            .find(|(p, _)| p.stem == stem)
+            .map(|(p, _)| p.matter.title.clone()),
+    }
+}
+
+/// `/latest/...`: a static redirect page for every page of the latest release (the script
+/// it loads keeps the `#fragment`), and the `_redirects` rule Netlify applies first.
+fn redirects(
+    site: &Site<'_>,
+    theme: &Theme,
+    latest: &Version<'_>,
+    out: &mut OutputTree,
+) -> Result<()> {
+    let mut dirs = vec![String::new()];
+    for g in latest.guides {
+        dirs.push(format!("{}/", g.guide.id));
+        for (p, _) in &g.integrations {
+            dirs.push(format!("{}/{}/", g.guide.id, p.stem));
+        }
+    }
+    for rest in dirs {
+        let dir = format!("latest/{rest}");
+        let mut ctx = Context::new(site, &dir, "redirect");
+        ctx.extra = Some(Extra::Redirect {
+            target: links::relative(&dir, &format!("{}/{rest}", latest.label)),
+        });
+        out.insert(
+            format!("{dir}index.html"),
+            theme.render("redirect.html", &ctx)?.into_bytes(),
+        )?;
+    }
+    let base = &site.config.base_path;
+    let rule = format!("{base}latest/*  {base}{}/:splat  302!\n", latest.label);
+    out.insert("_redirects".into(), rule.into_bytes())
+}
+
+#[derive(Serialize)]
+struct VersionsJson<'a> {
+    latest: Option<&'a str>,
+    versions: Vec<VersionEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct VersionEntry<'a> {
+    version: &'a str,
+    date: String,
+    approver: &'a str,
+    url: String,
+}
+
+/// `/versions.json`: published versions, newest first (SPEC 11).
+fn versions_json(site: &Site<'_>) -> Vec<u8> {
+    let json = VersionsJson {
+        latest: site.latest().map(|v| v.label.as_str()),
+        versions: site
+            .notes
+            .iter()
+            .map(|n| VersionEntry {
+                version: n.label,
+                date: n.date.to_string(),
+                approver: n.approver,
+                url: format!("{}{}/", site.config.base_path, n.label),
+            })
+            .collect(),
+    };
+    let mut bytes = serde_json::to_vec_pretty(&json).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}

@@ -1,0 +1,396 @@
+//! Published versions: the release ledger, frozen snapshots, and their integrity.
+//!
+//! `releases/ledger.toml` lists every release in publication order; the last is *latest*.
+//! Each entry records the version, date, approver, the digest of the frozen content, the
+//! digest of the customer notes and the digest of the previous entry, and is itself digested,
+//! so the entries form a hash chain: removing, reordering or editing a past entry breaks it
+//! (KG051). Each release folder `releases/<version>/` holds `content/` (the frozen copy),
+//! `NOTES.md` and `FILES.sha256` (one `sha256  path` line per content file, coreutils
+//! format); the ledger's content digest is the digest of `FILES.sha256`, so an edited, added or
+//! removed snapshot file is reported by name (KG050).
+//!
+//! Input: the site root. Output: [`Releases`] — the verified ledger and findings. Nothing here
+//! renders or writes; `keyguide release` ([`crate::release`]) appends entries.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use crate::config::{toml_error_help, toml_error_message, toml_error_position};
+use crate::diag::{self, Diagnostic, LineIndex};
+use crate::error::{Error, Result};
+use crate::frontmatter::{Date, required_date};
+
+/// The ledger file, relative to the site root.
+pub const LEDGER: &str = "releases/ledger.toml";
+
+/// The digest a first entry names as its predecessor.
+pub const GENESIS: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One release, as recorded in the ledger.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// Version label, e.g. `1.2.0`.
+    pub version: String,
+    /// Release date.
+    #[serde(deserialize_with = "required_date", serialize_with = "serialize_date")]
+    pub date: Date,
+    /// Who approved it.
+    pub approver: String,
+    /// `sha256:` digest of `FILES.sha256`.
+    pub content_digest: String,
+    /// `sha256:` digest of `NOTES.md`.
+    pub notes_digest: String,
+    /// Digest of the previous entry ([`GENESIS`] for the first).
+    pub previous: String,
+    /// Digest of this entry's other fields.
+    pub digest: String,
+}
+
+fn serialize_date<S: serde::Serializer>(date: &Date, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&date.to_string())
+}
+
+impl Record {
+    /// The entry as it is appended to `releases/ledger.toml`.
+    pub fn to_toml(&self) -> String {
+        let q = |s: &str| toml::Value::String(s.to_owned()).to_string();
+        format!(
+            "[[release]]\nversion = {}\ndate = {}\napprover = {}\ncontent_digest = {}\nnotes_digest = {}\nprevious = {}\ndigest = {}\n",
+            q(&self.version),
+            self.date,
+            q(&self.approver),
+            q(&self.content_digest),
+            q(&self.notes_digest),
+            q(&self.previous),
+            q(&self.digest)
+        )
+    }
+
+    /// The digest this entry must carry: SHA-256 over its other fields, one per line.
+    pub fn compute_digest(&self) -> String {
+        let canonical = format!(
+            "keyguide-ledger-v1\nversion={}\ndate={}\napprover={}\ncontent_digest={}\nnotes_digest={}\nprevious={}\n",
+            self.version,
+            self.date,
+            self.approver,
+            self.content_digest,
+            self.notes_digest,
+            self.previous
+        );
+        sha256(canonical.as_bytes())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LedgerFile {
+    #[serde(default, rename = "release")]
+    releases: Vec<Spanned<RawRecord>>,
+}
+
+/// An entry as written, before its date is checked (the ledger stores dates as TOML dates).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecord {
+    version: String,
+    #[serde(deserialize_with = "required_date")]
+    date: Date,
+    approver: String,
+    content_digest: String,
+    notes_digest: String,
+    previous: String,
+    digest: String,
+}
+
+/// The verified ledger.
+#[derive(Debug, Clone, Default)]
+pub struct Releases {
+    /// Records in publication order (only those that parsed).
+    pub records: Vec<Record>,
+    /// Integrity findings (KG030 for a malformed ledger, KG050, KG051).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The ledger text, for quoting lines in messages.
+    pub ledger_text: Option<String>,
+}
+
+impl Releases {
+    /// The latest release.
+    pub fn latest(&self) -> Option<&Record> {
+        self.records.last()
+    }
+
+    /// The record of `version`.
+    pub fn get(&self, version: &str) -> Option<&Record> {
+        self.records.iter().find(|r| r.version == version)
+    }
+
+    /// The content folder of `version`, relative to the site root.
+    pub fn content_dir(version: &str) -> String {
+        format!("releases/{version}/content")
+    }
+
+    /// Digest of the last entry, the head of the chain.
+    pub fn head(&self) -> &str {
+        self.records.last().map_or(GENESIS, |r| r.digest.as_str())
+    }
+}
+
+/// `sha256:` and the hex SHA-256 of `bytes`.
+pub fn sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(71);
+    s.push_str("sha256:");
+    for b in digest {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Whether `label` is a valid version label: `[0-9A-Za-z][0-9A-Za-z._-]*`, and not one of
+/// the site's own folder names.
+pub fn valid_label(label: &str) -> bool {
+    let mut chars = label.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && !matches!(label, "latest" | "next" | "releases" | "static" | "feeds")
+        && label.len() <= 64
+}
+
+/// `FILES.sha256` of a content tree: one coreutils line per file, sorted by path.
+pub fn files_listing(files: &BTreeMap<String, Vec<u8>>) -> String {
+    files
+        .iter()
+        .map(|(path, bytes)| format!("{}  {path}\n", &sha256(bytes)[7..]))
+        .collect()
+}
+
+/// Every file under `dir`, by path relative to it (`/`-separated), skipping nothing: a
+/// snapshot is compared byte for byte.
+pub fn read_tree(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    if !dir.is_dir() {
+        return Ok(files);
+    }
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| Error::Io {
+            path: dir.to_path_buf(),
+            action: "reading",
+            source: e.into(),
+        })?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        let bytes = std::fs::read(entry.path()).map_err(Error::io("reading", entry.path()))?;
+        files.insert(rel, bytes);
+    }
+    Ok(files)
+}
+
+/// Reads the ledger and checks the chain and every snapshot.
+pub fn load(root: &Path) -> Result<Releases> {
+    let mut out = Releases::default();
+    let path = root.join(LEDGER);
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut found = Vec::new();
+            check_orphans(root, &out, &mut found)?;
+            out.diagnostics = found;
+            return Ok(out);
+        }
+        Err(e) => return Err(Error::io("reading", &path)(e)),
+    };
+    let lines = LineIndex::new(&text);
+    let at = |offset: usize| lines.line_col(&text, offset);
+    let parsed: LedgerFile = match toml::from_str(&text) {
+        Ok(p) => p,
+        Err(e) => {
+            out.diagnostics.push(Diagnostic::new(
+                &diag::LEDGER_BROKEN,
+                LEDGER,
+                toml_error_position(&text, &e, 0),
+                format!("the ledger cannot be read: {}", toml_error_message(&e)),
+                format!("{}; restore releases/ledger.toml from version control — the ledger is append-only", toml_error_help(&e)),
+            ));
+            out.ledger_text = Some(text);
+            return Ok(out);
+        }
+    };
+    let mut previous = GENESIS.to_owned();
+    for spanned in parsed.releases {
+        let offset = spanned.span().start;
+        let raw = spanned.into_inner();
+        let record = Record {
+            version: raw.version,
+            date: raw.date,
+            approver: raw.approver,
+            content_digest: raw.content_digest,
+            notes_digest: raw.notes_digest,
+            previous: raw.previous,
+            digest: raw.digest,
+        };
+        let broken = |message: String| {
+            Diagnostic::new(
+                &diag::LEDGER_BROKEN,
+                LEDGER,
+                at(offset),
+                message,
+                "restore releases/ledger.toml from version control: published releases cannot be changed, removed or reordered; publish a correction as a new release",
+            )
+        };
+        if out.records.iter().any(|r| r.version == record.version) || !valid_label(&record.version)
+        {
+            out.diagnostics.push(broken(format!(
+                "entry `{}` repeats a version or is not a valid label",
+                record.version
+            )));
+        } else if record.digest != record.compute_digest() {
+            out.diagnostics.push(broken(format!(
+                "entry `{}` was altered: its digest no longer matches its fields",
+                record.version
+            )));
+        } else if record.previous != previous {
+            out.diagnostics.push(broken(format!(
+                "entry `{}` does not follow the entry before it: an entry was removed, reordered or inserted",
+                record.version
+            )));
+        }
+        previous = record.digest.clone();
+        check_snapshot(root, &record, &mut out.diagnostics)?;
+        out.records.push(record);
+    }
+    let mut found = Vec::new();
+    check_orphans(root, &out, &mut found)?;
+    out.diagnostics.extend(found);
+    out.ledger_text = Some(text);
+    Ok(out)
+}
+
+/// KG050: the snapshot of `record` must match its recorded digests, file by file.
+fn check_snapshot(root: &Path, record: &Record, out: &mut Vec<Diagnostic>) -> Result<()> {
+    let dir = root.join("releases").join(&record.version);
+    let v = &record.version;
+    let modified = |file: String, message: String| {
+        Diagnostic::new(
+            &diag::RELEASE_MODIFIED,
+            &file,
+            (1, 1),
+            message,
+            format!(
+                "restore releases/{v}/ from version control: a published version never changes; publish the correction as a new release"
+            ),
+        )
+    };
+    let listing_path = dir.join("FILES.sha256");
+    let listing = std::fs::read(&listing_path).unwrap_or_default();
+    if sha256(&listing) != record.content_digest {
+        out.push(modified(
+            format!("releases/{v}/FILES.sha256"),
+            format!("the file list of released version {v} differs from the ledger record"),
+        ));
+    }
+    let notes = std::fs::read(dir.join("NOTES.md")).unwrap_or_default();
+    if sha256(&notes) != record.notes_digest {
+        out.push(modified(
+            format!("releases/{v}/NOTES.md"),
+            format!("the release notes of version {v} differ from the ledger record"),
+        ));
+    }
+    let recorded: BTreeMap<String, String> = String::from_utf8_lossy(&listing)
+        .lines()
+        .filter_map(|l| {
+            l.split_once("  ")
+                .map(|(d, p)| (p.to_owned(), d.to_owned()))
+        })
+        .collect();
+    let actual = read_tree(&dir.join("content"))?;
+    for (path, bytes) in &actual {
+        match recorded.get(path) {
+            None => out.push(modified(
+                format!("releases/{v}/content/{path}"),
+                format!("file added to released version {v}"),
+            )),
+            Some(d) if *d != sha256(bytes)[7..] => out.push(modified(
+                format!("releases/{v}/content/{path}"),
+                format!("file of released version {v} was modified"),
+            )),
+            Some(_) => {}
+        }
+    }
+    for path in recorded.keys().filter(|p| !actual.contains_key(*p)) {
+        out.push(modified(
+            format!("releases/{v}/content/{path}"),
+            format!("file removed from released version {v}"),
+        ));
+    }
+    Ok(())
+}
+
+/// KG051: a release folder that the ledger does not list means an entry was removed.
+fn check_orphans(root: &Path, releases: &Releases, out: &mut Vec<Diagnostic>) -> Result<()> {
+    let dir = root.join("releases");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    for name in names {
+        if releases.get(&name).is_none() {
+            out.push(Diagnostic::new(
+                &diag::LEDGER_BROKEN,
+                &format!("releases/{name}"),
+                (1, 1),
+                format!("releases/{name}/ is not in the ledger: its entry was removed"),
+                "restore releases/ledger.toml from version control; releases are never withdrawn, only superseded",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_follow_the_spec() {
+        for ok in ["1.0.0", "2026.11", "v2-rc_1"] {
+            assert!(valid_label(ok), "{ok}");
+        }
+        for bad in ["", "-1", "1/2", "..", "a b", "latest", "next", ".hidden"] {
+            assert!(!valid_label(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn digests_cover_every_field() {
+        let mut r = Record {
+            version: "1.0.0".into(),
+            date: Date::from_calendar_date(2026, time::Month::November, 1).unwrap_or(Date::MIN),
+            approver: "CISO".into(),
+            content_digest: sha256(b"a"),
+            notes_digest: sha256(b"b"),
+            previous: GENESIS.into(),
+            digest: String::new(),
+        };
+        let d = r.compute_digest();
+        r.approver = "CISO ".into();
+        assert_ne!(d, r.compute_digest());
+    }
+}

@@ -1,0 +1,356 @@
+//! Releases, the ledger, immutability, the versioned site, diffs, notes and feeds.
+
+use crate::rules::{AS_OF, pinned_scaffold};
+use crate::support::SiteTest;
+
+const BASE: &str = "content/payment-api/_index.md";
+const ADDENDUM: &str = "content/payment-api/partner-api.md";
+
+/// The scaffold released twice: 1.0.0, then 1.1.0 with rotation changed.
+fn two_releases() -> SiteTest {
+    let site = pinned_scaffold();
+    site.run(&[
+        "release",
+        "1.0.0",
+        "--approver",
+        "CISO",
+        "--date",
+        "2026-10-15",
+    ])
+    .code(0);
+    let site = site
+        .edit(BASE, "every twelve months", "every six months")
+        .write(
+            "notes.md",
+            "Keys now rotate every six months. Plan your next rotation accordingly.\n",
+        );
+    site.run(&[
+        "release",
+        "1.1.0",
+        "--approver",
+        "CISO",
+        "--date",
+        "2026-11-02",
+        "--notes",
+        "notes.md",
+    ])
+    .code(0);
+    site
+}
+
+#[test]
+fn release_freezes_the_draft_and_chains_the_ledger() {
+    let site = two_releases();
+    assert!(
+        site.read("releases/1.0.0/content/payment-api/_index.md")
+            .contains("twelve months")
+    );
+    assert!(
+        site.read("releases/1.1.0/content/payment-api/_index.md")
+            .contains("six months")
+    );
+    let ledger: toml::Value =
+        toml::from_str(&site.read("releases/ledger.toml")).unwrap_or(toml::Value::Integer(0));
+    let entries = ledger["release"].as_array().cloned().unwrap_or_default();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1]["previous"], entries[0]["digest"]);
+    assert_eq!(entries[1]["approver"].as_str(), Some("CISO"));
+    let notes = site.read("releases/1.1.0/NOTES.md");
+    assert!(
+        notes
+            .starts_with("+++\nversion = \"1.1.0\"\ndate = 2026-11-02\napprover = \"CISO\"\n+++\n"),
+        "{notes}"
+    );
+    assert!(notes.contains("every six months"));
+    site.run(&["lint", "--as-of", AS_OF]).code(0);
+}
+
+#[test]
+fn release_refuses_bad_labels_existing_versions_no_changes_and_lint_errors() {
+    let site = two_releases();
+    for label in ["../x", "a/b", "latest", ".hidden", "1 0"] {
+        site.run(&["release", label, "--approver", "CISO"])
+            .code(2)
+            .stderr_has("not a valid version label");
+    }
+    site.run(&["release", "1.1.0", "--approver", "CISO"])
+        .code(2)
+        .stderr_has("already exists");
+    site.run(&["release", "1.2.0", "--approver", "CISO"])
+        .code(2)
+        .stderr_has("nothing changed since version 1.1.0");
+    let site = site.edit(
+        BASE,
+        "## Secure updating {#updating}",
+        "## Updates later {#later}",
+    );
+    let before = site.tree("releases");
+    site.run(&["release", "1.2.0", "--approver", "CISO"])
+        .code(1)
+        .stderr_has("release refused");
+    assert_eq!(site.tree("releases"), before);
+}
+
+#[test]
+fn a_release_killed_half_way_leaves_no_trace() {
+    let site = pinned_scaffold();
+    site.run(&[
+        "release",
+        "1.0.0",
+        "--approver",
+        "CISO",
+        "--date",
+        "2026-10-15",
+    ])
+    .code(0);
+    let site = site.edit(BASE, "every twelve months", "every six months");
+    let before = site.tree("releases");
+    // A file-size limit of 2 KiB kills the process (SIGXFSZ) while it writes the snapshot.
+    let bin = env!("CARGO_BIN_EXE_keyguide");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -f 4; exec {bin} release 1.1.0 --approver CISO --date 2026-11-02"
+        ))
+        .current_dir(site.path("."))
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(true);
+    assert!(!status, "the release must have been killed");
+    assert_eq!(site.tree("releases"), before, "releases/ must be as it was");
+    site.run(&["lint", "--as-of", AS_OF]).code(0);
+    site.run(&[
+        "release",
+        "1.1.0",
+        "--approver",
+        "CISO",
+        "--date",
+        "2026-11-02",
+    ])
+    .code(0);
+}
+
+#[test]
+fn tampering_with_a_release_is_kg050_naming_the_file() {
+    let site = two_releases().edit(
+        "releases/1.0.0/content/payment-api/_index.md",
+        "twelve",
+        "ten",
+    );
+    site.run(&["lint", "--as-of", AS_OF])
+        .code(1)
+        .stderr_has("error[KG050]")
+        .stderr_has("releases/1.0.0/content/payment-api/_index.md");
+    site.run(&["build"]).code(1);
+    let site = two_releases().remove_file("releases/1.1.0/content/inventory.toml");
+    site.run(&["lint"])
+        .code(1)
+        .stderr_has("file removed from released version 1.1.0");
+    let site = two_releases().edit("releases/1.1.0/NOTES.md", "six months", "6 months");
+    site.run(&["lint"])
+        .code(1)
+        .stderr_has("releases/1.1.0/NOTES.md");
+    let site = two_releases().write("keyguide.toml.bak", "");
+    let site = site.edit(
+        "keyguide.toml",
+        "[review]",
+        "[lint]\nallow = [\"KG050\"]\n[review]",
+    );
+    site.run(&["lint"]).code(2).stderr_has("cannot be lowered");
+}
+
+#[test]
+fn editing_removing_or_reordering_ledger_entries_is_kg051() {
+    let site = two_releases().edit(
+        "releases/ledger.toml",
+        "approver = \"CISO\"",
+        "approver = \"CEO\"",
+    );
+    site.run(&["lint"])
+        .code(1)
+        .stderr_has("error[KG051]")
+        .stderr_has("was altered");
+    let site = two_releases();
+    let ledger = site.read("releases/ledger.toml");
+    let (head, second) = ledger.split_at(ledger.rfind("[[release]]").unwrap_or(0));
+    let first = &head[head.find("[[release]]").unwrap_or(0)..];
+    let site = site.write("releases/ledger.toml", format!("{second}\n{first}"));
+    site.run(&["lint"]).code(1).stderr_has("error[KG051]");
+    let site = two_releases();
+    let ledger = site.read("releases/ledger.toml");
+    let cut = ledger.rfind("[[release]]").unwrap_or(ledger.len());
+    let site = site.write("releases/ledger.toml", &ledger[..cut]);
+    site.run(&["lint"])
+        .code(1)
+        .stderr_has("releases/1.1.0/ is not in the ledger");
+}
+
+#[test]
+fn empty_notes_for_a_changed_release_is_kg052() {
+    let site = pinned_scaffold().write("empty.md", "<!-- write the notes here -->\n");
+    site.run(&[
+        "release",
+        "1.0.0",
+        "--approver",
+        "CISO",
+        "--date",
+        "2026-10-15",
+        "--notes",
+        "empty.md",
+    ])
+    .code(0);
+    site.run(&["lint", "--as-of", AS_OF])
+        .code(1)
+        .stderr_has("error[KG052]")
+        .stderr_has("releases/1.0.0/NOTES.md");
+}
+
+#[test]
+fn a_base_change_the_addendum_did_not_follow_is_kg061() {
+    let site = pinned_scaffold();
+    site.run(&[
+        "release",
+        "1.0.0",
+        "--approver",
+        "CISO",
+        "--date",
+        "2026-10-15",
+    ])
+    .code(0);
+    let site = site.edit(
+        BASE,
+        "Check the key fingerprint shown in the portal",
+        "Check the SHA-256 key fingerprint shown in the portal",
+    );
+    let run = site.run(&["lint", "--as-of", AS_OF]).code(0);
+    assert!(run.stderr.contains("warning[KG061]"), "{}", run.stderr);
+    assert!(run.stderr.contains("partner-api.md:"), "{}", run.stderr);
+    let site = site.edit(
+        ADDENDUM,
+        "two named contacts",
+        "two named security contacts",
+    );
+    site.run(&["lint", "--as-of", AS_OF])
+        .code(0)
+        .stderr_lacks("KG061");
+}
+
+#[test]
+fn diff_compares_sections_and_ignores_rewrapping() {
+    let site = two_releases();
+    let run = site
+        .run(&["diff", "1.0.0", "1.1.0", "--format", "json"])
+        .code(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+    assert_eq!(json["from"], "1.0.0");
+    assert_eq!(json["changes"][0]["section"], "rotation");
+    assert_eq!(json["changes"][0]["change"], "changed");
+    assert_eq!(json["changes"][0]["integration"], serde_json::Value::Null);
+    let text = site.read(BASE).replace("Keep keys in a hardware security module or a cloud key management service, never in\napplication", "Keep keys in a hardware security module\n   or a cloud key management service, never in application");
+    let site = site.write(BASE, text);
+    site.run(&["diff", "latest"]).code(0);
+    let run = site
+        .run(&["diff", "latest", "draft", "--format", "json"])
+        .code(0);
+    assert!(run.stdout.contains("\"changes\": []"), "{}", run.stdout);
+    site.run(&["diff", "0.9"])
+        .code(2)
+        .stderr_has("unknown version `0.9`");
+}
+
+#[test]
+fn the_versioned_site_has_latest_redirects_switcher_banners_notes_and_feeds() {
+    let site = two_releases();
+    site.run(&["build"]).code(0);
+    for page in [
+        "public/1.0.0/payment-api/index.html",
+        "public/1.1.0/payment-api/partner-api/index.html",
+        "public/latest/payment-api/partner-api/index.html",
+        "public/releases/index.html",
+        "public/releases/1.1.0/index.html",
+        "public/releases.xml",
+        "public/feeds/payment-api/partner-api.xml",
+        "public/versions.json",
+        "public/_redirects",
+    ] {
+        assert!(site.path(page).is_file(), "missing {page}");
+    }
+    assert!(
+        !site.path("public/next").exists(),
+        "the draft is built only with --drafts"
+    );
+    let old = site.read("public/1.0.0/payment-api/index.html");
+    assert!(old.contains("noindex"), "superseded pages are noindex");
+    assert!(old.contains("superseded"), "{old}");
+    assert!(
+        old.contains("href=\"../../1.1.0/payment-api/\""),
+        "banner and switcher link to the same page"
+    );
+    let latest = site.read("public/1.1.0/payment-api/index.html");
+    assert!(!latest.contains("noindex"));
+    let redirect = site.read("public/latest/payment-api/partner-api/index.html");
+    assert!(
+        redirect.contains("../../../1.1.0/payment-api/partner-api/"),
+        "{redirect}"
+    );
+    assert!(redirect.contains("redirect.js"));
+    assert!(
+        site.read("public/static/redirect.js")
+            .contains("location.hash"),
+        "the script keeps the fragment"
+    );
+    assert_eq!(
+        site.read("public/_redirects"),
+        "/keys/latest/*  /keys/1.1.0/:splat  302!\n"
+    );
+    let versions: serde_json::Value =
+        serde_json::from_str(&site.read("public/versions.json")).unwrap_or_default();
+    assert_eq!(versions["latest"], "1.1.0");
+    assert_eq!(versions["versions"][0]["url"], "/keys/1.1.0/");
+    assert_eq!(versions["versions"][1]["date"], "2026-10-15");
+    let notes = site.read("public/releases/1.1.0/index.html");
+    assert!(
+        notes.contains("Keys now rotate every six months"),
+        "customer notes"
+    );
+    assert!(
+        notes.contains("<del>twelve</del>") && notes.contains("<ins>six</ins>"),
+        "word diff: {notes}"
+    );
+}
+
+#[test]
+fn feeds_are_atom_with_stable_entry_ids() {
+    let site = two_releases();
+    site.run(&["build"]).code(0);
+    let feed: atom_syndication::Feed = site.read("public/releases.xml").parse().unwrap_or_default();
+    assert_eq!(feed.entries.len(), 2);
+    assert_eq!(
+        feed.entries[0].id,
+        "https://trust.example.com/keys/releases/1.1.0/"
+    );
+    assert!(
+        feed.entries[0]
+            .content
+            .as_ref()
+            .and_then(|c| c.value.as_deref())
+            .unwrap_or("")
+            .contains("six months")
+    );
+    let integration: atom_syndication::Feed = site
+        .read("public/feeds/payment-api/partner-api.xml")
+        .parse()
+        .unwrap_or_default();
+    assert_eq!(
+        integration.entries.len(),
+        2,
+        "both releases changed its base guide"
+    );
+    let first = site.read("public/releases.xml");
+    site.run(&["build"]).code(0);
+    assert_eq!(
+        site.read("public/releases.xml"),
+        first,
+        "feeds are reproducible"
+    );
+}
