@@ -141,16 +141,16 @@ fn feed(site: &Site<'_>, title: &str, self_url: &str, entries: Vec<Entry>) -> Ve
 /// Midnight UTC of `date`.
 fn date_time(date: crate::frontmatter::Date) -> atom_syndication::FixedDateTime {
     use chrono::TimeZone;
-    let utc = chrono::FixedOffset::east_opt(0)
-        .unwrap_or_else(|| chrono::FixedOffset::west_opt(0).unwrap_or_else(|| unreachable!()));
-    utc.with_ymd_and_hms(
-        date.year(),
-        u32::from(u8::from(date.month())),
-        u32::from(date.day()),
-        0,
-        0,
-        0,
-    )
-    .single()
-    .unwrap_or_default()
+    chrono::Utc
+        .with_ymd_and_hms(
+            date.year(),
+            u32::from(u8::from(date.month())),
+            u32::from(date.day()),
+            0,
+            0,
+            0,
+        )
+        .single()
+        .unwrap_or_default()
+        .fixed_offset()
 }

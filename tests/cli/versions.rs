@@ -6,8 +6,8 @@ use crate::support::SiteTest;
 const BASE: &str = "content/payment-api/_index.md";
 const ADDENDUM: &str = "content/payment-api/partner-api.md";
 
-/// The scaffold released twice: 1.0.0, then 1.1.0 with rotation changed.
-fn two_releases() -> SiteTest {
+/// The scaffold released once, as 1.0.0.
+fn first_release() -> SiteTest {
     let site = pinned_scaffold();
     site.run(&[
         "release",
@@ -18,6 +18,12 @@ fn two_releases() -> SiteTest {
         "2026-10-15",
     ])
     .code(0);
+    site
+}
+
+/// The scaffold released twice: 1.0.0, then 1.1.0 with rotation changed.
+fn two_releases() -> SiteTest {
+    let site = first_release();
     let site = site
         .edit(BASE, "every twelve months", "every six months")
         .write(
@@ -93,16 +99,7 @@ fn release_refuses_bad_labels_existing_versions_no_changes_and_lint_errors() {
 
 #[test]
 fn a_release_killed_half_way_leaves_no_trace() {
-    let site = pinned_scaffold();
-    site.run(&[
-        "release",
-        "1.0.0",
-        "--approver",
-        "CISO",
-        "--date",
-        "2026-10-15",
-    ])
-    .code(0);
+    let site = first_release();
     let site = site.edit(BASE, "every twelve months", "every six months");
     let before = site.tree("releases");
     // A file-size limit of 2 KiB kills the process (SIGXFSZ) while it writes the snapshot.
@@ -207,16 +204,7 @@ fn empty_notes_for_a_changed_release_is_kg052() {
 
 #[test]
 fn a_base_change_the_addendum_did_not_follow_is_kg061() {
-    let site = pinned_scaffold();
-    site.run(&[
-        "release",
-        "1.0.0",
-        "--approver",
-        "CISO",
-        "--date",
-        "2026-10-15",
-    ])
-    .code(0);
+    let site = first_release();
     let site = site.edit(
         BASE,
         "Check the key fingerprint shown in the portal",
