@@ -72,7 +72,7 @@ pub struct Checked {
     pub output: Option<OutputTree>,
     /// Coverage, when asked for.
     pub coverage: Option<coverage::Report>,
-    /// Section changes from the latest release to the draft.
+    /// Section changes from the latest release to the draft (empty before the first).
     pub draft_changes: Vec<diff::Change>,
     /// Number of published releases.
     pub published: usize,
@@ -157,7 +157,11 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
         diagnostics: Vec::new(),
         output: None,
         coverage: None,
-        draft_changes: diff::diff(released.last(), &content),
+        // Only a release needs these, and only against an earlier release.
+        draft_changes: released
+            .last()
+            .map(|latest| diff::diff(Some(latest), &content))
+            .unwrap_or_default(),
         published: releases.records.len(),
     };
     match then {
