@@ -48,6 +48,50 @@ pub struct Change {
     pub new: Option<String>,
 }
 
+/// One file of the content folder that differs between two versions. Sections tell
+/// customers what changed; files also catch what sections do not show (an inventory, an
+/// asset, a title in front matter), so a change there is still a change to release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileChange {
+    /// Path relative to the content folder, `/`-separated.
+    pub path: String,
+    /// What happened to it.
+    pub change: ChangeKind,
+}
+
+/// The files added, removed and changed (byte for byte) from `old` to `new`, sorted by path.
+pub fn files(old: &BTreeMap<String, Vec<u8>>, new: &BTreeMap<String, Vec<u8>>) -> Vec<FileChange> {
+    let paths: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let change = match (old.get(path), new.get(path)) {
+                (None, Some(_)) => ChangeKind::Added,
+                (Some(_), None) => ChangeKind::Removed,
+                (Some(a), Some(b)) if a != b => ChangeKind::Changed,
+                _ => return None,
+            };
+            Some(FileChange {
+                path: path.clone(),
+                change,
+            })
+        })
+        .collect()
+}
+
+/// Both views of what changed between two versions.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Comparison {
+    /// The older version's label (`latest` resolved to the version it names).
+    pub from: String,
+    /// The newer version's label, or `draft`.
+    pub to: String,
+    /// Section changes, what customers read.
+    pub changes: Vec<Change>,
+    /// File changes, everything a release freezes.
+    pub files: Vec<FileChange>,
+}
+
 /// Section id → (title, normalised text) of one page.
 type Sections = BTreeMap<String, (String, String)>;
 

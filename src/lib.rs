@@ -148,7 +148,7 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
         as_of,
     };
     diags.extend(lint::check(&ctx));
-    lint::releases::notes(&config.root, &releases, &released, &mut diags);
+    lint::releases::notes(&config.root, &releases, &mut diags);
     lint::releases::stale_addenda(released.last(), &content, &mut diags);
     let mut diagnostics = lint::configure(diags, config)?;
     let clean = diag::counts(&diagnostics).0 == 0;
@@ -222,41 +222,57 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
     Ok(checked)
 }
 
-/// The section-level changes from version `from` to version `to`: release labels, `latest`,
-/// or `draft` (the working draft in `content/`).
-pub fn diff_versions(config: &Config, from: &str, to: &str) -> Result<Vec<diff::Change>> {
+/// What changed from version `from` to version `to` (release labels, `latest`, or `draft`
+/// for the working draft in `content/`), by section and by file.
+pub fn diff_versions(config: &Config, from: &str, to: &str) -> Result<diff::Comparison> {
     let releases = versions::load(&config.root)?;
-    let dir = |label: &str| -> Result<String> {
-        match label {
-            "draft" => Ok(DRAFT_DIR.to_owned()),
-            "latest" => releases
-                .latest()
-                .map(|r| versions::Releases::content_dir(&r.version))
-                .ok_or_else(|| error::Error::Usage {
-                    message: "nothing is released yet, so there is no `latest`".into(),
-                    help: "compare with `draft`, or release a first version".into(),
+    let resolve =
+        |label: &str| -> Result<String> {
+            match label {
+                "draft" => Ok(label.to_owned()),
+                "latest" => releases.latest().map(|r| r.version.clone()).ok_or_else(|| {
+                    error::Error::Usage {
+                        message: "nothing is released yet, so there is no `latest`".into(),
+                        help: "compare with `draft`, or release a first version".into(),
+                    }
                 }),
-            v if releases.get(v).is_some() => Ok(versions::Releases::content_dir(v)),
-            v => Err(error::Error::Usage {
-                message: format!("unknown version `{v}`"),
-                help: format!(
-                    "name a released version ({}), `latest` or `draft`",
-                    releases
-                        .records
-                        .iter()
-                        .map(|r| r.version.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            }),
-        }
+                v if releases.get(v).is_some() => Ok(v.to_owned()),
+                v => Err(error::Error::Usage {
+                    message: format!("unknown version `{v}`"),
+                    help: format!(
+                        "name a released version ({}), `latest` or `draft`",
+                        releases
+                            .records
+                            .iter()
+                            .map(|r| r.version.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }),
+            }
+        };
+    let dir = |label: &str| match label {
+        "draft" => DRAFT_DIR.to_owned(),
+        v => versions::Releases::content_dir(v),
     };
+    let (from, to) = (resolve(from)?, resolve(to)?);
     let (old, new) = (
-        source::load(&config.root, &dir(from)?)?,
-        source::load(&config.root, &dir(to)?)?,
+        source::load(&config.root, &dir(&from))?,
+        source::load(&config.root, &dir(&to))?,
     );
     let mut ignored = Vec::new();
-    let old = content::parse(&old, &mut ignored);
-    let new = content::parse(&new, &mut ignored);
-    Ok(diff::diff(Some(&old), &new))
+    let changes = diff::diff(
+        Some(&content::parse(&old, &mut ignored)),
+        &content::parse(&new, &mut ignored),
+    );
+    let files = diff::files(
+        &versions::content_files(&config.root.join(dir(&from)))?,
+        &versions::content_files(&config.root.join(dir(&to)))?,
+    );
+    Ok(diff::Comparison {
+        from,
+        to,
+        changes,
+        files,
+    })
 }

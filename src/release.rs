@@ -15,11 +15,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::config::Config;
-use crate::diff::{Change, ChangeKind};
+use crate::diff::{self, Change, ChangeKind, FileChange};
 use crate::error::{Error, Result};
 use crate::frontmatter::Date;
 use crate::output::OutputTree;
-use crate::versions::{self, Record};
+use crate::versions::{self, Record, Releases};
 use crate::{Checked, DRAFT_DIR};
 
 /// What `keyguide release` was asked to do.
@@ -50,7 +50,7 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
     if !versions::valid_label(v) {
         return Err(Error::Usage {
             message: format!("`{v}` is not a valid version label"),
-            help: "use letters, digits, `.`, `_` and `-`, starting with a letter or digit (e.g. 1.2.0); `latest`, `next`, `releases`, `static` and `feeds` are taken".into(),
+            help: versions::label_help(),
         });
     }
     if request.approver.trim().is_empty() {
@@ -64,41 +64,61 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
         return Ok(Outcome::Refused(checked));
     }
     let releases = versions::load(&config.root)?;
-    if releases.get(v).is_some() || config.root.join("releases").join(v).exists() {
+    let taken = releases
+        .records
+        .iter()
+        .find(|r| r.version.eq_ignore_ascii_case(v));
+    if taken.is_some() || config.root.join("releases").join(v).exists() {
+        let existing = taken.map_or(v.as_str(), |r| r.version.as_str());
         return Err(Error::Usage {
-            message: format!("version {v} already exists"),
+            message: format!("version {existing} already exists"),
             help: "published versions never change; choose a new label for the correction".into(),
         });
     }
-    if let Some(latest) = releases.latest() {
-        if checked.draft_changes.is_empty() {
-            return Err(Error::Usage {
-                message: format!("nothing changed since version {}", latest.version),
-                help: "edit the draft in content/ first; `keyguide diff latest draft` shows what would be released".into(),
-            });
-        }
-        if request.date < latest.date {
-            return Err(Error::Usage {
-                message: format!(
-                    "{} is before the latest release's date ({})",
-                    request.date, latest.date
-                ),
-                help: "releases are recorded in publication order; pass --date of today or later"
-                    .into(),
-            });
-        }
-    }
     let root = &config.root;
+    let draft = versions::content_files(&root.join(DRAFT_DIR))?;
+    let files = match releases.latest() {
+        Some(latest) => {
+            let previous =
+                versions::content_files(&root.join(Releases::content_dir(&latest.version)))?;
+            let files = diff::files(&previous, &draft);
+            if files.is_empty() {
+                return Err(Error::Usage {
+                    message: format!("nothing changed since version {}", latest.version),
+                    help: "edit the draft in content/ first; `keyguide diff latest draft` shows what would be released".into(),
+                });
+            }
+            if request.date < latest.date {
+                return Err(Error::Usage {
+                    message: format!(
+                        "{} is before the latest release's date ({})",
+                        request.date, latest.date
+                    ),
+                    help:
+                        "releases are recorded in publication order; pass --date of today or later"
+                            .into(),
+                });
+            }
+            files
+        }
+        None => Vec::new(),
+    };
+    if request
+        .notes
+        .as_deref()
+        .is_some_and(crate::lint::releases::notes_are_empty)
+    {
+        return Err(Error::Usage {
+            message: "the release notes file is empty".into(),
+            help: "write what changed for customers in the notes file, or leave out --notes to start from a list of the changes".into(),
+        });
+    }
     let mut tree = BTreeMap::new();
     for (path, bytes) in versions::read_tree(&root.join("releases"))? {
         if path != "ledger.toml" {
             tree.insert(path, bytes);
         }
     }
-    let draft: BTreeMap<String, Vec<u8>> = versions::read_tree(&root.join(DRAFT_DIR))?
-        .into_iter()
-        .filter(|(path, _)| !path.split('/').any(crate::source::ignored))
-        .collect();
     let listing = versions::files_listing(&draft);
     for (path, bytes) in draft {
         tree.insert(format!("{v}/content/{path}"), bytes);
@@ -108,6 +128,7 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
         None => template(
             releases.latest().map(|r| r.version.as_str()),
             &checked.draft_changes,
+            &files,
         ),
     };
     let notes = format!(
@@ -146,7 +167,7 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
 
 /// Release notes to start from: the section changes, for the author to put in customer
 /// language.
-fn template(previous: Option<&str>, changes: &[Change]) -> String {
+fn template(previous: Option<&str>, changes: &[Change], files: &[FileChange]) -> String {
     let mut s = String::from("## What changed\n\n");
     let Some(previous) = previous else {
         s.push_str("First published version of this guidance.\n");
@@ -158,14 +179,31 @@ fn template(previous: Option<&str>, changes: &[Change]) -> String {
             Some(i) => format!("{}/{i}", c.guide),
             None => c.guide.clone(),
         };
-        let what = match c.change {
-            ChangeKind::Added => "added",
-            ChangeKind::Removed => "removed",
-            ChangeKind::Changed => "changed",
-        };
-        s.push_str(&format!("- `{doc}`: section \"{}\" {what}\n", c.title));
+        s.push_str(&format!(
+            "- `{doc}`: section \"{}\" {}\n",
+            c.title,
+            what(c.change)
+        ));
+    }
+    // Files whose change shows in no section (an inventory, an asset, front matter).
+    let shown = |path: &str| {
+        changes.iter().any(|c| {
+            let stem = c.integration.as_deref().unwrap_or("_index");
+            path == format!("{}/{stem}.md", c.guide)
+        })
+    };
+    for f in files.iter().filter(|f| !shown(&f.path)) {
+        s.push_str(&format!("- file `{}` {}\n", f.path, what(f.change)));
     }
     s
+}
+
+fn what(change: ChangeKind) -> &'static str {
+    match change {
+        ChangeKind::Added => "added",
+        ChangeKind::Removed => "removed",
+        ChangeKind::Changed => "changed",
+    }
 }
 
 /// The Markdown body of `releases/<version>/NOTES.md` (after its front matter).

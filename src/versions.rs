@@ -151,14 +151,46 @@ pub fn sha256(bytes: &[u8]) -> String {
     s
 }
 
-/// Whether `label` is a valid version label: `[0-9A-Za-z][0-9A-Za-z._-]*`, and not one of
-/// the site's own folder names.
+/// Names at the root of the built site that a version folder must not take. Compared
+/// without regard to case, because a site is often checked out or hosted on a file system
+/// that ignores case (`Latest/` would overwrite `latest/`).
+pub const RESERVED_LABELS: &[&str] = &[
+    "latest",
+    "next",
+    "releases",
+    "static",
+    "feeds",
+    "sha256sums",
+    "well-known",
+];
+
+/// File extensions a label must not end with: the site root holds `index.html`,
+/// `versions.json`, `releases.xml` and similar files, and a folder of the same name would
+/// collide with them.
+const RESERVED_EXTENSIONS: &[&str] = &[
+    ".html", ".htm", ".json", ".xml", ".txt", ".sig", ".pub", ".js", ".css",
+];
+
+/// Whether `label` is a valid version label: `[0-9A-Za-z][0-9A-Za-z._-]*`, at most 64
+/// characters, and not one of the site's own root names ([`RESERVED_LABELS`], or a name
+/// ending like a file, e.g. `index.html`).
 pub fn valid_label(label: &str) -> bool {
+    let lower = label.to_ascii_lowercase();
     let mut chars = label.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        && !matches!(label, "latest" | "next" | "releases" | "static" | "feeds")
+        && !RESERVED_LABELS.contains(&lower.as_str())
+        && !RESERVED_EXTENSIONS.iter().any(|ext| lower.ends_with(ext))
         && label.len() <= 64
+}
+
+/// What a valid label looks like, for help lines.
+pub fn label_help() -> String {
+    format!(
+        "use letters, digits, `.`, `_` and `-`, starting with a letter or digit (e.g. 1.2.0); \
+         the site's own names ({}) and names ending in a file extension such as `.html` are taken",
+        RESERVED_LABELS.join(", ")
+    )
 }
 
 /// `FILES.sha256` of a content tree: one coreutils line per file, sorted by path.
@@ -167,6 +199,15 @@ pub fn files_listing(files: &BTreeMap<String, Vec<u8>>) -> String {
         .iter()
         .map(|(path, bytes)| format!("{}  {path}\n", &sha256(bytes)[7..]))
         .collect()
+}
+
+/// The files a release freezes from a content folder: everything under `dir` except the
+/// hidden files and editor leftovers keyguide skips (see [`crate::source::ignored`]).
+pub fn content_files(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
+    Ok(read_tree(dir)?
+        .into_iter()
+        .filter(|(path, _)| !path.split('/').any(crate::source::ignored))
+        .collect())
 }
 
 /// Every file under `dir`, by path relative to it (`/`-separated), skipping nothing: a
@@ -249,7 +290,11 @@ pub fn load(root: &Path) -> Result<Releases> {
                 "restore releases/ledger.toml from version control: published releases cannot be changed, removed or reordered; publish a correction as a new release",
             )
         };
-        if out.records.iter().any(|r| r.version == record.version) || !valid_label(&record.version)
+        if out
+            .records
+            .iter()
+            .any(|r| r.version.eq_ignore_ascii_case(&record.version))
+            || !valid_label(&record.version)
         {
             out.diagnostics.push(broken(format!(
                 "entry `{}` repeats a version or is not a valid label",
@@ -373,7 +418,20 @@ mod tests {
         for ok in ["1.0.0", "2026.11", "v2-rc_1"] {
             assert!(valid_label(ok), "{ok}");
         }
-        for bad in ["", "-1", "1/2", "..", "a b", "latest", "next", ".hidden"] {
+        for bad in [
+            "",
+            "-1",
+            "1/2",
+            "..",
+            "a b",
+            "latest",
+            "next",
+            ".hidden",
+            "Next",
+            "Index.HTML",
+            "manifest.json.sig",
+            "SHA256SUMS",
+        ] {
             assert!(!valid_label(bad), "{bad}");
         }
     }

@@ -10,28 +10,19 @@ use crate::diag::{self, Diagnostic};
 use crate::diff::{self, ChangeKind};
 use crate::versions::Releases;
 
-/// KG052: every release whose content changed has customer notes (a non-empty body after
-/// the front matter of `NOTES.md`).
-pub fn notes(
-    root: &Path,
-    releases: &Releases,
-    snapshots: &[Content<'_>],
-    out: &mut Vec<Diagnostic>,
-) {
+/// KG052: every release whose content changed (its content digest differs from the one
+/// before; the first release always) has customer notes: a body after the front matter of
+/// `NOTES.md` that is more than HTML comments and white space.
+pub fn notes(root: &Path, releases: &Releases, out: &mut Vec<Diagnostic>) {
     for (i, record) in releases.records.iter().enumerate() {
-        let Some(content) = snapshots.get(i) else {
-            continue;
-        };
-        let previous = i.checked_sub(1).and_then(|p| snapshots.get(p));
-        if diff::diff(previous, content).is_empty() {
+        let previous = i.checked_sub(1).and_then(|p| releases.records.get(p));
+        if previous.is_some_and(|p| p.content_digest == record.content_digest) {
             continue;
         }
         let rel = format!("releases/{}/NOTES.md", record.version);
         let text = std::fs::read_to_string(root.join(&rel)).unwrap_or_default();
         let body = crate::frontmatter::split(&rel, &text).map_or(text.as_str(), |s| s.body);
-        // An HTML comment is guidance for the author, not notes for customers.
-        let without_comments = strip_comments(body);
-        if without_comments.trim().is_empty() {
+        if notes_are_empty(body) {
             out.push(Diagnostic::new(
                 &diag::RELEASE_NOTES_MISSING,
                 &rel,
@@ -41,6 +32,12 @@ pub fn notes(
             ));
         }
     }
+}
+
+/// Whether release notes say nothing to customers: only white space and HTML comments (a
+/// comment is guidance for the author, not notes for customers).
+pub fn notes_are_empty(body: &str) -> bool {
+    strip_comments(body).trim().is_empty()
 }
 
 fn strip_comments(text: &str) -> String {

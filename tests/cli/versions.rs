@@ -74,7 +74,20 @@ fn release_freezes_the_draft_and_chains_the_ledger() {
 #[test]
 fn release_refuses_bad_labels_existing_versions_no_changes_and_lint_errors() {
     let site = two_releases();
-    for label in ["../x", "a/b", "latest", ".hidden", "1 0"] {
+    for label in [
+        "../x",
+        "a/b",
+        "latest",
+        ".hidden",
+        "1 0",
+        "LATEST",
+        "Feeds",
+        "index.html",
+        "404.html",
+        "versions.json",
+        "releases.xml",
+        "_redirects",
+    ] {
         site.run(&["release", label, "--approver", "CISO"])
             .code(2)
             .stderr_has("not a valid version label");
@@ -183,8 +196,8 @@ fn editing_removing_or_reordering_ledger_entries_is_kg051() {
 }
 
 #[test]
-fn empty_notes_for_a_changed_release_is_kg052() {
-    let site = pinned_scaffold().write("empty.md", "<!-- write the notes here -->\n");
+fn release_refuses_empty_notes() {
+    let site = pinned_scaffold().write("empty.md", "\n<!-- write the notes here -->\n  \n");
     site.run(&[
         "release",
         "1.0.0",
@@ -195,11 +208,86 @@ fn empty_notes_for_a_changed_release_is_kg052() {
         "--notes",
         "empty.md",
     ])
-    .code(0);
+    .code(2)
+    .stderr_has("the release notes file is empty");
+    assert!(!site.path("releases").exists());
+}
+
+#[test]
+fn empty_notes_for_a_changed_release_is_kg052() {
+    // `release` refuses empty notes, but releases can arrive by other means (a merge, a
+    // hand-made commit), so lint checks them too. Empty the notes and re-chain the ledger
+    // the way a careless tool would.
+    let site = first_release();
+    let notes =
+        "+++\nversion = \"1.0.0\"\ndate = 2026-10-15\napprover = \"CISO\"\n+++\n\n<!-- TODO -->\n";
+    let ledger: toml::Table =
+        toml::from_str(&site.read("releases/ledger.toml")).unwrap_or_default();
+    let entry = &ledger["release"][0];
+    let field = |k: &str| entry[k].as_str().unwrap_or_default().to_owned();
+    let mut record = keyguide::versions::Record {
+        version: field("version"),
+        date: keyguide::frontmatter::Date::from_calendar_date(2026, time::Month::October, 15)
+            .unwrap_or(keyguide::frontmatter::Date::MIN),
+        approver: field("approver"),
+        content_digest: field("content_digest"),
+        notes_digest: keyguide::versions::sha256(notes.as_bytes()),
+        previous: field("previous"),
+        digest: String::new(),
+    };
+    record.digest = record.compute_digest();
+    let site = site
+        .write("releases/1.0.0/NOTES.md", notes)
+        .write("releases/ledger.toml", record.to_toml());
     site.run(&["lint", "--as-of", AS_OF])
         .code(1)
         .stderr_has("error[KG052]")
-        .stderr_has("releases/1.0.0/NOTES.md");
+        .stderr_has("releases/1.0.0/NOTES.md")
+        .stderr_lacks("KG050")
+        .stderr_lacks("KG051");
+}
+
+#[test]
+fn changes_outside_section_text_can_be_released() {
+    let site = first_release();
+    let run = site.run(&["diff", "latest", "draft"]).code(0);
+    assert!(
+        run.stdout.contains("no changes from 1.0.0 to draft"),
+        "{}",
+        run.stdout
+    );
+    let site = site.write(
+        "content/payment-api/diagrams/flow.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n",
+    );
+    let run = site.run(&["diff", "latest", "draft"]).code(0);
+    assert!(
+        run.stdout
+            .contains("files\n  + added   payment-api/diagrams/flow.svg"),
+        "{}",
+        run.stdout
+    );
+    let run = site
+        .run(&["diff", "latest", "draft", "--format", "json"])
+        .code(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_default();
+    assert_eq!(report["from"], "1.0.0", "{}", run.stdout);
+    assert_eq!(report["files"][0]["change"], "added", "{}", run.stdout);
+    site.run(&[
+        "release",
+        "1.0.1",
+        "--approver",
+        "CISO",
+        "--date",
+        "2026-11-01",
+    ])
+    .code(0);
+    let notes = site.read("releases/1.0.1/NOTES.md");
+    assert!(
+        notes.contains("- file `payment-api/diagrams/flow.svg` added"),
+        "{notes}"
+    );
+    site.run(&["lint", "--as-of", AS_OF]).code(0);
 }
 
 #[test]
