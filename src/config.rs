@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::diag::LineIndex;
 use crate::error::{Error, Result};
@@ -23,11 +24,11 @@ pub const DEFAULT_PROFILE: &str = "pci-dss-4.0.1-3.7.9";
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
     title: String,
-    base_url: String,
+    base_url: Spanned<String>,
     #[serde(default)]
     profile: Option<String>,
     #[serde(default)]
-    theme: Option<String>,
+    theme: Option<Spanned<String>>,
     #[serde(default)]
     owner: Option<String>,
     #[serde(default)]
@@ -105,7 +106,7 @@ impl Config {
             help: "save keyguide.toml as UTF-8".into(),
         })?;
         let raw: RawConfig = parse_toml(&path, &text)?;
-        raw.resolve(root, &path)
+        raw.resolve(root, &path, &text)
     }
 
     /// Replaces `base_url` (for deploy previews), keeping the same validation.
@@ -122,7 +123,7 @@ impl Config {
 
 impl RawConfig {
     /// Validates every field and turns the file into a [`Config`].
-    fn resolve(self, root: &Path, path: &Path) -> Result<Config> {
+    fn resolve(self, root: &Path, path: &Path, text: &str) -> Result<Config> {
         let RawConfig {
             title,
             base_url,
@@ -137,26 +138,34 @@ impl RawConfig {
                 },
             signing: RawSigning { identity },
         } = self;
-        let invalid = |message: String, help: &str| Error::Config {
-            file: path.display().to_string(),
-            line: 1,
-            column: 1,
-            message,
-            help: help.to_owned(),
+        let invalid = |offset: usize, message: String, help: &str| {
+            let (line, column) = LineIndex::new(text).line_col(text, offset);
+            Error::Config {
+                file: path.display().to_string(),
+                line,
+                column,
+                message,
+                help: help.to_owned(),
+            }
         };
-        let (base_url, base_path) = split_base_url(&base_url).map_err(|m| {
+        let (base_url, base_path) = split_base_url(base_url.get_ref()).map_err(|m| {
             invalid(
-                format!("base_url {base_url:?}: {m}"),
+                base_url.span().start,
+                format!("base_url {:?}: {m}", base_url.get_ref()),
                 "write base_url as an absolute URL, e.g. base_url = \"https://trust.example.com/keys\"",
             )
         })?;
-        let theme = theme.unwrap_or_else(|| "default".to_owned());
-        if !is_simple_name(&theme) {
-            return Err(invalid(
-                format!("theme {theme:?} is not a folder name"),
-                "name a folder under themes/ (letters, digits, `-`, `_`), or \"default\"",
-            ));
-        }
+        let theme = match theme {
+            Some(t) if !is_simple_name(t.get_ref()) => {
+                return Err(invalid(
+                    t.span().start,
+                    format!("theme {:?} is not a folder name", t.get_ref()),
+                    "name a folder under themes/ (letters, digits, `-`, `_`), or \"default\"",
+                ));
+            }
+            Some(t) => t.into_inner(),
+            None => "default".to_owned(),
+        };
         Ok(Config {
             root: root.to_path_buf(),
             title,

@@ -7,6 +7,39 @@
 //! a [`Target`] in the content tree; [`url`] gives the target's path in a built version.
 //! External links (with a scheme or `//`), site-absolute paths (`/...`) and bare fragments
 //! are left alone.
+//!
+//! Links are URLs, so `my%20flow.svg` names the file `my flow.svg` and `#%C3%BCbersicht`
+//! the section id `übersicht`: paths and fragments are percent-decoded before they are
+//! looked up, and encoded again when written into the built page.
+
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
+
+/// Characters encoded in a path segment of a built link.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}');
+
+/// Characters encoded in the fragment of a built link.
+const FRAGMENT: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`');
+
+/// `text` with `%XX` escapes decoded (invalid UTF-8 replaced, so a broken link still
+/// reports rather than fails).
+pub fn decode(text: &str) -> String {
+    percent_decode_str(text).decode_utf8_lossy().into_owned()
+}
+
+/// `fragment` (decoded) ready to follow `#` in a built link.
+pub fn encode_fragment(fragment: &str) -> String {
+    utf8_percent_encode(fragment, FRAGMENT).to_string()
+}
 
 /// What an internal link points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,19 +79,23 @@ pub fn resolve(source: &str, content_dir: &str, dest: &str) -> Option<Resolved> 
         return None;
     }
     let (path, fragment) = match dest.split_once('#') {
-        Some((p, f)) => (p, Some(f.to_owned())),
+        Some((p, f)) => (p, Some(decode(f))),
         None => (dest, None),
     };
     let path = path.split('?').next().unwrap_or(path);
     let dir = source.rsplit_once('/').map_or("", |(d, _)| d);
-    let mut segments: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
-    for seg in path.split('/') {
-        match seg {
+    let mut segments: Vec<String> = dir
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    for seg in path.split('/').map(decode) {
+        match seg.as_str() {
             "" | "." => {}
             ".." => {
                 segments.pop();
             }
-            s => segments.push(s),
+            _ => segments.push(seg),
         }
     }
     let joined = segments.join("/");
@@ -99,9 +136,9 @@ pub fn is_external(dest: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
-/// The output path of `target` in the version folder `version` (e.g. `next`), relative to
-/// the output root: folders end with `/`.
-pub fn url(version: &str, target: &Target) -> Option<String> {
+/// The file path of `target` in the version folder `version` (e.g. `next`), relative to the
+/// output root: folders end with `/`.
+pub fn output_path(version: &str, target: &Target) -> Option<String> {
     match target {
         Target::Page {
             guide,
@@ -114,6 +151,17 @@ pub fn url(version: &str, target: &Target) -> Option<String> {
         Target::Asset { guide, path } => Some(format!("{version}/{guide}/{path}")),
         Target::Outside(_) => None,
     }
+}
+
+/// [`output_path`] as a URL path: each segment percent-encoded where it needs to be (asset
+/// names may hold spaces; guide and page names are URL-safe already).
+pub fn url(version: &str, target: &Target) -> Option<String> {
+    let path = output_path(version, target)?;
+    let encoded: Vec<String> = path
+        .split('/')
+        .map(|seg| utf8_percent_encode(seg, SEGMENT).to_string())
+        .collect();
+    Some(encoded.join("/"))
 }
 
 /// The relative URL from the page whose folder is `from_dir` to `to` (both relative to the
@@ -169,6 +217,24 @@ mod tests {
             r.map(|r| r.target),
             Some(Target::Outside("keyguide.toml".into()))
         );
+        let r = resolve("content/g/_index.md", "content", "my%20flow.svg#%C3%BCber");
+        let r = r.map(|r| (r.target, r.fragment));
+        assert_eq!(
+            r,
+            Some((
+                Target::Asset {
+                    guide: "g".into(),
+                    path: "my flow.svg".into()
+                },
+                Some("über".into())
+            ))
+        );
+        if let Some((target, _)) = r {
+            assert_eq!(
+                url("next", &target).as_deref(),
+                Some("next/g/my%20flow.svg")
+            );
+        }
         assert_eq!(
             resolve("content/g/_index.md", "content", "https://x.example/a"),
             None

@@ -127,6 +127,20 @@ pub fn load(root: &Path, dir: &str) -> Result<Sources> {
             Err(d) => sources.diagnostics.push(d),
         }
     }
+    for guide in &mut sources.guides {
+        let (assets, clashes): (Vec<Asset>, Vec<Asset>) = std::mem::take(&mut guide.assets)
+            .into_iter()
+            .partition(|a| page_path_taken(guide, &a.within_guide).is_none());
+        guide.assets = assets;
+        for asset in clashes {
+            let page = page_path_taken(guide, &asset.within_guide).unwrap_or_default();
+            sources.diagnostics.push(invalid(
+                &asset.rel,
+                format!("would be written where the page `{page}` goes"),
+                "rename or move the file; `index.html` in a guide folder and folders named like an addendum are the pages' own places",
+            ));
+        }
+    }
     for guide in &sources.guides {
         if guide.base.is_none() {
             let first = guide.addenda.first().map(|a| a.rel.as_str());
@@ -138,6 +152,22 @@ pub fn load(root: &Path, dir: &str) -> Result<Sources> {
         }
     }
     Ok(sources)
+}
+
+/// The guide page whose output path the asset at `within` (relative to the guide folder)
+/// would overwrite or turn into a folder, e.g. `index.html` or `hosted-fields/index.html`.
+fn page_path_taken(guide: &GuideSource, within: &str) -> Option<String> {
+    let stems = guide
+        .addenda
+        .iter()
+        .filter_map(|a| a.rel.rsplit('/').next()?.strip_suffix(".md"));
+    std::iter::once("index.html".to_owned())
+        .chain(stems.map(|stem| format!("{stem}/index.html")))
+        .find(|page| {
+            within == page
+                || page.starts_with(&format!("{within}/"))
+                || within.starts_with(&format!("{page}/"))
+        })
 }
 
 /// One file, read and ready to be placed.
@@ -244,7 +274,11 @@ fn walk(
                     diags.push(invalid(
                         &rel,
                         format!("addendum name `{stem}` cannot be used in a URL"),
-                        "use lowercase letters, digits, `-` and `_`, e.g. `mtls-client-certificates.md`",
+                        if stem.starts_with('_') {
+                            "the base guide is exactly `_index.md`; name an addendum after its integration, starting with a lowercase letter or digit, e.g. `mtls-client-certificates.md`"
+                        } else {
+                            "use lowercase letters, digits, `-` and `_`, starting with a letter or digit, e.g. `mtls-client-certificates.md`"
+                        },
                     ));
                     continue;
                 }

@@ -152,6 +152,13 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             }
             _ => {}
         }
+        if e.approver.trim().is_empty() || e.reason.trim().is_empty() {
+            finding(
+                at,
+                format!("exception `{id}` has an empty `approver` or `reason`"),
+                "an assessor asks who accepted the risk and why: name the approver's role and the reason",
+            );
+        }
         if !e.active(ctx.as_of) {
             finding(
                 at,

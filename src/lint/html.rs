@@ -1,10 +1,13 @@
-//! KG070 unsafe HTML: `<script>`, inline event handlers and `javascript:` URLs in content.
+//! KG070 unsafe HTML: `<script>`, inline event handlers and `javascript:` URLs in content —
+//! in the pages, and in the HTML and SVG files a guide ships as assets (an SVG opened from a
+//! diagram link runs its own script).
 //!
 //! The published site runs under a strict Content-Security-Policy and customers trust it
 //! with their keys; content that would run code has no place in it, whatever the policy.
 
 use crate::content::Page;
-use crate::diag::{self, Diagnostic};
+use crate::diag::{self, Diagnostic, LineIndex};
+use crate::source::Asset;
 
 use super::{Ctx, at};
 
@@ -15,6 +18,29 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for page in &guide.addenda {
             check_page(page, out);
         }
+        for asset in guide.assets {
+            check_asset(asset, out);
+        }
+    }
+}
+
+/// Asset file extensions that a browser renders as a document, with script.
+const MARKUP_EXTENSIONS: &[&str] = &[".html", ".htm", ".xhtml", ".svg", ".xml"];
+
+fn check_asset(asset: &Asset, out: &mut Vec<Diagnostic>) {
+    let lower = asset.within_guide.to_ascii_lowercase();
+    if !MARKUP_EXTENSIONS.iter().any(|ext| lower.ends_with(ext)) {
+        return;
+    }
+    let text = String::from_utf8_lossy(&asset.bytes);
+    if let Some((offset, what)) = find_unsafe(&text) {
+        out.push(Diagnostic::new(
+            &diag::UNSAFE_HTML,
+            &asset.rel,
+            LineIndex::new(&text).line_col(&text, offset),
+            format!("this file holds {what}"),
+            HELP,
+        ));
     }
 }
 
@@ -90,13 +116,15 @@ fn find_unsafe(html: &str) -> Option<(usize, &'static str)> {
     None
 }
 
+const HELP: &str = "remove it: pages are static guidance, and the site's Content-Security-Policy forbids scripts in content";
+
 fn unsafe_html<M>(page: &Page<'_, M>, offset: usize, what: &str) -> Diagnostic {
     at(
         &diag::UNSAFE_HTML,
         page,
         offset,
         format!("content holds {what}"),
-        "remove it: pages are static guidance, and the site's Content-Security-Policy forbids scripts in content".into(),
+        HELP.into(),
     )
 }
 

@@ -37,7 +37,8 @@ fn check_page<M>(
     let dir = &ctx.content.sources.dir;
     for link in &page.doc.links {
         if let Some(fragment) = link.dest.strip_prefix('#') {
-            check_anchor(page, link, fragment, shown_in, "this page", out);
+            let fragment = links::decode(fragment);
+            check_anchor(page, link, &fragment, shown_in, "this page", out);
             continue;
         }
         let Some(resolved) = links::resolve(&page.file.rel, dir, &link.dest) else {

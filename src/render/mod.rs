@@ -311,7 +311,7 @@ pub fn render(site: &Site<'_>, theme: &Theme) -> Result<OutputTree> {
                     guide: guide.guide.id.to_owned(),
                     path: asset.within_guide.clone(),
                 };
-                if let Some(path) = links::url(&version.label, &target) {
+                if let Some(path) = links::output_path(&version.label, &target) {
                     out.insert(path, asset.bytes.clone())?;
                 }
             }
@@ -511,7 +511,7 @@ fn render_page(site: &Site<'_>, theme: &Theme, job: &Job<'_>) -> Result<String> 
         let mut url = links::relative(&dir, &to);
         if let Some(fragment) = resolved.fragment {
             url.push('#');
-            url.push_str(&fragment);
+            url.push_str(&links::encode_fragment(&fragment));
         }
         Some(url)
     };

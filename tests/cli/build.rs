@@ -176,3 +176,13 @@ fn assets_are_copied_and_links_rewritten_to_built_urls() {
     assert!(page.contains("href=\"../#storage\""), "{page}");
     assert!(page.contains("src=\"../flow.svg\""), "{page}");
 }
+
+#[test]
+fn percent_encoded_links_reach_their_file_and_section() {
+    let site = crate::rules::fixture("clean-percent-encoded-links");
+    site.run(&["build", "--drafts"]).code(0);
+    let page = site.read("public/next/payment-api/partner-api/index.html");
+    assert!(page.contains(r#"href="../key%20flow.svg""#), "{page}");
+    assert!(page.contains(r##"href="../#storage""##), "{page}");
+    assert!(site.path("public/next/payment-api/key flow.svg").is_file());
+}

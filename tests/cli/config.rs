@@ -66,6 +66,20 @@ fn rejects_wrong_type_in_config() {
 }
 
 #[test]
+fn rejects_a_relative_base_url_at_its_line() {
+    SiteTest::scaffold()
+        .edit(
+            "keyguide.toml",
+            "base_url = \"https://trust.example.com/keys\"",
+            "base_url = \"trust.example.com/keys\"",
+        )
+        .run(&["build"])
+        .code(2)
+        .stderr_has("keyguide.toml:3:12")
+        .stderr_has("absolute URL");
+}
+
+#[test]
 fn rejects_malformed_config_toml() {
     SiteTest::scaffold()
         .edit("keyguide.toml", "title = \"", "title = ")
