@@ -52,6 +52,51 @@ pub enum Command {
         after_help = "Examples:\n  keyguide coverage\n  keyguide coverage --format csv > coverage.csv"
     )]
     Coverage(CoverageArgs),
+    /// Make a new Ed25519 signing key: PATH (mode 0600) and PATH.pub.
+    #[command(
+        after_help = "Example:\n  keyguide keygen ~/.config/keyguide/signing-key\n  # then store the key text as the KEYGUIDE_SIGNING_KEY secret of your CI or Netlify site"
+    )]
+    Keygen(KeygenArgs),
+    /// Verify a downloaded site: signature, every file, the ledger chain, and no rollback.
+    #[command(
+        after_help = "Examples:\n  keyguide verify site/ --allowed-signers allowed_signers --identity keys@acme.example\n  keyguide verify site/ --public-key signing-key.pub --previous last-manifest.json"
+    )]
+    Verify(VerifyArgs),
+}
+
+/// `keyguide keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Where to write the private key; the public key goes to PATH.pub. Never overwrites.
+    pub path: PathBuf,
+    /// The signer identity for the allowed_signers line (default: keyguide.toml's
+    /// `[signing] identity` or its base_url host, when run in a site).
+    #[arg(long, value_name = "ID")]
+    pub identity: Option<String>,
+}
+
+/// `keyguide verify`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("trust").required(true).args(["allowed_signers", "public_key"])))]
+pub struct VerifyArgs {
+    /// The downloaded site (the folder holding manifest.json).
+    pub site_dir: PathBuf,
+    /// An allowed_signers file (ssh-keygen format) naming the keys you trust.
+    #[arg(long, value_name = "FILE", requires = "identity")]
+    pub allowed_signers: Option<PathBuf>,
+    /// The identity the site signs as, matched against the allowed_signers principals.
+    #[arg(long, value_name = "ID", requires = "allowed_signers")]
+    pub identity: Option<String>,
+    /// The site's OpenSSH public key, checked against the fingerprint in your contract.
+    #[arg(long, value_name = "FILE", conflicts_with = "allowed_signers")]
+    pub public_key: Option<PathBuf>,
+    /// A manifest.json you verified before: the new one must extend it (no rollback, no
+    /// rewritten history).
+    #[arg(long, value_name = "MANIFEST")]
+    pub previous: Option<PathBuf>,
+    /// Judge `expires` on this date (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE", value_parser = keyguide::frontmatter::parse_date)]
+    pub as_of: Option<Date>,
 }
 
 /// `keyguide lint`.
@@ -64,7 +109,7 @@ pub struct LintArgs {
     #[arg(long)]
     pub deny_warnings: bool,
     /// Judge review dates and exception expiry on this date (YYYY-MM-DD) instead of today.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    #[arg(long, value_name = "DATE", value_parser = keyguide::frontmatter::parse_date)]
     pub as_of: Option<Date>,
 }
 
@@ -78,7 +123,7 @@ pub struct ReleaseArgs {
     #[arg(long)]
     pub approver: String,
     /// Release date (YYYY-MM-DD; default: today, or the day of SOURCE_DATE_EPOCH).
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    #[arg(long, value_name = "DATE", value_parser = keyguide::frontmatter::parse_date)]
     pub date: Option<Date>,
     /// Customer release notes (Markdown). Without it, the list of changed sections is used.
     #[arg(long, value_name = "FILE")]
@@ -125,28 +170,8 @@ pub struct CoverageArgs {
     #[arg(long, value_enum, default_value = "human")]
     pub format: CoverageFormat,
     /// Judge exception expiry on this date (YYYY-MM-DD) instead of today.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    #[arg(long, value_name = "DATE", value_parser = keyguide::frontmatter::parse_date)]
     pub as_of: Option<Date>,
-}
-
-/// Parses `YYYY-MM-DD`.
-pub fn parse_date(s: &str) -> Result<Date, String> {
-    let bad = || format!("`{s}` is not a date; write it as YYYY-MM-DD, e.g. 2026-11-28");
-    let mut parts = s.splitn(3, '-');
-    let mut next = || {
-        parts
-            .next()
-            .and_then(|p| p.parse::<i64>().ok())
-            .ok_or_else(bad)
-    };
-    let (y, m, d) = (next()?, next()?, next()?);
-    let month = u8::try_from(m)
-        .ok()
-        .and_then(|m| time::Month::try_from(m).ok())
-        .ok_or_else(bad)?;
-    let year = i32::try_from(y).map_err(|_| bad())?;
-    let day = u8::try_from(d).map_err(|_| bad())?;
-    Date::from_calendar_date(year, month, day).map_err(|_| bad())
 }
 
 /// `keyguide init`.
@@ -169,6 +194,13 @@ pub struct BuildArgs {
     /// Publish under this URL instead of keyguide.toml's base_url (deploy previews).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Sign manifest.json with this Ed25519 key (OpenSSH format, mode 0600, outside the
+    /// site). Without it, the key text in KEYGUIDE_SIGNING_KEY is used, if set.
+    #[arg(long, value_name = "PATH")]
+    pub sign_key: Option<PathBuf>,
+    /// Fail unless the build is signed (production deploys).
+    #[arg(long)]
+    pub require_signature: bool,
 }
 
 #[cfg(test)]

@@ -58,7 +58,8 @@ struct RawReview {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSigning {
-    identity: Option<String>,
+    identity: Option<Spanned<String>>,
+    expires_days: Option<u32>,
 }
 
 /// The site's resolved configuration.
@@ -86,8 +87,12 @@ pub struct Config {
     pub review_interval_days: u32,
     /// Days before the due date from which a review is flagged.
     pub review_warn_days: u32,
-    /// Principal named in the allowed_signers line.
-    pub signing_identity: Option<String>,
+    /// Principal named in the allowed_signers line: `[signing] identity`, or the host of
+    /// `base_url` (e.g. `trust.example.com`).
+    pub signing_identity: String,
+    /// Days after the latest release that the manifest stays fresh (`[signing]
+    /// expires_days`); none: it does not expire.
+    pub signing_expires_days: Option<u32>,
 }
 
 impl Config {
@@ -136,7 +141,11 @@ impl RawConfig {
                     interval_days,
                     warn_days,
                 },
-            signing: RawSigning { identity },
+            signing:
+                RawSigning {
+                    identity,
+                    expires_days,
+                },
         } = self;
         let invalid = |offset: usize, message: String, help: &str| {
             let (line, column) = LineIndex::new(text).line_col(text, offset);
@@ -155,6 +164,20 @@ impl RawConfig {
                 "write base_url as an absolute URL, e.g. base_url = \"https://trust.example.com/keys\"",
             )
         })?;
+        let signing_identity = match identity {
+            Some(id) if id.get_ref().is_empty() || id.get_ref().contains(char::is_whitespace) => {
+                return Err(invalid(
+                    id.span().start,
+                    format!(
+                        "[signing] identity {:?} is empty or holds spaces",
+                        id.get_ref()
+                    ),
+                    "name the signer as one word, e.g. identity = \"keys@trust.example.com\"",
+                ));
+            }
+            Some(id) => id.into_inner(),
+            None => host(&base_url).to_owned(),
+        };
         let theme = match theme {
             Some(t) if !is_simple_name(t.get_ref()) => {
                 return Err(invalid(
@@ -178,9 +201,18 @@ impl RawConfig {
             lint_allow: allow,
             review_interval_days: interval_days.unwrap_or(365),
             review_warn_days: warn_days.unwrap_or(30),
-            signing_identity: identity,
+            signing_identity,
+            signing_expires_days: expires_days,
         })
     }
+}
+
+/// The host of an absolute URL (`https://trust.example.com:8443/keys` → `trust.example.com`).
+fn host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    host.split(':').next().unwrap_or(host)
 }
 
 /// Whether `name` is usable as one path component: ASCII letters, digits, `-`, `_`, `.`,

@@ -52,6 +52,17 @@ pub enum Error {
         /// What to do about it.
         help: String,
     },
+    /// A signing or verification key cannot be used. Names where the key came from (a path
+    /// or an environment variable), never its text.
+    #[error("{origin}: {message}\n  help: {help}")]
+    Key {
+        /// The key's path, or the environment variable that held it.
+        origin: String,
+        /// What is wrong.
+        message: String,
+        /// What to do about it.
+        help: String,
+    },
     /// The command line asked for something keyguide will not do.
     #[error("{message}\n  help: {help}")]
     Usage {

@@ -125,6 +125,26 @@ fn date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
     required_date(d).map(Some)
 }
 
+/// Parses `YYYY-MM-DD` (command-line dates, dates in the manifest).
+pub fn parse_date(s: &str) -> Result<Date, String> {
+    let bad = || format!("`{s}` is not a date; write it as YYYY-MM-DD, e.g. 2026-11-28");
+    let mut parts = s.splitn(3, '-');
+    let mut next = || {
+        parts
+            .next()
+            .and_then(|p| p.parse::<i64>().ok())
+            .ok_or_else(bad)
+    };
+    let (y, m, d) = (next()?, next()?, next()?);
+    let month = u8::try_from(m)
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok())
+        .ok_or_else(bad)?;
+    let year = i32::try_from(y).map_err(|_| bad())?;
+    let day = u8::try_from(d).map_err(|_| bad())?;
+    Date::from_calendar_date(year, month, day).map_err(|_| bad())
+}
+
 /// Deserializes a TOML local date (`2026-10-01`), refusing times and offsets.
 pub fn required_date<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
     use serde::de::Error;

@@ -12,6 +12,7 @@
 //!   → coverage::report              -> coverage::Report   (keyguide coverage)
 //!   → render::render   (rayon)      -> OutputTree         pages, assets, theme files
 //!   → lint::secrets::check_output   KG010 over the rendered files too
+//!   → manifest::seal                SHA256SUMS, manifest.json, its SSH signature
 //!   → OutputTree::commit            staging folder, then atomic swap
 //! ```
 //!
@@ -30,13 +31,16 @@ pub mod frontmatter;
 pub mod inventory;
 pub mod links;
 pub mod lint;
+pub mod manifest;
 pub mod markdown;
 pub mod output;
 pub mod profile;
 pub mod release;
 pub mod render;
+pub mod signing;
 pub mod source;
 pub mod theme;
+pub mod verify;
 pub mod versions;
 
 use config::Config;
@@ -89,18 +93,29 @@ impl Checked {
 enum Then<'t> {
     Nothing,
     Coverage,
-    Render(&'t theme::Theme, BuildOptions, &'t str),
+    Render(
+        &'t theme::Theme,
+        BuildOptions,
+        &'t str,
+        Option<&'t signing::Signer>,
+    ),
 }
 
-/// Checks the draft and, when nothing is wrong, renders the site. `output_label` names the
-/// output folder in findings about the rendered files.
-pub fn build(config: &Config, options: BuildOptions, output_label: &str) -> Result<Checked> {
+/// Checks the draft and, when nothing is wrong, renders the site and seals it with its
+/// manifest (signed when `signer` is given). `output_label` names the output folder in
+/// findings about the rendered files.
+pub fn build(
+    config: &Config,
+    options: BuildOptions,
+    output_label: &str,
+    signer: Option<&signing::Signer>,
+) -> Result<Checked> {
     // Load the theme first: a broken theme stops the build before any content is read.
     let theme = theme::Theme::load(&config.root, &config.theme)?;
     run(
         config,
         options.as_of,
-        Then::Render(&theme, options, output_label),
+        Then::Render(&theme, options, output_label, signer),
     )
 }
 
@@ -167,7 +182,8 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
     match then {
         Then::Nothing => {}
         Then::Coverage => checked.coverage = Some(coverage::report(&ctx)),
-        Then::Render(theme, options, label) if clean => {
+        Then::Render(theme, options, label, signer) if clean => {
+            let published = signer.map(signing::Signer::published).transpose()?;
             let mut versions = Vec::new();
             if options.drafts {
                 versions.push(render::Version {
@@ -205,10 +221,18 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
                 config,
                 versions,
                 notes,
+                signing: published.as_ref(),
             };
-            let output = render::render(&site, theme)?;
+            let mut output = render::render(&site, theme)?;
             let leaks = lint::secrets::check_output(&output, label);
             if leaks.is_empty() {
+                let seal = manifest::Seal {
+                    base_url: &config.base_url,
+                    releases: &releases,
+                    signer: signer.zip(published.as_ref()),
+                    expires_days: config.signing_expires_days,
+                };
+                manifest::seal(&mut output, &seal)?;
                 checked.output = Some(output);
             } else {
                 diagnostics.extend(leaks);

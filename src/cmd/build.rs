@@ -3,8 +3,11 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use keyguide::config::Config;
 use keyguide::error::{Error, Result};
+use keyguide::signing::{KEY_ENV, KeySource, Signer};
 use keyguide::{BuildOptions, diag};
+use zeroize::Zeroizing;
 
 use crate::Outcome;
 use crate::cli::BuildArgs;
@@ -20,7 +23,13 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
         drafts: args.drafts,
         as_of: super::as_of(None)?,
     };
-    let checked = keyguide::build(&config, options, &out.display().to_string())?;
+    let signer = signer(&config, args, &out)?;
+    let checked = keyguide::build(
+        &config,
+        options,
+        &out.display().to_string(),
+        signer.as_ref(),
+    )?;
     let mut err = anstream::stderr();
     let io = super::stream_error;
     diag::write_human(&mut err, &checked.diagnostics, &checked.sources).map_err(io)?;
@@ -44,7 +53,43 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
     }
     output.commit(&out)?;
     writeln!(err, "built {} files into {}", output.len(), out.display()).map_err(io)?;
+    match &signer {
+        Some(s) => writeln!(
+            err,
+            "signed manifest.json as {} with key {}",
+            config.signing_identity,
+            s.fingerprint()
+        ),
+        None => writeln!(
+            err,
+            "manifest.json is not signed (pass --sign-key PATH or set {KEY_ENV})"
+        ),
+    }
+    .map_err(io)?;
     Ok(Outcome::Success)
+}
+
+/// The signing key: `--sign-key`, else `KEYGUIDE_SIGNING_KEY`; an error without one when
+/// `--require-signature` asks for it.
+fn signer(config: &Config, args: &BuildArgs, out: &Path) -> Result<Option<Signer>> {
+    let source = match (&args.sign_key, std::env::var(KEY_ENV)) {
+        (Some(path), _) => Some(KeySource::File(path)),
+        (None, Ok(text)) if !text.trim().is_empty() => Some(KeySource::Env(Zeroizing::new(text))),
+        _ => None,
+    };
+    match source {
+        Some(source) => {
+            let protected = [config.root.as_path(), out];
+            Signer::load(source, &config.signing_identity, &protected).map(Some)
+        }
+        None if args.require_signature => Err(Error::Usage {
+            message: "--require-signature was given but no signing key".into(),
+            help: format!(
+                "pass --sign-key PATH, or put the key text in {KEY_ENV} (make a key with `keyguide keygen PATH`)"
+            ),
+        }),
+        None => Ok(None),
+    }
 }
 
 /// The output folder: `--out` (relative to the current folder) or `<root>/public`. It may

@@ -4,8 +4,10 @@ mod build;
 mod coverage;
 mod diff;
 mod init;
+mod keygen;
 mod lint;
 mod release;
+mod verify;
 
 use std::path::Path;
 
@@ -25,6 +27,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Coverage(args) => coverage::run(cli.root.as_deref(), &args),
         Command::Release(args) => release::run(cli.root.as_deref(), &args),
         Command::Diff(args) => diff::run(cli.root.as_deref(), &args),
+        Command::Keygen(args) => keygen::run(cli.root.as_deref(), &args),
+        Command::Verify(args) => verify::run(&args),
     }
 }
 

@@ -74,6 +74,8 @@ pub struct Site<'c> {
     pub versions: Vec<Version<'c>>,
     /// Release notes of every release, newest first.
     pub notes: Vec<ReleaseNotes<'c>>,
+    /// The published signing key, when the build is signed.
+    pub signing: Option<&'c crate::signing::Published>,
 }
 
 impl Site<'_> {
@@ -213,6 +215,21 @@ struct LandingCtx<'a> {
     drafts: bool,
     versions: Vec<VersionLink<'a>>,
     latest: Option<LatestLink<'a>>,
+    /// How to verify the site: on the site's own landing page only.
+    verify: Option<VerifyCtx<'a>>,
+}
+
+/// What the landing page tells customers about verifying the site.
+#[derive(Serialize)]
+struct VerifyCtx<'a> {
+    /// The published key, when the build is signed.
+    signing: Option<&'a crate::signing::Published>,
+    manifest_url: String,
+    signature_url: String,
+    sums_url: String,
+    public_key_url: String,
+    allowed_signers_url: String,
+    namespace: &'static str,
 }
 
 /// The context every template gets.
@@ -444,6 +461,21 @@ fn render_landing(
         latest: site.latest().map(|v| LatestLink {
             label: &v.label,
             url: links::relative(dir, &format!("{}/", v.label)),
+        }),
+        verify: version.is_none().then(|| VerifyCtx {
+            signing: site.signing,
+            manifest_url: links::relative(dir, crate::manifest::MANIFEST),
+            signature_url: links::relative(dir, crate::manifest::SIGNATURE),
+            sums_url: links::relative(dir, crate::manifest::SUMS),
+            public_key_url: links::relative(
+                dir,
+                &format!("{}/signing-key.pub", crate::manifest::WELL_KNOWN),
+            ),
+            allowed_signers_url: links::relative(
+                dir,
+                &format!("{}/allowed_signers", crate::manifest::WELL_KNOWN),
+            ),
+            namespace: crate::signing::NAMESPACE,
         }),
     });
     theme.render("index.html", &ctx)

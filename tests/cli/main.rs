@@ -8,6 +8,7 @@ mod coverage;
 mod init;
 mod key_material;
 mod lint;
+mod manifest;
 mod output;
 mod rules;
 mod support;

@@ -93,10 +93,38 @@ impl SiteTest {
             .args(args)
             .current_dir(self.path(cwd))
             .env_remove("KEYGUIDE_SIGNING_KEY")
+            .env_remove("KEYGUIDE_SIGNING_KEY_PASSPHRASE")
             .env("NO_COLOR", "1")
             .envs(env.iter().copied())
             .output()
             .unwrap_or_else(|e| panic!("running keyguide: {e}"));
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs another program (`ssh-keygen`, `sha256sum`) in `cwd` (relative to the site),
+    /// with `stdin` as its input.
+    pub fn tool(&self, cwd: &str, program: &str, args: &[&str], stdin: &[u8]) -> Run {
+        use std::io::Write as _;
+        let mut child = Command::new(program)
+            .args(args)
+            .current_dir(self.path(cwd))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("running {program}: {e}"));
+        if let Some(mut input) = child.stdin.take() {
+            input
+                .write_all(stdin)
+                .unwrap_or_else(|e| panic!("{program} stdin: {e}"));
+        }
+        let out = child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("running {program}: {e}"));
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -131,6 +159,16 @@ impl Run {
             self.stderr.contains(text),
             "stderr lacks {text:?}:\n{}",
             self.stderr
+        );
+        self
+    }
+
+    /// Asserts that stdout contains `text`.
+    pub fn stdout_has(self, text: &str) -> Self {
+        assert!(
+            self.stdout.contains(text),
+            "stdout lacks {text:?}:\n{}",
+            self.stdout
         );
         self
     }

@@ -7,7 +7,7 @@ const BASE: &str = "content/payment-api/_index.md";
 const ADDENDUM: &str = "content/payment-api/partner-api.md";
 
 /// The scaffold released once, as 1.0.0.
-fn first_release() -> SiteTest {
+pub fn first_release() -> SiteTest {
     let site = pinned_scaffold();
     site.run(&[
         "release",
@@ -23,7 +23,11 @@ fn first_release() -> SiteTest {
 
 /// The scaffold released twice: 1.0.0, then 1.1.0 with rotation changed.
 fn two_releases() -> SiteTest {
-    let site = first_release();
+    second_release(first_release())
+}
+
+/// `site` (the scaffold released as 1.0.0) released again as 1.1.0 with rotation changed.
+pub fn second_release(site: SiteTest) -> SiteTest {
     let site = site
         .edit(BASE, "every twelve months", "every six months")
         .write(
