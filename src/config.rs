@@ -37,6 +37,9 @@ pub struct RawConfig {
     review: RawReview,
     #[serde(default)]
     signing: RawSigning,
+    /// Response headers for `_headers`: name → value; `""` removes a default.
+    #[serde(default)]
+    headers: std::collections::BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -90,6 +93,9 @@ pub struct Config {
     /// Principal named in the allowed_signers line: `[signing] identity`, or the host of
     /// `base_url` (e.g. `trust.example.com`).
     pub signing_identity: String,
+    /// Response headers every page gets (`_headers`), in order: the defaults
+    /// ([`DEFAULT_HEADERS`]) with `[headers]` applied.
+    pub headers: Vec<(String, String)>,
     /// Days after the latest release that the manifest stays fresh (`[signing]
     /// expires_days`); none: it does not expire.
     pub signing_expires_days: Option<u32>,
@@ -146,6 +152,7 @@ impl RawConfig {
                     identity,
                     expires_days,
                 },
+            headers,
         } = self;
         let invalid = |offset: usize, message: String, help: &str| {
             let (line, column) = LineIndex::new(text).line_col(text, offset);
@@ -178,6 +185,13 @@ impl RawConfig {
             Some(id) => id.into_inner(),
             None => host(&base_url).to_owned(),
         };
+        let headers = resolve_headers(headers).map_err(|(offset, message)| {
+            invalid(
+                offset,
+                message,
+                "write `\"Header-Name\" = \"value\"` under [headers]: a name of letters, digits and `-`, a value on one line; `\"\"` removes a default header",
+            )
+        })?;
         let theme = match theme {
             Some(t) if !is_simple_name(t.get_ref()) => {
                 return Err(invalid(
@@ -203,8 +217,69 @@ impl RawConfig {
             review_warn_days: warn_days.unwrap_or(30),
             signing_identity,
             signing_expires_days: expires_days,
+            headers,
         })
     }
+}
+
+/// The security headers every page gets unless `[headers]` changes them. The default theme
+/// loads nothing from elsewhere and has no inline script or style, so the strictest policy
+/// holds.
+pub const DEFAULT_HEADERS: &[(&str, &str)] = &[
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    ),
+    (
+        "Strict-Transport-Security",
+        "max-age=63072000; includeSubDomains; preload",
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    (
+        "Permissions-Policy",
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+    ),
+    ("X-Frame-Options", "DENY"),
+];
+
+/// The defaults with `[headers]` applied: a listed name replaces the default of the same
+/// name (compared without regard to case) or is added after the defaults; `""` removes it.
+fn resolve_headers(
+    given: std::collections::BTreeMap<String, Spanned<String>>,
+) -> std::result::Result<Vec<(String, String)>, (usize, String)> {
+    let mut headers: Vec<(String, String)> = DEFAULT_HEADERS
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect();
+    for (name, value) in given {
+        let offset = value.span().start;
+        let valid_name =
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !valid_name {
+            return Err((offset, format!("[headers] `{name}` is not a header name")));
+        }
+        let value = value.into_inner();
+        if value.contains(['\r', '\n']) || value.chars().any(char::is_control) {
+            return Err((
+                offset,
+                format!("[headers] `{name}` holds a line break or control character"),
+            ));
+        }
+        let value = value.trim().to_owned();
+        match headers
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(&name))
+        {
+            Some(i) if value.is_empty() => {
+                headers.remove(i);
+            }
+            Some(i) => headers[i].1 = value,
+            None if value.is_empty() => {}
+            None => headers.push((name, value)),
+        }
+    }
+    Ok(headers)
 }
 
 /// The host of an absolute URL (`https://trust.example.com:8443/keys` → `trust.example.com`).

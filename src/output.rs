@@ -46,6 +46,18 @@ impl OutputTree {
         Ok(())
     }
 
+    /// Replaces the bytes of a file already in the tree (post-processing); returns whether
+    /// the file was there.
+    pub fn replace(&mut self, path: &str, bytes: Vec<u8>) -> bool {
+        match self.files.get_mut(path) {
+            Some(old) => {
+                *old = bytes;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Files in path order.
     pub fn files(&self) -> impl Iterator<Item = (&str, &[u8])> {
         self.files.iter().map(|(p, b)| (p.as_str(), b.as_slice()))

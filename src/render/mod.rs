@@ -7,7 +7,10 @@
 //! `/<version>/<guide>/`, `/<version>/<guide>/<integration>/`, assets beside their guide.
 
 mod feeds;
+mod host;
+pub mod post;
 mod releases;
+mod search;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -248,6 +251,30 @@ struct Context<'a> {
     landing: Option<LandingCtx<'a>>,
     #[serde(flatten)]
     extra: Option<releases::Extra<'a>>,
+    /// The search box: the index of the page's version (the latest release on pages of no
+    /// version), or none when nothing is built.
+    search: Option<SearchCtx>,
+}
+
+#[derive(Serialize)]
+struct SearchCtx {
+    /// URL of the version's `search-index.js`.
+    index: String,
+    /// URL of the version's root, which result URLs are relative to.
+    root: String,
+    /// What is searched, e.g. "Version 1.1.0".
+    title: String,
+}
+
+impl SearchCtx {
+    /// Search of `version` from a page in folder `dir`.
+    fn new(version: &Version<'_>, dir: &str) -> SearchCtx {
+        SearchCtx {
+            index: links::relative(dir, &format!("{}/{}", version.label, search::INDEX_FILE)),
+            root: links::relative(dir, &format!("{}/", version.label)),
+            title: version_title(version),
+        }
+    }
 }
 
 impl<'a> Context<'a> {
@@ -268,6 +295,10 @@ impl<'a> Context<'a> {
             page: None,
             landing: None,
             extra: None,
+            search: site
+                .latest()
+                .or(site.versions.first())
+                .map(|v| SearchCtx::new(v, dir)),
         }
     }
 }
@@ -321,6 +352,9 @@ pub fn render(site: &Site<'_>, theme: &Theme) -> Result<OutputTree> {
         let (path, html) = page?;
         out.insert(path, html.into_bytes())?;
     }
+    // Content assets are published as the author wrote them; everything else that ends in
+    // .html came from the theme and is post-processed.
+    let mut content_assets = std::collections::BTreeSet::new();
     for version in &site.versions {
         for guide in version.guides {
             for asset in guide.guide.assets {
@@ -329,16 +363,22 @@ pub fn render(site: &Site<'_>, theme: &Theme) -> Result<OutputTree> {
                     path: asset.within_guide.clone(),
                 };
                 if let Some(path) = links::output_path(&version.label, &target) {
+                    content_assets.insert(path.clone());
                     out.insert(path, asset.bytes.clone())?;
                 }
             }
         }
         let dir = format!("{}/", version.label);
+        out.insert(
+            format!("{dir}{}", search::INDEX_FILE),
+            search::index(version),
+        )?;
         let root = render_landing(site, theme, Some(version), &dir)?;
         out.insert(format!("{dir}index.html"), root.into_bytes())?;
     }
-    for (path, bytes) in &theme.static_files {
-        out.insert(format!("static/{path}"), bytes.clone())?;
+    let (assets, static_files) = post::Assets::from_static(&theme.static_files);
+    for (path, bytes) in static_files {
+        out.insert(path, bytes)?;
     }
     out.insert(
         "index.html".into(),
@@ -346,6 +386,10 @@ pub fn render(site: &Site<'_>, theme: &Theme) -> Result<OutputTree> {
     )?;
     let mut not_found = Context::new(site, "", "404");
     not_found.root = site.config.base_path.clone();
+    if let Some(search) = &mut not_found.search {
+        search.index = format!("{}{}", site.config.base_path, search.index);
+        search.root = format!("{}{}", site.config.base_path, search.root);
+    }
     not_found.links.releases = format!("{}releases/", site.config.base_path);
     not_found.links.feed = format!("{}releases.xml", site.config.base_path);
     out.insert(
@@ -353,6 +397,29 @@ pub fn render(site: &Site<'_>, theme: &Theme) -> Result<OutputTree> {
         theme.render("404.html", &not_found)?.into_bytes(),
     )?;
     releases::render(site, theme, &mut out)?;
+    out.insert("sitemap.xml".into(), host::sitemap(site))?;
+    out.insert("robots.txt".into(), host::robots(site))?;
+    out.insert("_headers".into(), host::headers(site))?;
+    let post = post::Post {
+        assets: &assets,
+        base_url: &site.config.base_url,
+        base_path: &site.config.base_path,
+    };
+    let theme_pages: Vec<(&str, &[u8])> = out
+        .files()
+        .filter(|(path, _)| path.ends_with(".html") && !content_assets.contains(*path))
+        .collect();
+    let processed: Vec<Result<(String, String)>> = theme_pages
+        .par_iter()
+        .map(|(path, bytes)| {
+            let html = post.process(path, &String::from_utf8_lossy(bytes))?;
+            Ok(((*path).to_owned(), html))
+        })
+        .collect();
+    for page in processed {
+        let (path, html) = page?;
+        out.replace(&path, html.into_bytes());
+    }
     Ok(out)
 }
 
@@ -440,6 +507,7 @@ fn render_landing(
     ctx.nav = shown.map(|v| nav(v, dir, None)).unwrap_or_default();
     if let Some(v) = version {
         ctx.version = Some(version_ctx(site, v, dir, None));
+        ctx.search = Some(SearchCtx::new(v, dir));
         ctx.switcher = switcher(site, v, dir, None);
     }
     ctx.landing = Some(LandingCtx {
@@ -633,6 +701,7 @@ fn render_page(site: &Site<'_>, theme: &Theme, job: &Job<'_>) -> Result<String> 
         },
     );
     ctx.version = Some(version_ctx(site, job.version, &dir, Some(shown)));
+    ctx.search = Some(SearchCtx::new(job.version, &dir));
     ctx.switcher = switcher(site, job.version, &dir, Some(shown));
     ctx.nav = nav(job.version, &dir, Some(shown));
     ctx.page = Some(page);

@@ -12,4 +12,5 @@ mod manifest;
 mod output;
 mod rules;
 mod support;
+mod trust_center;
 mod versions;

@@ -128,7 +128,12 @@ fn a_signed_build_verifies_with_ssh_keygen_sha256sum_and_keyguide() {
     sorted.sort_unstable();
     assert_eq!(paths, sorted);
     assert!(paths.contains(&"SHA256SUMS"));
-    for own in ["manifest.json", "manifest.json.sig", "_redirects"] {
+    for own in [
+        "manifest.json",
+        "manifest.json.sig",
+        "_redirects",
+        "_headers",
+    ] {
         assert!(!paths.contains(&own), "{own} is in the manifest");
     }
     let sums = site.read("public/SHA256SUMS");
@@ -202,10 +207,10 @@ fn tampering_deleting_adding_or_resigning_fails_verification_naming_what() {
     let public = format!("{key}.pub");
     let site = signed_example(&key);
     verify_with_key(&site, &public).code(0);
-    // Flip the first byte of every file. `_redirects` is host configuration, which hosts
-    // do not serve, so it is outside the manifest.
+    // Flip the first byte of every file. `_redirects` and `_headers` are host
+    // configuration, which hosts do not serve, so they are outside the manifest.
     for (path, bytes) in site.tree("public") {
-        if path == "_redirects" {
+        if path == "_redirects" || path == "_headers" {
             continue;
         }
         let mut changed = bytes.clone();

@@ -1,0 +1,208 @@
+//! Trust-center output: post-processing, search index, sitemap, robots.txt and `_headers`.
+
+use crate::support::SiteTest;
+
+/// The example site built into `public/`.
+fn built_example() -> SiteTest {
+    let site = SiteTest::example();
+    site.run(&["build"]).code(0);
+    site
+}
+
+/// The value of attribute `attr` on the first tag of `html` that contains `marker`.
+fn attribute<'h>(html: &'h str, marker: &str, attr: &str) -> Option<&'h str> {
+    let at = html.find(marker)?;
+    let start = html[..at].rfind('<')?;
+    let end = at + html[at..].find('>')?;
+    let tag = &html[start..end];
+    let value = tag.split(&format!("{attr}=\"")).nth(1)?;
+    value.split('"').next()
+}
+
+#[test]
+fn theme_assets_are_fingerprinted_with_integrity_that_matches_their_bytes() {
+    let site = built_example();
+    let page = site.read("public/1.1.0/gateway/index.html");
+    for marker in [
+        "rel=\"stylesheet\"",
+        "search.",
+        "src=\"../search-index.js\"",
+    ] {
+        assert!(page.contains(marker), "{marker} missing:\n{page}");
+    }
+    for (marker, attr) in [("rel=\"stylesheet\"", "href"), ("assets/search.", "src")] {
+        let url = attribute(&page, marker, attr).unwrap_or_default();
+        assert!(url.starts_with("../../assets/"), "{url}");
+        let integrity = attribute(&page, marker, "integrity").unwrap_or_default();
+        let file = std::fs::read(site.path(&format!("public/1.1.0/gateway/{url}")))
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        // The SRI value: base64 of the file's SHA-384, as browsers compute it.
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let expected =
+            base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&file));
+        assert_eq!(integrity, format!("sha384-{expected}"), "{url}");
+    }
+    assert!(!site.path("public/static/style.css").exists());
+    // The 404 page uses site-absolute URLs, and they are fingerprinted too.
+    let not_found = site.read("public/404.html");
+    let css = attribute(&not_found, "rel=\"stylesheet\"", "href").unwrap_or_default();
+    assert!(css.starts_with("/keys/assets/style."), "{css}");
+}
+
+#[test]
+fn headings_get_anchors_and_external_links_noopener() {
+    let site = SiteTest::scaffold().edit(
+        "content/payment-api/partner-api.md",
+        "Storage\nfollows the base guide unchanged.",
+        "Storage follows the base guide; see [the PCI SSC](https://www.pcisecuritystandards.org/) and [our own page](https://trust.example.com/keys/next/payment-api/#storage).",
+    );
+    site.run(&["build", "--drafts"]).code(0);
+    let page = site.read("public/next/payment-api/partner-api/index.html");
+    assert!(
+        page.contains(
+            r#"<a href="https://www.pcisecuritystandards.org/" rel="noopener noreferrer">"#
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains(r##"<a href="../#storage">our own page</a>"##),
+        "{page}"
+    );
+    assert!(
+        page.contains(r##"<a class="kg-anchor" href="#transmission" aria-label="Link to this section">#</a></h2>"##),
+        "{page}"
+    );
+}
+
+#[test]
+fn each_version_has_a_search_index_of_its_sections() {
+    let site = built_example();
+    for version in ["1.0.0", "1.1.0"] {
+        let script = site.read(&format!("public/{version}/search-index.js"));
+        let json = script
+            .strip_prefix("window.keyguideSearch = ")
+            .and_then(|s| s.strip_suffix(";\n"))
+            .unwrap_or_default();
+        let pages: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+        let pages = pages.as_array().cloned().unwrap_or_default();
+        assert_eq!(pages.len(), 7, "2 guides and 5 integrations in {version}");
+        for page in &pages {
+            let url = page["u"].as_str().unwrap_or_default();
+            assert!(
+                site.path(&format!("public/{version}/{url}index.html"))
+                    .is_file(),
+                "{url}"
+            );
+            assert!(page["s"].as_array().is_some_and(|s| !s.is_empty()));
+        }
+    }
+    // 1.1.0 changed hosted-fields rotation from 180 to 90 days: each index has its own text.
+    let hosted = |version: &str| {
+        let script = site.read(&format!("public/{version}/search-index.js"));
+        script.contains("90 days")
+    };
+    assert!(hosted("1.1.0"));
+    let page = site.read("public/1.0.0/vault/index.html");
+    assert!(
+        page.contains(r#"<script src="../search-index.js" defer></script>"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"data-kg-root="../""#), "{page}");
+    // The landing page searches the latest release.
+    let landing = site.read("public/index.html");
+    assert!(
+        landing.contains(r#"src="1.1.0/search-index.js""#),
+        "{landing}"
+    );
+}
+
+#[test]
+fn sitemap_lists_only_the_latest_release_and_robots_points_at_it() {
+    let site = built_example();
+    let sitemap = site.read("public/sitemap.xml");
+    assert!(
+        sitemap.contains(
+            "<loc>https://trust.acme.example/keys/1.1.0/gateway/hosted-fields-psk/</loc>"
+        ),
+        "{sitemap}"
+    );
+    assert!(!sitemap.contains("/1.0.0/"), "{sitemap}");
+    assert_eq!(sitemap.matches("<loc>").count(), 9, "{sitemap}");
+    let robots = site.read("public/robots.txt");
+    assert!(
+        robots.contains("Sitemap: https://trust.acme.example/keys/sitemap.xml"),
+        "{robots}"
+    );
+    assert!(robots.contains("Disallow: /keys/next/"), "{robots}");
+}
+
+#[test]
+fn headers_file_carries_the_security_headers_and_follows_keyguide_toml() {
+    let site = built_example();
+    let headers = site.read("public/_headers");
+    assert!(
+        headers.starts_with("/keys/*\n  Content-Security-Policy: default-src 'self';"),
+        "{headers}"
+    );
+    assert!(
+        headers.contains("/keys/assets/*\n  Cache-Control: public, max-age=31536000, immutable\n")
+    );
+    let site = site.edit(
+        "keyguide.toml",
+        "[signing]",
+        "[headers]\n\"X-Frame-Options\" = \"\"\n\"Strict-Transport-Security\" = \"max-age=300\"\n\"Cross-Origin-Opener-Policy\" = \"same-origin\"\n\n[signing]",
+    );
+    site.run(&["build"]).code(0);
+    let headers = site.read("public/_headers");
+    assert!(!headers.contains("X-Frame-Options"), "{headers}");
+    assert!(
+        headers.contains("  Strict-Transport-Security: max-age=300\n"),
+        "{headers}"
+    );
+    assert!(
+        headers.contains("  Cross-Origin-Opener-Policy: same-origin\n"),
+        "{headers}"
+    );
+    let site = site.edit(
+        "keyguide.toml",
+        "\"Cross-Origin-Opener-Policy\"",
+        "\"Bad Name\"",
+    );
+    site.run(&["build"])
+        .code(2)
+        .stderr_has("keyguide.toml:")
+        .stderr_has("`Bad Name` is not a header name");
+}
+
+#[test]
+fn netlify_toml_sets_the_same_security_headers_as_the_built_headers_file() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let netlify: toml::Table = toml::from_str(
+        &std::fs::read_to_string(repo.join("netlify.toml")).unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("netlify.toml: {e}"));
+    let rules = netlify["headers"].as_array().cloned().unwrap_or_default();
+    let all = rules
+        .iter()
+        .find(|r| r["for"].as_str() == Some("/*"))
+        .unwrap_or_else(|| panic!("netlify.toml has no [[headers]] for /*"));
+    let site = built_example();
+    let built = site.read("public/_headers");
+    let built_block = built.split("\n/keys/assets/*").next().unwrap_or_default();
+    let values = all["values"].as_table().cloned().unwrap_or_default();
+    assert_eq!(values.len(), built_block.lines().count() - 1, "{built}");
+    for (name, value) in &values {
+        let line = format!("  {name}: {}", value.as_str().unwrap_or_default());
+        assert!(
+            built_block.contains(&line),
+            "{line} is not in _headers:\n{built}"
+        );
+    }
+    assert!(
+        rules.iter().any(|r| r["for"].as_str() == Some("/assets/*")
+            && r["values"]["Cache-Control"].as_str()
+                == Some("public, max-age=31536000, immutable")),
+        "netlify.toml caches the fingerprinted assets"
+    );
+}
