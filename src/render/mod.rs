@@ -373,6 +373,7 @@ pub fn render(site: &Site<'_>, theme: &Theme) -> Result<OutputTree> {
             format!("{dir}{}", search::INDEX_FILE),
             search::index(version),
         )?;
+        out.insert(format!("{dir}print.css"), host::print_css(site, version))?;
         let root = render_landing(site, theme, Some(version), &dir)?;
         out.insert(format!("{dir}index.html"), root.into_bytes())?;
     }

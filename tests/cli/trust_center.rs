@@ -206,3 +206,19 @@ fn netlify_toml_sets_the_same_security_headers_as_the_built_headers_file() {
         "netlify.toml caches the fingerprinted assets"
     );
 }
+
+#[test]
+fn printed_pages_carry_version_and_approval_through_a_per_version_print_stylesheet() {
+    let site = built_example();
+    let css = site.read("public/1.0.0/print.css");
+    assert!(
+        css.contains("@top-left { content: \"Acme Payments — Customer Key Handling Guidance · Version 1.0.0, released 2026-10-05, approved by Chief Information Security Officer\""),
+        "{css}"
+    );
+    assert!(css.contains("counter(pages)"), "{css}");
+    let page = site.read("public/1.0.0/gateway/mtls-client-certificates/index.html");
+    assert!(
+        page.contains(r#"<link rel="stylesheet" media="print" href="../../../1.0.0/print.css">"#),
+        "{page}"
+    );
+}
