@@ -1,10 +1,19 @@
 //! Themes: templates and static files, from the binary or from the site's `themes/` folder.
 //!
-//! The default theme is embedded by `build.rs`. A site may override it file by file: every
-//! file in `themes/<name>/` replaces the built-in file at the same path, and files the site
-//! does not provide come from the built-in theme (so a theme can change one template). The
-//! template engine sits behind [`Theme::render`], so the rest of the pipeline never sees it.
+//! Two themes are bundled in the binary by `build.rs`: `default` (minijinja) and `print`
+//! (Tera, one printable document per guide page). A site may override a theme file by file:
+//! every file in `themes/<name>/` replaces the bundled file at the same path.
+//!
+//! Engines: a theme's `theme.toml` may say `engine = "tera"`; otherwise it renders with
+//! minijinja. Both get the same serialized contexts through [`Theme::render`], so the rest of
+//! the pipeline never sees the engine. A minijinja theme falls back to the default theme for
+//! every file it does not provide, so a theme can change one template. A Tera theme cannot
+//! borrow minijinja templates: it must provide every template in [`TEMPLATES`] (its static
+//! files may still fall back to the default theme's). Both engines are strict: a template that
+//! uses an undefined variable is an error naming the template and line, never an empty string,
+//! and both escape HTML in `.html` and `.xml` templates.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -12,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/default_theme.rs"));
+    include!(concat!(env!("OUT_DIR"), "/bundled_themes.rs"));
 }
 
 /// `theme.toml`.
@@ -26,10 +35,16 @@ struct ThemeToml {
     engine: Option<String>,
 }
 
+/// The template engine a theme renders with.
+enum Engine {
+    Minijinja(Box<minijinja::Environment<'static>>),
+    Tera(Box<tera::Tera>),
+}
+
 /// A loaded theme, ready to render.
 pub struct Theme {
     name: String,
-    env: minijinja::Environment<'static>,
+    engine: Engine,
     /// Files under `static/`, by path inside `static/`.
     pub static_files: Vec<(String, Vec<u8>)>,
 }
@@ -56,41 +71,21 @@ pub const TEMPLATES: &[&str] = &[
 impl Theme {
     /// Loads theme `name` for the site at `root`.
     pub fn load(root: &Path, name: &str) -> Result<Theme> {
-        let mut files: std::collections::BTreeMap<String, Vec<u8>> = embedded::DEFAULT_THEME
-            .iter()
-            .map(|(p, b)| ((*p).to_owned(), b.to_vec()))
-            .collect();
         let dir = root.join("themes").join(name);
-        if dir.is_dir() {
-            for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
-                let entry = entry.map_err(|e| {
-                    theme_error(
-                        name,
-                        format!("cannot read {}: {e}", dir.display()),
-                        "check the theme folder's permissions",
-                    )
-                })?;
-                if !entry.file_type().is_file() {
-                    continue;
-                }
-                let rel = entry
-                    .path()
-                    .strip_prefix(&dir)
-                    .unwrap_or(entry.path())
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let bytes =
-                    std::fs::read(entry.path()).map_err(Error::io("reading", entry.path()))?;
-                files.insert(rel, bytes);
-            }
-        } else if name != "default" {
+        let shipped = bundled(name);
+        if !dir.is_dir() && shipped.is_none() {
             return Err(theme_error(
                 name,
                 format!("no folder {}", dir.display()),
-                "set `theme = \"default\"` in keyguide.toml, or create the theme folder",
+                "set `theme = \"default\"` (or the bundled `\"print\"`) in keyguide.toml, or create the theme folder",
             ));
         }
-        let engine = match files.get("theme.toml") {
+        // The theme's own files: the bundled theme of that name, then the site's folder.
+        let mut own = shipped.unwrap_or_default();
+        if dir.is_dir() {
+            own.extend(read_dir(name, &dir)?);
+        }
+        let engine = match own.get("theme.toml") {
             Some(bytes) => {
                 let path = dir.join("theme.toml");
                 let text = String::from_utf8_lossy(bytes);
@@ -99,19 +94,25 @@ impl Theme {
             }
             None => None,
         };
-        match engine.as_deref() {
-            None | Some("minijinja") => {}
+        let default = bundled("default").unwrap_or_default();
+        let tera = match engine.as_deref() {
+            None | Some("minijinja") => false,
+            Some("tera") => true,
             Some(other) => {
                 return Err(theme_error(
                     name,
                     format!("theme.toml asks for engine `{other}`, which keyguide does not know"),
-                    "use `engine = \"minijinja\"`",
+                    "use `engine = \"minijinja\"` (the default) or `engine = \"tera\"`",
                 ));
             }
-        }
-        let mut env = minijinja::Environment::new();
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
-        env.set_formatter(html_formatter);
+        };
+        // Fallback to the default theme: every file for minijinja, static files for Tera.
+        let mut files: BTreeMap<String, Vec<u8>> = default
+            .into_iter()
+            .filter(|(path, _)| !tera || path.starts_with("static/"))
+            .collect();
+        files.extend(own);
+        let mut templates = Vec::new();
         let mut static_files = Vec::new();
         for (rel, bytes) in files {
             if let Some(template) = rel.strip_prefix("templates/") {
@@ -122,32 +123,100 @@ impl Theme {
                         "save the template as UTF-8",
                     )
                 })?;
-                env.add_template_owned(template.to_owned(), source)
-                    .map_err(|e| template_error(name, &e))?;
+                templates.push((template.to_owned(), source));
             } else if let Some(file) = rel.strip_prefix("static/") {
                 static_files.push((file.to_owned(), bytes));
             }
         }
         for required in TEMPLATES {
-            env.get_template(required)
-                .map_err(|e| template_error(name, &e))?;
+            if !templates.iter().any(|(t, _)| t == required) {
+                return Err(theme_error(
+                    name,
+                    format!("the theme has no templates/{required}"),
+                    "add the template: every theme renders index.html, guide.html, integration.html, 404.html, releases.html, release.html and redirect.html (a minijinja theme inherits missing ones from the default theme; a Tera theme cannot)",
+                ));
+            }
         }
+        let engine = if tera {
+            let mut env = tera::Tera::new();
+            env.autoescape_on([".html", ".xml"]);
+            env.add_raw_templates(templates.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+                .map_err(|e| tera_error(name, &e))?;
+            Engine::Tera(Box::new(env))
+        } else {
+            let mut env = minijinja::Environment::new();
+            env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+            env.set_formatter(html_formatter);
+            for (template, source) in templates {
+                env.add_template_owned(template, source)
+                    .map_err(|e| template_error(name, &e))?;
+            }
+            Engine::Minijinja(Box::new(env))
+        };
         Ok(Theme {
             name: name.to_owned(),
-            env,
+            engine,
             static_files,
         })
     }
 
     /// Renders `template` with `ctx`.
     pub fn render<C: Serialize>(&self, template: &str, ctx: &C) -> Result<String> {
-        let tmpl = self
-            .env
-            .get_template(template)
-            .map_err(|e| template_error(&self.name, &e))?;
-        tmpl.render(minijinja::Value::from(minijinja::value::Serde(ctx)))
-            .map_err(|e| template_error(&self.name, &e))
+        match &self.engine {
+            Engine::Minijinja(env) => {
+                let tmpl = env
+                    .get_template(template)
+                    .map_err(|e| template_error(&self.name, &e))?;
+                tmpl.render(minijinja::Value::from(minijinja::value::Serde(ctx)))
+                    .map_err(|e| template_error(&self.name, &e))
+            }
+            Engine::Tera(env) => {
+                let context =
+                    tera::Context::from_serialize(ctx).map_err(|e| tera_error(&self.name, &e))?;
+                env.render(template, &context)
+                    .map_err(|e| tera_error(&self.name, &e))
+            }
+        }
     }
+}
+
+/// The bundled theme `name`'s files, by path inside the theme.
+fn bundled(name: &str) -> Option<BTreeMap<String, Vec<u8>>> {
+    embedded::BUNDLED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, files)| {
+            files
+                .iter()
+                .map(|(p, b)| ((*p).to_owned(), b.to_vec()))
+                .collect()
+        })
+}
+
+/// Every file of a site's theme folder, by path inside it.
+fn read_dir(name: &str, dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| {
+            theme_error(
+                name,
+                format!("cannot read {}: {e}", dir.display()),
+                "check the theme folder's permissions",
+            )
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        let bytes = std::fs::read(entry.path()).map_err(Error::io("reading", entry.path()))?;
+        files.insert(rel, bytes);
+    }
+    Ok(files)
 }
 
 /// Escapes strings for HTML as minijinja does, except `/`: escaping it buys nothing in text or
@@ -203,5 +272,23 @@ fn template_error(theme: &str, e: &minijinja::Error) -> Error {
         theme,
         message,
         "fix the template at that line (minijinja uses Jinja2 syntax: {{ value }}, {% if %}...{% endif %})",
+    )
+}
+
+/// A Tera error with the template file and line.
+fn tera_error(theme: &str, e: &tera::Error) -> Error {
+    let message = match e.kind() {
+        tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => format!(
+            "themes/{theme}/templates/{}:{}: {}",
+            report.filename(),
+            report.span().start_line,
+            report.message()
+        ),
+        other => other.to_string(),
+    };
+    theme_error(
+        theme,
+        message,
+        "fix the template at that line (Tera syntax: {{ value }}, {% if value %}...{% endif %}; test optional values with `is defined`)",
     )
 }

@@ -12,5 +12,6 @@ mod manifest;
 mod output;
 mod rules;
 mod support;
+mod themes;
 mod trust_center;
 mod versions;
