@@ -180,19 +180,26 @@ async function keyboardReachesSwitcherAndSearch(base, context) {
   await page.close();
 }
 
-// 6. axe-core: no serious or critical violations, in light and dark schemes.
+// 6. axe-core: no serious or critical violations, in light and dark schemes, on a desktop
+// and on a phone-sized viewport (where tables and code blocks scroll).
 async function accessible(base, context) {
   const pages = ["", "1.1.0/gateway/", "1.1.0/gateway/hosted-fields-psk/", "releases/", "releases/1.1.0/"];
-  for (const scheme of ["light", "dark"]) {
+  const modes = [
+    ["light", { width: 1280, height: 800 }],
+    ["dark", { width: 1280, height: 800 }],
+    ["light", { width: 390, height: 844 }],
+  ];
+  for (const [scheme, viewport] of modes) {
     for (const path of pages) {
       const page = await context.newPage();
+      await page.setViewportSize(viewport);
       await page.emulateMedia({ colorScheme: scheme });
       await page.goto(base + path);
       await page.evaluate(AXE);
       const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
       for (const v of result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")) {
         const where = v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join("; ");
-        fail(`axe ${scheme} /${path}`, `${v.id} (${v.impact}): ${v.help} — ${where}`);
+        fail(`axe ${scheme} ${viewport.width}px /${path}`, `${v.id} (${v.impact}): ${v.help} — ${where}`);
       }
       await page.close();
     }

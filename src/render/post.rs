@@ -11,6 +11,9 @@
 //!   them from the browser) become relative links, so they stay inside the copy a customer
 //!   reads — a deploy preview, a mirror, a folder on disk. Relative Markdown links between
 //!   pages and versions are resolved earlier, while Markdown is rendered ([`crate::links`]).
+//! - **Scrollable blocks** in `<main>` (`pre`, and tables from Markdown, which have no
+//!   class) get `tabindex="0"`, so keyboard users can scroll them when they overflow on a
+//!   narrow screen.
 //! - **Fingerprinted assets**: the theme's CSS and JavaScript files are published as
 //!   `assets/<name>.<hash>.<ext>` ([`Assets`]), so hosts may cache them for a year
 //!   (`_headers` says so); every `<link href>` and `<script src>` that points at one is
@@ -141,6 +144,13 @@ impl Post<'_> {
                 Ok(())
             }))
             .append_element_content_handler(element!(
+                "main pre:not([tabindex]), main table:not([class]):not([tabindex])",
+                |el| {
+                    el.set_attribute("tabindex", "0")?;
+                    Ok(())
+                }
+            ))
+            .append_element_content_handler(element!(
                 "main h2[id], main h3[id], main h4[id], main h5[id], main h6[id]",
                 |el| {
                     if let Some(id) = el.get_attribute("id") {
@@ -249,7 +259,7 @@ mod tests {
         let html = post(&assets)
             .process(
                 "1.0.0/g/index.html",
-                r#"<main><h2 id="storage">Storage</h2><h1 id="t">T</h1><a href="https://x.example" rel="external">x</a><a href="https://trust.example.com/keys/1.1.0/g/#storage">y</a><a href="mailto:a@b.example">m</a></main><h2 id="out">Out</h2>"#,
+                r#"<main><pre>x</pre><table><tr><td>1</td></tr></table><h2 id="storage">Storage</h2><h1 id="t">T</h1><a href="https://x.example" rel="external">x</a><a href="https://trust.example.com/keys/1.1.0/g/#storage">y</a><a href="mailto:a@b.example">m</a></main><h2 id="out">Out</h2>"#,
             )
             .unwrap_or_default();
         assert!(
@@ -265,6 +275,10 @@ mod tests {
             "{html}"
         );
         assert_eq!(html.matches("kg-anchor").count(), 1, "{html}");
+        assert!(
+            html.contains(r#"<pre tabindex="0">"#) && html.contains(r#"<table tabindex="0">"#),
+            "{html}"
+        );
         assert!(!html.contains("mailto:a@b.example\" rel"), "{html}");
     }
 }
