@@ -95,7 +95,7 @@ fn markdown_extensions_render() {
     site.run(&["build", "--drafts"]).code(0);
     let page = site.read("public/next/payment-api/partner-api/index.html");
     for needle in [
-        "<table>",
+        "<table tabindex=\"0\">",
         "type=\"checkbox\"",
         "<del>old</del>",
         "footnote-reference",
