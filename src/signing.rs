@@ -243,6 +243,25 @@ fn passphrase(name: &str) -> Result<Zeroizing<String>> {
 /// to overwrite either. Returns what a site signing with it publishes.
 pub fn keygen(path: &Path, identity: &str) -> Result<Published> {
     let public_path = PathBuf::from(format!("{}.pub", path.display()));
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+    {
+        return Err(Error::Usage {
+            message: format!("the folder {} does not exist", dir.display()),
+            help: format!(
+                "create it first, readable only by you: `mkdir -p -m 700 {}`",
+                dir.display()
+            ),
+        });
+    }
+    if path.is_dir() {
+        return Err(Error::Usage {
+            message: format!("{} is a folder", path.display()),
+            help: "give the path of the key file to create, e.g. ~/.config/keyguide/signing-key"
+                .into(),
+        });
+    }
     for p in [path, public_path.as_path()] {
         if p.exists() {
             return Err(Error::Usage {

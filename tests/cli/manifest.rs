@@ -195,6 +195,10 @@ fn keygen_writes_a_private_key_and_refuses_to_overwrite() {
     site.run(&["keygen", &path])
         .code(2)
         .stderr_has("already exists");
+    site.run(&["keygen", &keys.path("no-such-folder/key")])
+        .code(2)
+        .stderr_has("does not exist")
+        .stderr_has("mkdir -p -m 700");
     assert_eq!(keys.dir.read("signing"), key_text);
     // The new key signs a build that ssh-keygen accepts.
     site.run(&["build", "--sign-key", &path]).code(0);
