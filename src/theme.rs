@@ -83,7 +83,7 @@ impl Theme {
         // The theme's own files: the bundled theme of that name, then the site's folder.
         let mut own = shipped.unwrap_or_default();
         if dir.is_dir() {
-            own.extend(read_dir(name, &dir)?);
+            own.extend(crate::versions::read_tree(&dir)?);
         }
         let engine = match own.get("theme.toml") {
             Some(bytes) => {
@@ -191,32 +191,6 @@ fn bundled(name: &str) -> Option<BTreeMap<String, Vec<u8>>> {
                 .map(|(p, b)| ((*p).to_owned(), b.to_vec()))
                 .collect()
         })
-}
-
-/// Every file of a site's theme folder, by path inside it.
-fn read_dir(name: &str, dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
-    let mut files = BTreeMap::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| {
-            theme_error(
-                name,
-                format!("cannot read {}: {e}", dir.display()),
-                "check the theme folder's permissions",
-            )
-        })?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let rel = entry
-            .path()
-            .strip_prefix(dir)
-            .unwrap_or(entry.path())
-            .to_string_lossy()
-            .replace('\\', "/");
-        let bytes = std::fs::read(entry.path()).map_err(Error::io("reading", entry.path()))?;
-        files.insert(rel, bytes);
-    }
-    Ok(files)
 }
 
 /// Escapes strings for HTML as minijinja does, except `/`: escaping it buys nothing in text or

@@ -211,7 +211,7 @@ pub fn content_files(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
 }
 
 /// Every file under `dir`, by path relative to it (`/`-separated), skipping nothing: a
-/// snapshot is compared byte for byte.
+/// snapshot is compared byte for byte (and a theme folder read whole).
 pub fn read_tree(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
     let mut files = BTreeMap::new();
     if !dir.is_dir() {

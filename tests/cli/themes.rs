@@ -2,17 +2,6 @@
 
 use crate::support::SiteTest;
 
-/// Every template a theme must provide.
-const TEMPLATES: &[&str] = &[
-    "index.html",
-    "guide.html",
-    "integration.html",
-    "404.html",
-    "releases.html",
-    "release.html",
-    "redirect.html",
-];
-
 fn with_theme(site: SiteTest, theme: &str) -> SiteTest {
     site.edit(
         "keyguide.toml",
@@ -26,7 +15,7 @@ fn with_theme(site: SiteTest, theme: &str) -> SiteTest {
 fn tera_site(template: impl Fn(&str) -> String) -> SiteTest {
     let mut site = with_theme(SiteTest::scaffold(), "house")
         .write("themes/house/theme.toml", "engine = \"tera\"\n");
-    for name in TEMPLATES {
+    for name in keyguide::theme::TEMPLATES {
         site = site.write(&format!("themes/house/templates/{name}"), template(name));
     }
     site
