@@ -1,9 +1,9 @@
 //! The search index of one version, for the client-side search in `static/search.js`.
 //!
 //! Written at build time as `/<version>/search-index.js`, a script that sets
-//! `window.keyguideSearch` — a script rather than JSON, so search works offline and from a
-//! folder on disk (`file:` pages cannot fetch JSON) while `script-src 'self'` holds. Each
-//! page lists its guide and page titles, its URL relative to the version's root, and every
+//! `window.keyguideSearch` — a script rather than JSON fetched at run time, so the search
+//! needs no request beyond the page's own scripts: it works offline, on any static host, under
+//! `script-src 'self'`. Each page lists its guide and page titles, its URL relative to the version's root, and every
 //! section with its id, title and text (whitespace collapsed). Sorted like the site, so the
 //! file is deterministic.
 

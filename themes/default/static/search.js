@@ -1,6 +1,6 @@
 // Client-side search of one version of the guidance. The index is a script the build
 // writes per version (window.keyguideSearch), loaded before this one; this file only
-// reads it, so it works offline, from disk and under `Content-Security-Policy: default-src 'self'`.
+// reads it, so it works offline and under `Content-Security-Policy: default-src 'self'`.
 (function () {
   "use strict";
   var MAX_RESULTS = 20;
