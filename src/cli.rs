@@ -52,6 +52,9 @@ pub enum Command {
         after_help = "Examples:\n  keyguide coverage\n  keyguide coverage --format csv > coverage.csv"
     )]
     Coverage(CoverageArgs),
+    /// Serve the draft on loopback, rebuilding and reloading open pages on every save.
+    #[command(after_help = "Examples:\n  keyguide serve\n  keyguide serve --port 8080 --open")]
+    Serve(ServeArgs),
     /// Make a new Ed25519 signing key: PATH (mode 0600) and PATH.pub.
     #[command(
         after_help = "Example:\n  keyguide keygen ~/.config/keyguide/signing-key\n  # then store the key text as the KEYGUIDE_SIGNING_KEY secret of your CI or Netlify site"
@@ -62,6 +65,20 @@ pub enum Command {
         after_help = "Examples:\n  keyguide verify site/ --allowed-signers allowed_signers --identity keys@acme.example\n  keyguide verify site/ --public-key signing-key.pub --previous last-manifest.json"
     )]
     Verify(VerifyArgs),
+}
+
+/// `keyguide serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port to listen on; the next free one is used when it is taken.
+    #[arg(long, default_value_t = 1111)]
+    pub port: u16,
+    /// Address to listen on. The default keeps the draft on this machine.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Open the site in the default browser.
+    #[arg(long)]
+    pub open: bool,
 }
 
 /// `keyguide keygen`.

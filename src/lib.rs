@@ -37,6 +37,7 @@ pub mod output;
 pub mod profile;
 pub mod release;
 pub mod render;
+pub mod serve;
 pub mod signing;
 pub mod source;
 pub mod theme;

@@ -7,6 +7,7 @@ mod init;
 mod keygen;
 mod lint;
 mod release;
+mod serve;
 mod verify;
 
 use std::path::Path;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Coverage(args) => coverage::run(cli.root.as_deref(), &args),
         Command::Release(args) => release::run(cli.root.as_deref(), &args),
         Command::Diff(args) => diff::run(cli.root.as_deref(), &args),
+        Command::Serve(args) => serve::run(cli.root.as_deref(), &args),
         Command::Keygen(args) => keygen::run(cli.root.as_deref(), &args),
         Command::Verify(args) => verify::run(&args),
     }

@@ -11,6 +11,7 @@ mod lint;
 mod manifest;
 mod output;
 mod rules;
+mod serve;
 mod support;
 mod themes;
 mod trust_center;

@@ -1,0 +1,251 @@
+//! `keyguide serve`: build the draft in memory, serve it on loopback, rebuild on save.
+//!
+//! HTTP: tiny_http, a small, synchronous, well-kept server — a docs preview serves one author,
+//! and server-sent events need nothing more than a thread per open page, so an async runtime
+//! would only add weight. Watching: notify through notify-debouncer-mini (50 ms), which
+//! collapses the bursts editors make when they save by writing in place or by renaming a temp
+//! file over the original.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use keyguide::config::Config;
+use keyguide::error::{Error, Result};
+use keyguide::serve::{self, Served};
+use keyguide::{BuildOptions, diag};
+use notify_debouncer_mini::notify::RecursiveMode;
+
+use crate::Outcome;
+use crate::cli::ServeArgs;
+
+/// Ports tried after the one asked for, when it is taken.
+const PORT_TRIES: u16 = 20;
+
+/// Runs `keyguide serve` until Ctrl-C.
+pub fn run(root: Option<&Path>, args: &ServeArgs) -> Result<Outcome> {
+    let root = keyguide::config::find_root(root)?;
+    let (server, addr) = bind(args.bind, args.port)?;
+    let url = format!("http://{addr}/");
+    if addr.port() != args.port {
+        eprintln!("port {} is taken; using {}", args.port, addr.port());
+    }
+    if !args.bind.is_loopback() {
+        eprintln!(
+            "warning: serving on {} makes the draft readable from other machines",
+            args.bind
+        );
+    }
+    let served = Arc::new(Served::default());
+    rebuild(&root, &url, &served, "built");
+    eprintln!("serving the draft at {url}  (Ctrl-C to stop)");
+    if args.open {
+        if let Err(e) = opener::open(&url) {
+            eprintln!("could not open a browser ({e}); open {url} yourself");
+        }
+    }
+    let server = Arc::new(server);
+    let stopper = Arc::clone(&server);
+    ctrlc::set_handler(move || stopper.unblock()).map_err(|e| Error::Usage {
+        message: format!("cannot handle Ctrl-C: {e}"),
+        help: "run keyguide serve from an ordinary terminal".into(),
+    })?;
+    let _watcher = watch(&root, &url, &served)?;
+    for request in server.incoming_requests() {
+        let served = Arc::clone(&served);
+        std::thread::spawn(move || serve::respond(&served, request));
+    }
+    eprintln!("stopped");
+    Ok(Outcome::Success)
+}
+
+/// Binds `ip:port`, or the next free port of the following [`PORT_TRIES`].
+fn bind(ip: IpAddr, port: u16) -> Result<(tiny_http::Server, SocketAddr)> {
+    let mut last = String::new();
+    for p in port..=port.saturating_add(PORT_TRIES) {
+        let addr = SocketAddr::new(ip, p);
+        match tiny_http::Server::http(addr) {
+            Ok(server) => return Ok((server, addr)),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(Error::Usage {
+        message: format!(
+            "cannot listen on {ip} ports {port}–{}: {last}",
+            port.saturating_add(PORT_TRIES)
+        ),
+        help: "pass another --port, or stop what is using these ports".into(),
+    })
+}
+
+/// Builds the draft and installs the result; prints what happened.
+fn rebuild(root: &Path, url: &str, served: &Served, verb: &str) {
+    let started = Instant::now();
+    match build(root, url) {
+        Ok((site, headers, warnings)) => {
+            let files = site.len();
+            served.succeeded(site, headers);
+            eprint!("{warnings}");
+            eprintln!(
+                "{verb} {files} files in {} ms",
+                started.elapsed().as_millis()
+            );
+        }
+        Err(errors) => {
+            eprint!("{errors}");
+            eprintln!("build failed; still serving the last good version");
+            served.failed(errors);
+        }
+    }
+}
+
+type Built = (keyguide::output::OutputTree, Vec<(String, String)>, String);
+
+/// One build of the draft for `url`: the site, its headers and the warnings' text, or the
+/// text of what stopped it.
+fn build(root: &Path, url: &str) -> std::result::Result<Built, String> {
+    let config = Config::load(root)
+        .and_then(|c| c.with_base_url(url))
+        .map_err(|e| format!("error: {e}\n"))?;
+    let options = BuildOptions {
+        drafts: true,
+        as_of: super::as_of(None).map_err(|e| format!("error: {e}\n"))?,
+    };
+    let checked =
+        keyguide::build(&config, options, "serve", None).map_err(|e| format!("error: {e}\n"))?;
+    let mut text = anstream::StripStream::new(Vec::new());
+    let _ = diag::write_human(&mut text, &checked.diagnostics, &checked.sources);
+    let text = String::from_utf8_lossy(&text.into_inner()).into_owned();
+    match checked.output {
+        Some(site) => Ok((site, config.headers, text)),
+        None => Err(text),
+    }
+}
+
+/// Watches what the site is built from and rebuilds after each change.
+fn watch(
+    root: &Path,
+    url: &str,
+    served: &Arc<Served>,
+) -> Result<notify_debouncer_mini::Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>> {
+    let (root_owned, url_owned, served) = (root.to_path_buf(), url.to_owned(), Arc::clone(served));
+    // Reading files during a build raises access events too; a rebuild happens only when the
+    // inputs' sizes or modification times really changed.
+    let mut last = inputs(root);
+    let mut debouncer = notify_debouncer_mini::new_debouncer(
+        Duration::from_millis(50),
+        move |events: notify_debouncer_mini::DebounceEventResult| {
+            let Ok(events) = events else { return };
+            if !events.iter().any(|e| relevant(&root_owned, &e.path)) {
+                return;
+            }
+            let now = inputs(&root_owned);
+            if now == last {
+                return;
+            }
+            let before: std::collections::HashSet<_> = last.iter().collect();
+            let after: std::collections::HashSet<_> = now.iter().collect();
+            let first = now
+                .iter()
+                .find(|f| !before.contains(f))
+                .or_else(|| last.iter().find(|f| !after.contains(f)))
+                .map(|(p, _, _)| {
+                    p.strip_prefix(&root_owned)
+                        .unwrap_or(p)
+                        .display()
+                        .to_string()
+                })
+                .unwrap_or_default();
+            eprintln!("changed: {first}");
+            last = now;
+            rebuild(&root_owned, &url_owned, &served, "rebuilt");
+        },
+    )
+    .map_err(|e| watch_error(root, &e))?;
+    let watcher = debouncer.watcher();
+    watcher
+        .watch(root, RecursiveMode::NonRecursive)
+        .map_err(|e| watch_error(root, &e))?;
+    for dir in ["content", "releases", "themes"] {
+        let path = root.join(dir);
+        if path.is_dir() {
+            watcher
+                .watch(&path, RecursiveMode::Recursive)
+                .map_err(|e| watch_error(&path, &e))?;
+        }
+    }
+    Ok(debouncer)
+}
+
+/// Path, size and modification time of every input file, in order.
+fn inputs(root: &Path) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
+    let top = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file());
+    let nested = ["content", "releases", "themes"]
+        .into_iter()
+        .flat_map(|dir| {
+            walkdir::WalkDir::new(root.join(dir))
+                .sort_by_file_name()
+                .into_iter()
+                .flatten()
+                .filter(|e| e.file_type().is_file())
+                .map(walkdir::DirEntry::into_path)
+        });
+    let mut files: Vec<_> = top
+        .chain(nested)
+        .filter(|p| relevant(root, p))
+        .map(|p| {
+            let meta = std::fs::metadata(&p).ok();
+            let size = meta.as_ref().map_or(0, std::fs::Metadata::len);
+            let modified = meta.and_then(|m| m.modified().ok());
+            (p, size, modified)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn watch_error(path: &Path, e: &dyn std::fmt::Display) -> Error {
+    Error::Usage {
+        message: format!("cannot watch {}: {e}", path.display()),
+        help: "check the folder exists and is readable; on Linux, raise fs.inotify.max_user_watches if it is exhausted".into(),
+    }
+}
+
+/// Whether a changed path is something the site is built from: keyguide.toml, a profile at
+/// the root, or a file under content/, releases/ or themes/ — and not an editor's temp, swap
+/// or backup file.
+fn relevant(root: &Path, path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let editor_file = name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name == "4913"
+        || [".swp", ".swo", ".swx", ".tmp", ".kate-swp", ".crswap"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+    if editor_file {
+        return false;
+    }
+    let Ok(rel) = path.strip_prefix(root) else {
+        return false;
+    };
+    let mut parts = rel.components();
+    match (parts.next(), parts.next()) {
+        (Some(only), None) => {
+            let only = only.as_os_str();
+            only == "keyguide.toml" || only.to_string_lossy().ends_with(".toml")
+        }
+        (Some(top), Some(_)) => ["content", "releases", "themes"]
+            .iter()
+            .any(|dir| top.as_os_str() == *dir),
+        _ => false,
+    }
+}

@@ -1,0 +1,295 @@
+//! `keyguide serve`: a real process on a loopback port, fetched over real sockets.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use crate::support::SiteTest;
+
+/// How long a change may take to show (generous: CI machines are shared and slow).
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A running `keyguide serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    stderr: Receiver<String>,
+    log: Vec<String>,
+}
+
+impl Server {
+    fn start(site: &SiteTest, port: u16) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keyguide"))
+            .args(["serve", "--port", &port.to_string()])
+            .current_dir(site.path("."))
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting keyguide serve: {e}"));
+        let (tx, stderr) = channel();
+        if let Some(err) = child.stderr.take() {
+            std::thread::spawn(move || {
+                for line in BufReader::new(err).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+        }
+        let mut server = Server {
+            child,
+            port: 0,
+            stderr,
+            log: Vec::new(),
+        };
+        let line = server.wait_for("serving the draft at ");
+        let url = line
+            .split("serving the draft at ")
+            .nth(1)
+            .unwrap_or_default();
+        server.port = url
+            .trim_start_matches("http://127.0.0.1:")
+            .split('/')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {line:?}"));
+        server
+    }
+
+    /// The next stderr line containing `text`, within [`WAIT`].
+    fn wait_for(&mut self, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.stderr.recv_timeout(left) {
+                Ok(line) => {
+                    self.log.push(line.clone());
+                    if line.contains(text) {
+                        return line;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!(
+            "serve never printed {text:?}; it printed:\n{}",
+            self.log.join("\n")
+        );
+    }
+
+    /// A raw HTTP/1.0 request; (status, head, body).
+    fn request(&self, method: &str, path: &str, headers: &str) -> (u16, String, Vec<u8>) {
+        let mut stream =
+            TcpStream::connect(("127.0.0.1", self.port)).unwrap_or_else(|e| panic!("connect: {e}"));
+        let _ = stream.set_read_timeout(Some(WAIT));
+        let request = format!("{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n{headers}\r\n");
+        stream
+            .write_all(request.as_bytes())
+            .unwrap_or_else(|e| panic!("send: {e}"));
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(raw.len(), |i| i + 4);
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, head, raw[split..].to_vec())
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        let (status, _, body) = self.request("GET", path, "");
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// Polls `path` until its body contains `text`, within [`WAIT`].
+    fn eventually(&self, path: &str, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let (_, body) = self.get(path);
+            if body.contains(text) {
+                return body;
+            }
+            assert!(Instant::now() < deadline, "{path} never contained {text:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("no free port: {e}"))
+}
+
+const PAGE: &str = "/next/payment-api/";
+const BASE: &str = "content/payment-api/_index.md";
+
+#[test]
+fn serves_the_draft_and_shows_an_edit_after_saving() {
+    let site = SiteTest::scaffold();
+    let server = Server::start(&site, free_port());
+    let (status, page) = server.get(PAGE);
+    assert_eq!(status, 200);
+    assert!(page.contains("every twelve months"), "{page}");
+    assert!(page.contains(r#"<script src="/__keyguide/live.js" defer></script>"#));
+    let (status, live) = server.get("/__keyguide/live.js");
+    assert_eq!(status, 200);
+    assert!(live.contains("EventSource"));
+    // Save by writing in place, then by renaming a temp file over the original.
+    let site = site.edit(BASE, "every twelve months", "every six months");
+    server.eventually(PAGE, "every six months");
+    let text = site
+        .read(BASE)
+        .replace("every six months", "every three months");
+    let site = site.write("content/payment-api/.new.md~", &text);
+    std::fs::rename(site.path("content/payment-api/.new.md~"), site.path(BASE))
+        .unwrap_or_else(|e| panic!("{e}"));
+    server.eventually(PAGE, "every three months");
+    // Serving builds in memory: nothing is written into the site.
+    assert!(!site.path("public").exists());
+    let stray = std::fs::read_dir(site.path("."))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with(".keyguide"));
+    assert!(!stray, "a staging folder was left in the site");
+}
+
+#[test]
+fn a_broken_save_keeps_the_last_good_site_and_reports_until_fixed() {
+    let site = SiteTest::scaffold();
+    let mut server = Server::start(&site, free_port());
+    let site = site.edit(BASE, "title = ", "titel = ");
+    server.wait_for("build failed; still serving the last good version");
+    assert!(
+        server
+            .log
+            .iter()
+            .any(|l| l.contains("content/payment-api/_index.md:2:1"))
+    );
+    let (status, page) = server.get(PAGE);
+    assert_eq!(status, 200, "the last good page is still served");
+    assert!(page.contains("every twelve months"));
+    // The browser hears about it: the event stream carries the diagnostics, as JSON text.
+    let mut stream =
+        TcpStream::connect(("127.0.0.1", server.port)).unwrap_or_else(|e| panic!("{e}"));
+    let _ = stream.set_read_timeout(Some(WAIT));
+    let _ = stream.write_all(b"GET /__keyguide/events HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut first = vec![0; 4096];
+    let n = stream.read(&mut first).unwrap_or(0);
+    let event = String::from_utf8_lossy(&first[..n]);
+    assert!(event.contains("text/event-stream"), "{event}");
+    assert!(event.contains("unknown field `titel`"), "{event}");
+    let _site = site.edit(BASE, "titel = ", "title = ");
+    server.wait_for("rebuilt");
+    let (status, _) = server.get(PAGE);
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn answers_only_for_files_of_the_site() {
+    let site = SiteTest::scaffold();
+    let server = Server::start(&site, free_port());
+    for path in [
+        "/../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/next/%2E%2E/%2E%2E/keyguide.toml",
+        "/next/..%5c..%5ckeyguide.toml",
+        "/keyguide.toml",
+        "/content/payment-api/_index.md",
+        "//etc/passwd",
+    ] {
+        let (status, body) = server.get(path);
+        assert_eq!(status, 404, "{path}");
+        assert!(
+            body.contains("Page not found"),
+            "{path}: the site's 404 page"
+        );
+        assert!(
+            !body.contains("[review]") && !body.contains("root:"),
+            "{path}"
+        );
+    }
+    let (status, head, body) = server.request("HEAD", PAGE, "");
+    assert_eq!(status, 200);
+    assert!(body.is_empty(), "HEAD has no body");
+    assert!(
+        head.contains("Content-Type: text/html; charset=utf-8"),
+        "{head}"
+    );
+    assert!(
+        head.contains("Content-Security-Policy: default-src 'self'"),
+        "{head}"
+    );
+    let etag = head
+        .lines()
+        .find_map(|l| l.strip_prefix("ETag: "))
+        .unwrap_or_else(|| panic!("no ETag:\n{head}"))
+        .trim()
+        .to_owned();
+    let (status, _, body) = server.request("GET", PAGE, &format!("If-None-Match: {etag}\r\n"));
+    assert_eq!(status, 304);
+    assert!(body.is_empty());
+    let (status, head, _) = server.request("GET", "/next/payment-api", "");
+    assert_eq!(status, 301);
+    assert!(head.contains("Location: /next/payment-api/"), "{head}");
+    let (_, page) = server.get(PAGE);
+    let css = page
+        .split("href=\"")
+        .find(|s| s.contains("assets/style."))
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_default();
+    // `../../assets/style.<hash>.css` from /next/payment-api/.
+    let css = format!("/{}", css.trim_start_matches("../"));
+    let (status, head, _) = server.request("GET", &css, "");
+    assert_eq!(status, 200, "{css}");
+    assert!(head.contains("Content-Type: text/css"), "{head}");
+}
+
+#[test]
+fn takes_the_next_port_when_asked_for_one_in_use_and_stops_on_ctrl_c() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = taken.local_addr().map(|a| a.port()).unwrap_or(0);
+    let site = SiteTest::scaffold();
+    let mut server = Server::start(&site, port);
+    assert_ne!(server.port, port);
+    assert!(
+        server
+            .log
+            .iter()
+            .any(|l| l.contains(&format!("port {port} is taken")))
+    );
+    let status = Command::new("kill")
+        .args(["-INT", &server.child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("kill: {e}"));
+    assert!(status.success());
+    server.wait_for("stopped");
+    let code = server.child.wait().map(|s| s.code());
+    assert_eq!(code.ok().flatten(), Some(0));
+}
+
+#[test]
+fn built_sites_never_carry_the_live_reload_script() {
+    let site = SiteTest::scaffold();
+    site.run(&["build", "--drafts"]).code(0);
+    for (path, bytes) in site.tree("public") {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("__keyguide"),
+            "{path} mentions the serve-only script"
+        );
+    }
+}
