@@ -165,16 +165,20 @@ fn not_found(site: &OutputTree, headers: &[(String, String)]) -> Response {
 }
 
 /// The request path as a path in the output tree, or none when it is not a plain path:
-/// percent-decoded, without `.`/`..` segments, backslashes or NUL.
+/// percent-decoded, without `.`/`..`/empty segments, backslashes or NUL.
 pub fn site_path(path: &str) -> Option<String> {
     let decoded = percent_encoding::percent_decode_str(path)
         .decode_utf8()
         .ok()?;
     let rest = decoded.strip_prefix('/')?;
-    let safe = rest
-        .split('/')
-        .all(|seg| seg != ".." && seg != "." && !seg.contains(['\\', '\0']))
-        && !rest.contains("//");
+    let segments: Vec<&str> = rest.split('/').collect();
+    // Only the last segment may be empty (a folder's trailing `/`).
+    let safe = segments.iter().enumerate().all(|(i, seg)| {
+        (!seg.is_empty() || i + 1 == segments.len())
+            && *seg != ".."
+            && *seg != "."
+            && !seg.contains(['\\', '\0'])
+    });
     safe.then(|| rest.to_owned())
 }
 
