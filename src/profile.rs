@@ -46,6 +46,10 @@ pub struct Profile {
     /// Delivery channels the inventory may not name.
     #[serde(rename = "prohibited_channel", default)]
     pub prohibited_channels: Vec<Channel>,
+    /// Words that make a clause of a delivery description a notice rather than the key's
+    /// channel ("email notification").
+    #[serde(default)]
+    pub notice_words: Vec<String>,
 }
 
 fn default_min_words() -> usize {
@@ -212,9 +216,31 @@ pub fn contains_words(text: &str, phrase: &str) -> bool {
     !phrase.is_empty() && text.contains(&format!(" {phrase} "))
 }
 
+/// The clauses of a description: split at `,`, `;` and the word "then".
+pub fn clauses(text: &str) -> Vec<String> {
+    text.split([',', ';'])
+        .flat_map(|part| {
+            let words: Vec<&str> = part.split_whitespace().collect();
+            words
+                .split(|w| w.eq_ignore_ascii_case("then"))
+                .map(|c| c.join(" "))
+                .collect::<Vec<_>>()
+        })
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn descriptions_split_into_clauses() {
+        assert_eq!(
+            clauses("email notification, then portal download; or SMS then call"),
+            ["email notification", "portal download", "or SMS", "call"]
+        );
+    }
 
     #[test]
     fn built_in_profile_parses_with_three_sections() {

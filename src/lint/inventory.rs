@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::diag::{self, Diagnostic, LineIndex};
-use crate::profile::contains_words;
+use crate::profile::{clauses, contains_words};
 
 use super::{Ctx, at};
 
@@ -64,10 +64,19 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 ),
             ));
         }
-        let delivery = wf.delivery.get_ref();
+        let clauses = clauses(wf.delivery.get_ref());
+        let notice = |clause: &str| {
+            ctx.profile
+                .notice_words
+                .iter()
+                .any(|w| contains_words(clause, w))
+        };
         for channel in &ctx.profile.prohibited_channels {
-            let hit = channel.words.iter().any(|w| contains_words(delivery, w))
-                && !channel.unless.iter().any(|w| contains_words(delivery, w));
+            let hit = clauses.iter().any(|clause| {
+                channel.words.iter().any(|w| contains_words(clause, w))
+                    && !channel.unless.iter().any(|w| contains_words(clause, w))
+                    && !notice(clause)
+            });
             if hit {
                 out.push(Diagnostic::new(
                     &diag::PROHIBITED_CHANNEL,
