@@ -59,11 +59,14 @@ pub const DRAFT_LABEL: &str = "next";
 
 /// What a build was asked to include.
 #[derive(Debug, Clone, Copy)]
-pub struct BuildOptions {
+pub struct BuildOptions<'c> {
     /// Build the draft under `/next/`.
     pub drafts: bool,
     /// The date reviews and exceptions are judged at.
     pub as_of: Date,
+    /// Pages rendered by an earlier build of the same process (`keyguide serve`), reused
+    /// when nothing they depend on changed.
+    pub cache: Option<&'c render::PageCache>,
 }
 
 /// The outcome of checking (and possibly rendering) a site.
@@ -96,7 +99,7 @@ enum Then<'t> {
     Coverage,
     Render(
         &'t theme::Theme,
-        BuildOptions,
+        BuildOptions<'t>,
         &'t str,
         Option<&'t signing::Signer>,
     ),
@@ -107,7 +110,7 @@ enum Then<'t> {
 /// findings about the rendered files.
 pub fn build(
     config: &Config,
-    options: BuildOptions,
+    options: BuildOptions<'_>,
     output_label: &str,
     signer: Option<&signing::Signer>,
 ) -> Result<Checked> {
@@ -224,7 +227,7 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
                 notes,
                 signing: published.as_ref(),
             };
-            let mut output = render::render(&site, theme)?;
+            let mut output = render::render(&site, theme, options.cache)?;
             let leaks = lint::secrets::check_output(&output, label);
             if leaks.is_empty() {
                 let seal = manifest::Seal {

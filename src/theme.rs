@@ -44,6 +44,8 @@ enum Engine {
 /// A loaded theme, ready to render.
 pub struct Theme {
     name: String,
+    /// A digest of every file of the theme, for caches that must notice a theme change.
+    pub identity: u64,
     engine: Engine,
     /// Files under `static/`, by path inside `static/`.
     pub static_files: Vec<(String, Vec<u8>)>,
@@ -112,6 +114,13 @@ impl Theme {
             .filter(|(path, _)| !tera || path.starts_with("static/"))
             .collect();
         files.extend(own);
+        let identity = {
+            use std::hash::{Hash as _, Hasher as _};
+            let mut h = std::hash::DefaultHasher::new();
+            files.hash(&mut h);
+            engine.hash(&mut h);
+            h.finish()
+        };
         let mut templates = Vec::new();
         let mut static_files = Vec::new();
         for (rel, bytes) in files {
@@ -155,6 +164,7 @@ impl Theme {
         };
         Ok(Theme {
             name: name.to_owned(),
+            identity,
             engine,
             static_files,
         })

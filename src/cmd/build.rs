@@ -22,6 +22,8 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
     let options = BuildOptions {
         drafts: args.drafts,
         as_of: super::as_of(None)?,
+
+        cache: None,
     };
     let signer = signer(&config, args, &out)?;
     let checked = keyguide::build(

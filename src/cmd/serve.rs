@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use keyguide::config::Config;
 use keyguide::error::{Error, Result};
+use keyguide::render::PageCache;
 use keyguide::serve::{self, Served};
 use keyguide::{BuildOptions, diag};
 use notify_debouncer_mini::notify::RecursiveMode;
@@ -38,7 +39,10 @@ pub fn run(root: Option<&Path>, args: &ServeArgs) -> Result<Outcome> {
         );
     }
     let served = Arc::new(Served::default());
-    rebuild(&root, &url, &served, "built");
+    let cache = Arc::new(PageCache::default());
+    // Watch before the first build, so no save between the two goes unnoticed.
+    let _watcher = watch(&root, &url, &served, &cache)?;
+    rebuild(&root, &url, &served, &cache, "built");
     eprintln!("serving the draft at {url}  (Ctrl-C to stop)");
     if args.open {
         if let Err(e) = opener::open(&url) {
@@ -51,7 +55,6 @@ pub fn run(root: Option<&Path>, args: &ServeArgs) -> Result<Outcome> {
         message: format!("cannot handle Ctrl-C: {e}"),
         help: "run keyguide serve from an ordinary terminal".into(),
     })?;
-    let _watcher = watch(&root, &url, &served)?;
     for request in server.incoming_requests() {
         let served = Arc::clone(&served);
         std::thread::spawn(move || serve::respond(&served, request));
@@ -80,16 +83,17 @@ fn bind(ip: IpAddr, port: u16) -> Result<(tiny_http::Server, SocketAddr)> {
 }
 
 /// Builds the draft and installs the result; prints what happened.
-fn rebuild(root: &Path, url: &str, served: &Served, verb: &str) {
+fn rebuild(root: &Path, url: &str, served: &Served, cache: &PageCache, verb: &str) {
     let started = Instant::now();
-    match build(root, url) {
+    match build(root, url, cache) {
         Ok((site, headers, warnings)) => {
             let files = site.len();
             served.succeeded(site, headers);
             eprint!("{warnings}");
             eprintln!(
-                "{verb} {files} files in {} ms",
-                started.elapsed().as_millis()
+                "{verb} {files} files in {} ms ({} pages rendered, the rest unchanged)",
+                started.elapsed().as_millis(),
+                cache.rendered()
             );
         }
         Err(errors) => {
@@ -104,13 +108,15 @@ type Built = (keyguide::output::OutputTree, Vec<(String, String)>, String);
 
 /// One build of the draft for `url`: the site, its headers and the warnings' text, or the
 /// text of what stopped it.
-fn build(root: &Path, url: &str) -> std::result::Result<Built, String> {
+fn build(root: &Path, url: &str, cache: &PageCache) -> std::result::Result<Built, String> {
     let config = Config::load(root)
         .and_then(|c| c.with_base_url(url))
         .map_err(|e| format!("error: {e}\n"))?;
     let options = BuildOptions {
         drafts: true,
         as_of: super::as_of(None).map_err(|e| format!("error: {e}\n"))?,
+
+        cache: Some(cache),
     };
     let checked =
         keyguide::build(&config, options, "serve", None).map_err(|e| format!("error: {e}\n"))?;
@@ -128,8 +134,10 @@ fn watch(
     root: &Path,
     url: &str,
     served: &Arc<Served>,
+    cache: &Arc<PageCache>,
 ) -> Result<notify_debouncer_mini::Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>> {
-    let (root_owned, url_owned, served) = (root.to_path_buf(), url.to_owned(), Arc::clone(served));
+    let (root_owned, url_owned) = (root.to_path_buf(), url.to_owned());
+    let (served, cache) = (Arc::clone(served), Arc::clone(cache));
     // Reading files during a build raises access events too; a rebuild happens only when the
     // inputs' sizes or modification times really changed.
     let mut last = inputs(root);
@@ -159,7 +167,7 @@ fn watch(
                 .unwrap_or_default();
             eprintln!("changed: {first}");
             last = now;
-            rebuild(&root_owned, &url_owned, &served, "rebuilt");
+            rebuild(&root_owned, &url_owned, &served, &cache, "rebuilt");
         },
     )
     .map_err(|e| watch_error(root, &e))?;

@@ -323,8 +323,97 @@ impl Job<'_> {
     }
 }
 
-/// Renders the whole site.
-pub fn render(site: &Site<'_>, theme: &Theme) -> Result<OutputTree> {
+/// Guide and integration pages of an earlier build, post-processed, by output path, with the
+/// digest of everything each depended on. `keyguide serve` keeps one across rebuilds, so an
+/// edit re-renders only the pages it touches.
+///
+/// A page's digest covers the site's shape (configuration, theme files, every version's
+/// label, date, approver and guide/integration ids — what the switcher, banners and links are
+/// made of), its own version's guide and integration titles (the navigation), and the page's
+/// own sources (its base guide's text and, for an integration page, its addendum's). Everything else the build writes (landing, release
+/// notes, feeds, indexes, manifest) is rebuilt every time.
+#[derive(Debug, Default)]
+pub struct PageCache {
+    pages: std::sync::Mutex<std::collections::HashMap<String, (u64, Vec<u8>)>>,
+    rendered: std::sync::atomic::AtomicUsize,
+}
+
+impl PageCache {
+    /// Guide and integration pages the last build rendered rather than reused.
+    pub fn rendered(&self) -> usize {
+        self.rendered.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn get(&self, path: &str, key: u64) -> Option<Vec<u8>> {
+        let pages = self
+            .pages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        pages
+            .get(path)
+            .filter(|(k, _)| *k == key)
+            .map(|(_, bytes)| bytes.clone())
+    }
+
+    fn put(&self, path: String, key: u64, bytes: Vec<u8>) {
+        let mut pages = self
+            .pages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        pages.insert(path, (key, bytes));
+    }
+}
+
+/// The digest of what every page depends on besides its own version and sources: the
+/// configuration, the theme, and every version's label, date, approver and which guides and
+/// integrations it has (the switcher links to the same page in each version).
+fn site_key(site: &Site<'_>, theme: &Theme) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = std::hash::DefaultHasher::new();
+    format!("{:?}", site.config).hash(&mut h);
+    theme.identity.hash(&mut h);
+    for v in &site.versions {
+        (&v.label, v.draft, v.latest, v.content_dir, v.approver).hash(&mut h);
+        v.date.map(|d| d.to_string()).hash(&mut h);
+        for g in v.guides {
+            g.guide.id.hash(&mut h);
+            for (a, _) in &g.integrations {
+                a.stem.hash(&mut h);
+            }
+        }
+    }
+    h.finish()
+}
+
+/// The digest of a page: the site's shape, its version's guide and integration titles (the
+/// navigation shows them), and the page's own sources.
+fn page_key(site_key: u64, job: &Job<'_>) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = std::hash::DefaultHasher::new();
+    site_key.hash(&mut h);
+    for g in job.version.guides {
+        g.guide.base.matter.title.hash(&mut h);
+        for (a, _) in &g.integrations {
+            a.matter.title.hash(&mut h);
+        }
+    }
+    job.dir().hash(&mut h);
+    job.guide.guide.base.file.text.hash(&mut h);
+    if let Some(i) = job.integration {
+        job.guide.integrations[i].0.file.text.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// A guide or integration page, rendered now or reused (already post-processed) from the cache.
+struct Rendered {
+    path: String,
+    bytes: Vec<u8>,
+    reused: bool,
+}
+
+/// Renders the whole site, reusing pages from `cache` where nothing they depend on changed.
+pub fn render(site: &Site<'_>, theme: &Theme, cache: Option<&PageCache>) -> Result<OutputTree> {
     let jobs: Vec<Job<'_>> = site
         .versions
         .iter()
@@ -340,17 +429,42 @@ pub fn render(site: &Site<'_>, theme: &Theme) -> Result<OutputTree> {
             })
         })
         .collect();
-    let pages: Vec<Result<(String, String)>> = jobs
+    let site_key = cache.map(|_| site_key(site, theme)).unwrap_or_default();
+    let pages: Vec<Result<Rendered>> = jobs
         .par_iter()
         .map(|job| {
-            let html = render_page(site, theme, job)?;
-            Ok((format!("{}index.html", job.dir()), html))
+            let path = format!("{}index.html", job.dir());
+            if let Some(bytes) = cache.and_then(|c| c.get(&path, page_key(site_key, job))) {
+                return Ok(Rendered {
+                    path,
+                    bytes,
+                    reused: true,
+                });
+            }
+            Ok(Rendered {
+                path,
+                bytes: render_page(site, theme, job)?.into_bytes(),
+                reused: false,
+            })
         })
         .collect();
+    if let Some(cache) = cache {
+        let rendered = pages
+            .iter()
+            .filter(|p| matches!(p, Ok(Rendered { reused: false, .. })))
+            .count();
+        cache
+            .rendered
+            .store(rendered, std::sync::atomic::Ordering::Relaxed);
+    }
     let mut out = OutputTree::default();
+    let mut reused = std::collections::BTreeSet::new();
     for page in pages {
-        let (path, html) = page?;
-        out.insert(path, html.into_bytes())?;
+        let page = page?;
+        if page.reused {
+            reused.insert(page.path.clone());
+        }
+        out.insert(page.path, page.bytes)?;
     }
     // Content assets are published as the author wrote them; everything else that ends in
     // .html came from the theme and is post-processed.
@@ -408,7 +522,9 @@ pub fn render(site: &Site<'_>, theme: &Theme) -> Result<OutputTree> {
     };
     let theme_pages: Vec<(&str, &[u8])> = out
         .files()
-        .filter(|(path, _)| path.ends_with(".html") && !content_assets.contains(*path))
+        .filter(|(path, _)| {
+            path.ends_with(".html") && !content_assets.contains(*path) && !reused.contains(*path)
+        })
         .collect();
     let processed: Vec<Result<(String, String)>> = theme_pages
         .par_iter()
@@ -420,6 +536,14 @@ pub fn render(site: &Site<'_>, theme: &Theme) -> Result<OutputTree> {
     for page in processed {
         let (path, html) = page?;
         out.replace(&path, html.into_bytes());
+    }
+    if let Some(cache) = cache {
+        for job in &jobs {
+            let path = format!("{}index.html", job.dir());
+            if let Some(bytes) = out.get(&path) {
+                cache.put(path, page_key(site_key, job), bytes.to_vec());
+            }
+        }
     }
     Ok(out)
 }

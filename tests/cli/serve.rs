@@ -293,3 +293,49 @@ fn built_sites_never_carry_the_live_reload_script() {
         );
     }
 }
+
+#[test]
+fn an_edit_re_renders_only_the_pages_it_touches_and_equals_a_full_build() {
+    let site = SiteTest::example();
+    let mut server = Server::start(&site, free_port());
+    assert!(
+        server.log.iter().any(|l| l.contains("(21 pages rendered")),
+        "{:?}",
+        server.log
+    );
+    // An addendum: only its compiled integration page in the draft.
+    let site = site.edit(
+        "content/gateway/hosted-fields-psk.md",
+        "render card entry",
+        "render the card entry form",
+    );
+    server.wait_for("(1 pages rendered");
+    // The base guide: its page and its three integration pages.
+    let site = site.edit(
+        "content/gateway/_index.md",
+        "gives its payment gateway customers",
+        "gives all of its payment gateway customers",
+    );
+    server.wait_for("(4 pages rendered");
+    // A title shows in every page's navigation: everything in the draft.
+    let site = site.edit(
+        "content/vault/_index.md",
+        "title = \"",
+        "title = \"Renamed: ",
+    );
+    server.wait_for("(7 pages rendered");
+    // What serve has in memory is exactly what a full build writes: the manifests, which
+    // list every file's digest, are equal.
+    let (status, served) = server.get("/manifest.json");
+    assert_eq!(status, 200);
+    site.run(&[
+        "build",
+        "--drafts",
+        "--out",
+        "full",
+        "--base-url",
+        &format!("http://127.0.0.1:{}/", server.port),
+    ])
+    .code(0);
+    assert_eq!(served, site.read("full/manifest.json"));
+}
