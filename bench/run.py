@@ -46,6 +46,17 @@ def timed(cmd, cwd=None):
     return elapsed, rss
 
 
+def prepare_site(shared, work, pages):
+    """The shared corpus of `pages` pages in `work` (generated once) and its keyguide site
+    (converted afresh): (corpus folder, site folder)."""
+    corpus = os.path.join(work, f"n{pages}")
+    site = os.path.join(work, f"site{pages}")
+    if not os.path.isdir(corpus):
+        sh([sys.executable, os.path.join(shared, "gen_corpus.py"), str(pages), "--out", work])
+    sh([sys.executable, os.path.join(shared, "to_keyguide.py"), os.path.join(corpus, "plain"), site])
+    return corpus, site
+
+
 def main():
     global ARGS
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -57,11 +68,7 @@ def main():
     shared = os.path.abspath(ARGS.shared)
     os.makedirs(ARGS.work, exist_ok=True)
 
-    corpus = os.path.join(ARGS.work, f"n{ARGS.pages}")
-    site = os.path.join(ARGS.work, f"site{ARGS.pages}")
-    if not os.path.isdir(corpus):
-        sh([sys.executable, os.path.join(shared, "gen_corpus.py"), str(ARGS.pages), "--out", ARGS.work])
-    sh([sys.executable, os.path.join(shared, "to_keyguide.py"), os.path.join(corpus, "plain"), site])
+    corpus, site = prepare_site(shared, ARGS.work, ARGS.pages)
 
     sh(["cargo", "build", "--release", "--quiet"], cwd=REPO)
     keyguide = os.path.join(REPO, "target", "release", "keyguide")

@@ -13,11 +13,9 @@ import os
 import socket
 import statistics
 import subprocess
-import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
+from run import REPO, prepare_site
 
 
 def events_after(port, count):
@@ -37,13 +35,8 @@ def main():
     p.add_argument("--shared", default=os.path.join(REPO, "..", "shared", "bench"))
     p.add_argument("--work", default="/tmp/keyguide-bench")
     args = p.parse_args()
-    shared = os.path.abspath(args.shared)
     os.makedirs(args.work, exist_ok=True)
-    corpus = os.path.join(args.work, f"n{args.pages}")
-    site = os.path.join(args.work, f"site{args.pages}")
-    if not os.path.isdir(corpus):
-        subprocess.run([sys.executable, os.path.join(shared, "gen_corpus.py"), str(args.pages), "--out", args.work], check=True)
-    subprocess.run([sys.executable, os.path.join(shared, "to_keyguide.py"), os.path.join(corpus, "plain"), site], check=True)
+    _, site = prepare_site(os.path.abspath(args.shared), args.work, args.pages)
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
 
     with socket.socket() as probe:
