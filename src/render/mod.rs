@@ -385,18 +385,24 @@ fn site_key(site: &Site<'_>, theme: &Theme) -> u64 {
     h.finish()
 }
 
-/// The digest of a page: the site's shape, its version's guide and integration titles (the
-/// navigation shows them), and the page's own sources.
-fn page_key(site_key: u64, job: &Job<'_>) -> u64 {
+/// The digest of a version's guide and integration titles (the navigation shows them).
+fn titles_key(version: &Version<'_>) -> u64 {
     use std::hash::{Hash as _, Hasher as _};
     let mut h = std::hash::DefaultHasher::new();
-    site_key.hash(&mut h);
-    for g in job.version.guides {
+    for g in version.guides {
         g.guide.base.matter.title.hash(&mut h);
         for (a, _) in &g.integrations {
             a.matter.title.hash(&mut h);
         }
     }
+    h.finish()
+}
+
+/// The digest of a page: the site's shape, its version's titles, and the page's own sources.
+fn page_key(site_key: u64, titles_key: u64, job: &Job<'_>) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = std::hash::DefaultHasher::new();
+    (site_key, titles_key).hash(&mut h);
     job.dir().hash(&mut h);
     job.guide.guide.base.file.text.hash(&mut h);
     if let Some(i) = job.integration {
@@ -410,6 +416,8 @@ struct Rendered {
     path: String,
     bytes: Vec<u8>,
     reused: bool,
+    /// The page's digest, when there is a cache.
+    key: u64,
 }
 
 /// Renders the whole site, reusing pages from `cache` where nothing they depend on changed.
@@ -430,21 +438,38 @@ pub fn render(site: &Site<'_>, theme: &Theme, cache: Option<&PageCache>) -> Resu
         })
         .collect();
     let site_key = cache.map(|_| site_key(site, theme)).unwrap_or_default();
+    let titles: std::collections::HashMap<&str, u64> = match cache {
+        Some(_) => site
+            .versions
+            .iter()
+            .map(|v| (v.label.as_str(), titles_key(v)))
+            .collect(),
+        None => std::collections::HashMap::new(),
+    };
     let pages: Vec<Result<Rendered>> = jobs
         .par_iter()
         .map(|job| {
             let path = format!("{}index.html", job.dir());
-            if let Some(bytes) = cache.and_then(|c| c.get(&path, page_key(site_key, job))) {
+            let key = match cache {
+                Some(_) => {
+                    let titles = titles.get(job.version.label.as_str()).copied();
+                    page_key(site_key, titles.unwrap_or_default(), job)
+                }
+                None => 0,
+            };
+            if let Some(bytes) = cache.and_then(|c| c.get(&path, key)) {
                 return Ok(Rendered {
                     path,
                     bytes,
                     reused: true,
+                    key,
                 });
             }
             Ok(Rendered {
                 path,
                 bytes: render_page(site, theme, job)?.into_bytes(),
                 reused: false,
+                key,
             })
         })
         .collect();
@@ -459,10 +484,13 @@ pub fn render(site: &Site<'_>, theme: &Theme, cache: Option<&PageCache>) -> Resu
     }
     let mut out = OutputTree::default();
     let mut reused = std::collections::BTreeSet::new();
+    let mut keys = Vec::new();
     for page in pages {
         let page = page?;
         if page.reused {
             reused.insert(page.path.clone());
+        } else {
+            keys.push((page.path.clone(), page.key));
         }
         out.insert(page.path, page.bytes)?;
     }
@@ -538,10 +566,10 @@ pub fn render(site: &Site<'_>, theme: &Theme, cache: Option<&PageCache>) -> Resu
         out.replace(&path, html.into_bytes());
     }
     if let Some(cache) = cache {
-        for job in &jobs {
-            let path = format!("{}index.html", job.dir());
+        // Only newly rendered pages: reused ones are in the cache already.
+        for (path, key) in keys {
             if let Some(bytes) = out.get(&path) {
-                cache.put(path, page_key(site_key, job), bytes.to_vec());
+                cache.put(path, key, bytes.to_vec());
             }
         }
     }
