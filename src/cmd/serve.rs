@@ -28,6 +28,13 @@ const PORT_TRIES: u16 = 20;
 pub fn run(root: Option<&Path>, args: &ServeArgs) -> Result<Outcome> {
     let root = keyguide::config::find_root(root)?;
     let (server, addr) = bind(args.bind, args.port)?;
+    // Ctrl-C stops the request loop below; installed first, so it works from the start.
+    let server = Arc::new(server);
+    let stopper = Arc::clone(&server);
+    ctrlc::set_handler(move || stopper.unblock()).map_err(|e| Error::Usage {
+        message: format!("cannot handle Ctrl-C: {e}"),
+        help: "run keyguide serve from an ordinary terminal".into(),
+    })?;
     let url = format!("http://{addr}/");
     if addr.port() != args.port {
         eprintln!("port {} is taken; using {}", args.port, addr.port());
@@ -49,12 +56,6 @@ pub fn run(root: Option<&Path>, args: &ServeArgs) -> Result<Outcome> {
             eprintln!("could not open a browser ({e}); open {url} yourself");
         }
     }
-    let server = Arc::new(server);
-    let stopper = Arc::clone(&server);
-    ctrlc::set_handler(move || stopper.unblock()).map_err(|e| Error::Usage {
-        message: format!("cannot handle Ctrl-C: {e}"),
-        help: "run keyguide serve from an ordinary terminal".into(),
-    })?;
     for request in server.incoming_requests() {
         let served = Arc::clone(&served);
         std::thread::spawn(move || serve::respond(&served, request));

@@ -339,3 +339,17 @@ fn an_edit_re_renders_only_the_pages_it_touches_and_equals_a_full_build() {
     .code(0);
     assert_eq!(served, site.read("full/manifest.json"));
 }
+
+#[test]
+fn a_guide_folder_moved_out_and_back_is_noticed() {
+    let site = SiteTest::scaffold();
+    let mut server = Server::start(&site, free_port());
+    let (inside, outside) = (site.path("content/payment-api"), site.path("moved-away"));
+    std::fs::rename(&inside, &outside).unwrap_or_else(|e| panic!("{e}"));
+    server.wait_for("build failed; still serving the last good version");
+    std::fs::rename(&outside, &inside).unwrap_or_else(|e| panic!("{e}"));
+    server.wait_for("rebuilt");
+    let (status, page) = server.get(PAGE);
+    assert_eq!(status, 200);
+    assert!(page.contains("every twelve months"));
+}
