@@ -111,7 +111,8 @@ pub struct VerifyArgs {
     /// rewritten history).
     #[arg(long, value_name = "MANIFEST")]
     pub previous: Option<PathBuf>,
-    /// Judge `expires` on this date (YYYY-MM-DD) instead of today.
+    /// Judge `expires` and allowed_signers validity (valid-after, valid-before) on this date
+    /// (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE", value_parser = keyguide::frontmatter::parse_date)]
     pub as_of: Option<Date>,
 }

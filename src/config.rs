@@ -62,7 +62,7 @@ struct RawReview {
 #[serde(deny_unknown_fields)]
 struct RawSigning {
     identity: Option<Spanned<String>>,
-    expires_days: Option<u32>,
+    expires_days: Option<Spanned<u32>>,
 }
 
 /// The site's resolved configuration.
@@ -172,18 +172,17 @@ impl RawConfig {
             )
         })?;
         let signing_identity = match identity {
-            Some(id) if id.get_ref().is_empty() || id.get_ref().contains(char::is_whitespace) => {
-                return Err(invalid(
-                    id.span().start,
-                    format!(
-                        "[signing] identity {:?} is empty or holds spaces",
-                        id.get_ref()
-                    ),
-                    "name the signer as one word, e.g. identity = \"keys@trust.example.com\"",
-                ));
+            Some(id) => {
+                if let Some(problem) = crate::signing::identity_problem(id.get_ref()) {
+                    return Err(invalid(
+                        id.span().start,
+                        format!("[signing] identity {:?} {problem}", id.get_ref()),
+                        "name the signer as one word, e.g. identity = \"keys@trust.example.com\"",
+                    ));
+                }
+                id.into_inner()
             }
-            Some(id) => id.into_inner(),
-            None => host(&base_url).to_owned(),
+            None => host(&base_url),
         };
         let headers = resolve_headers(headers).map_err(|(offset, message)| {
             invalid(
@@ -216,11 +215,26 @@ impl RawConfig {
             review_interval_days: interval_days.unwrap_or(365),
             review_warn_days: warn_days.unwrap_or(30),
             signing_identity,
-            signing_expires_days: expires_days,
+            signing_expires_days: match expires_days {
+                Some(days) if *days.get_ref() > MAX_EXPIRES_DAYS => {
+                    return Err(invalid(
+                        days.span().start,
+                        format!(
+                            "[signing] expires_days = {} is more than {MAX_EXPIRES_DAYS} (ten years)",
+                            days.get_ref()
+                        ),
+                        "a manifest meant to go stale should do so within years; leave expires_days out for none",
+                    ));
+                }
+                other => other.map(Spanned::into_inner),
+            },
             headers,
         })
     }
 }
+
+/// The longest `[signing] expires_days` accepted: ten years.
+const MAX_EXPIRES_DAYS: u32 = 3653;
 
 /// The security headers every page gets unless `[headers]` changes them. The default theme
 /// loads nothing from elsewhere and has no inline script or style, so the strictest policy
@@ -282,12 +296,17 @@ fn resolve_headers(
     Ok(headers)
 }
 
-/// The host of an absolute URL (`https://trust.example.com:8443/keys` → `trust.example.com`).
-fn host(url: &str) -> &str {
+/// The host of an absolute URL, lower-cased (`https://Trust.Example.com:8443/keys` →
+/// `trust.example.com`; an IPv6 literal keeps its brackets' content).
+fn host(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let authority = rest.split('/').next().unwrap_or(rest);
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    host.split(':').next().unwrap_or(host)
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => host.split(':').next().unwrap_or(host),
+    };
+    host.to_ascii_lowercase()
 }
 
 /// Whether `name` is usable as one path component: ASCII letters, digits, `-`, `_`, `.`,
@@ -382,6 +401,13 @@ pub fn find_root(explicit: Option<&Path>) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_identity_is_the_lower_cased_host() {
+        assert_eq!(host("https://Trust.Example.COM/keys"), "trust.example.com");
+        assert_eq!(host("https://[::1]:8443/keys"), "::1");
+        assert_eq!(host("https://user@trust.example:8443"), "trust.example");
+    }
 
     #[test]
     fn base_url_keeps_its_path_with_slashes() {

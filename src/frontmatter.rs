@@ -128,6 +128,14 @@ fn date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
 /// Parses `YYYY-MM-DD` (command-line dates, dates in the manifest).
 pub fn parse_date(s: &str) -> Result<Date, String> {
     let bad = || format!("`{s}` is not a date; write it as YYYY-MM-DD, e.g. 2026-11-28");
+    let shape = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shape {
+        return Err(bad());
+    }
     let mut parts = s.splitn(3, '-');
     let mut next = || {
         parts

@@ -53,6 +53,12 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
             help: versions::label_help(),
         });
     }
+    if request.approver.chars().any(char::is_control) {
+        return Err(Error::Usage {
+            message: "the approver holds a line break or another control character".into(),
+            help: "name the approver on one line, e.g. --approver \"Chief Information Security Officer\"".into(),
+        });
+    }
     if request.approver.trim().is_empty() {
         return Err(Error::Usage {
             message: "the approver is empty".into(),
@@ -95,7 +101,7 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
                         request.date, latest.date
                     ),
                     help:
-                        "releases are recorded in publication order; pass --date of today or later"
+                        "releases are recorded in publication order; the latest release is dated in the future, so wait for that day, or correct it with version control before anyone has pulled it"
                             .into(),
                 });
             }

@@ -98,6 +98,13 @@ impl Signer {
                 }
             }
             KeySource::File(path) => {
+                let regular = std::fs::metadata(path).map_err(Error::io("reading", path))?;
+                if !regular.is_file() {
+                    return Err(refuse(
+                        "is not a regular file".into(),
+                        "pass the path of the private key file, e.g. ~/.config/keyguide/signing-key",
+                    ));
+                }
                 check_location(path, protected).map_err(|m| {
                     refuse(m, "keep the signing key outside the site repository and the output folder, e.g. in ~/.config/keyguide/ or a CI secret")
                 })?;
@@ -161,6 +168,26 @@ impl Signer {
                 help: "check that the key is a valid Ed25519 key".into(),
             })?;
         Ok(signature)
+    }
+}
+
+/// Why `identity` cannot be an allowed_signers principal, if it cannot: ssh-keygen reads
+/// principals as a comma-separated list of patterns, so commas, quotes, wildcards, negation,
+/// white space and a leading `#` would publish a line that matches something else or nothing.
+pub fn identity_problem(identity: &str) -> Option<&'static str> {
+    if identity.is_empty() {
+        Some("is empty")
+    } else if identity.starts_with('#') {
+        Some("starts with `#`, which makes the allowed_signers line a comment")
+    } else if identity
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, ',' | '"' | '*' | '?' | '!'))
+    {
+        Some(
+            "holds white space or one of , \" * ? ! (allowed_signers reads those as lists and patterns)",
+        )
+    } else {
+        None
     }
 }
 

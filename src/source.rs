@@ -197,6 +197,7 @@ fn walk(
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| !e.file_name().to_str().is_some_and(ignored));
+    let mut walker_skip: Vec<PathBuf> = Vec::new();
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -212,6 +213,22 @@ fn walk(
             }
         };
         let rel = rel_path(content, dir, entry.path());
+        if let Some(problem) =
+            unusable_name(entry.path().strip_prefix(content).unwrap_or(entry.path()))
+        {
+            diags.push(invalid(
+                &rel,
+                format!("the name {problem}"),
+                "rename it using printable UTF-8 characters: names become URLs and lines of FILES.sha256, where such characters cannot be written faithfully",
+            ));
+            if entry.file_type().is_dir() {
+                walker_skip.push(entry.path().to_path_buf());
+            }
+            continue;
+        }
+        if walker_skip.iter().any(|d| entry.path().starts_with(d)) {
+            continue;
+        }
         let Some(parts) = rel
             .strip_prefix(dir)
             .and_then(|r| r.strip_prefix('/'))
@@ -311,6 +328,23 @@ pub fn is_slug(name: &str) -> bool {
         .next()
         .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// Why a path (relative to the content folder) cannot be published, if it cannot: a part that
+/// is not UTF-8, or holds a backslash or a control character such as a line break.
+fn unusable_name(path: &Path) -> Option<&'static str> {
+    for part in path.components() {
+        let Some(name) = part.as_os_str().to_str() else {
+            return Some("is not valid UTF-8");
+        };
+        if name.contains('\\') {
+            return Some("holds a backslash");
+        }
+        if name.chars().any(char::is_control) {
+            return Some("holds a line break or another control character");
+        }
+    }
+    None
 }
 
 /// `path` relative to the site root, `/`-separated, lossily for non-UTF-8 names.

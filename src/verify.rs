@@ -65,6 +65,8 @@ pub struct Report {
     pub files: usize,
     /// The manifest's sequence, when it could be read.
     pub sequence: Option<u64>,
+    /// Host configuration files present in the folder, which no signature covers.
+    pub unsigned: Vec<String>,
 }
 
 /// Verifies the site at `request.site`.
@@ -114,6 +116,11 @@ pub fn verify(request: &Request<'_>) -> Result<Report> {
         ));
     }
     report.files = check_files(site, &manifest, &mut report.failures)?;
+    report.unsigned = manifest::HOST_FILES
+        .iter()
+        .filter(|f| site.join(f).exists())
+        .map(|f| (*f).to_owned())
+        .collect();
     check_ledger(&manifest, &mut report.failures);
     if let Some(expires) = &manifest.expires {
         match parse_date(expires) {
@@ -149,6 +156,12 @@ fn check_signature(
         .map_err(|e| format!("manifest.json.sig is not an SSH signature: {e}"))?;
     let signer = PublicKey::from(sig.public_key().clone());
     let fingerprint = signer.fingerprint(HashAlg::Sha256).to_string();
+    if sig.algorithm() != ssh_key::Algorithm::Ed25519 {
+        return Err(format!(
+            "manifest.json.sig is a {} signature (key {fingerprint}); keyguide sites are signed with Ed25519 only",
+            sig.algorithm()
+        ));
+    }
     let Some(key) = keys.iter().find(|k| k.key_data() == sig.public_key()) else {
         return Err(format!(
             "manifest.json.sig was made with key {fingerprint}, which is not a trusted key for this site"
@@ -171,6 +184,17 @@ fn check_signature(
 fn check_files(site: &Path, manifest: &Manifest, failures: &mut Vec<String>) -> Result<usize> {
     let mut listed = BTreeMap::new();
     for (i, f) in manifest.files.iter().enumerate() {
+        if f.sha256.len() != 64
+            || !f
+                .sha256
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            failures.push(format!(
+                "the manifest's digest of `{}` is not 64 lower-case hex digits",
+                f.path
+            ));
+        }
         if !safe_path(&f.path) {
             failures.push(format!(
                 "the manifest lists `{}`, which is not a plain path inside the site",
@@ -190,6 +214,10 @@ fn check_files(site: &Path, manifest: &Manifest, failures: &mut Vec<String>) -> 
         .par_iter()
         .map(|(path, entry)| {
             let full = site.join(path);
+            // Only regular files are read: a FIFO or device would block or never end.
+            if std::fs::symlink_metadata(&full).is_ok_and(|m| !m.is_file()) {
+                return Some(format!("{path}: not a regular file"));
+            }
             let bytes = match std::fs::read(&full) {
                 Ok(b) => b,
                 Err(_) if !on_disk.contains_key(*path) => return Some(format!("{path}: missing")),
@@ -282,6 +310,9 @@ fn check_ledger(manifest: &Manifest, failures: &mut Vec<String>) {
     let mut previous = GENESIS.to_owned();
     let mut seen: Vec<&str> = Vec::new();
     for r in &manifest.versions {
+        if let Some(problem) = record_problem(r) {
+            failures.push(format!("version {:?}: {problem}", r.version));
+        }
         if seen.contains(&r.version.as_str()) {
             failures.push(format!("version {} appears twice in the ledger", r.version));
         }
@@ -312,6 +343,31 @@ fn check_ledger(manifest: &Manifest, failures: &mut Vec<String>) {
             manifest.versions.len()
         ));
     }
+}
+
+/// What is malformed in a record, as the schema would say: the label, the digests, the
+/// approver. (The date is checked when the record's digest is recomputed.)
+fn record_problem(r: &manifest::ManifestRecord) -> Option<String> {
+    if !crate::versions::valid_label(&r.version) {
+        return Some("is not a valid version label".into());
+    }
+    if r.approver.trim().is_empty() || r.approver.chars().any(char::is_control) {
+        return Some("the approver is empty or holds a control character".into());
+    }
+    let digests = [
+        ("content_digest", &r.content_digest),
+        ("notes_digest", &r.notes_digest),
+        ("previous", &r.previous),
+        ("digest", &r.digest),
+    ];
+    digests
+        .iter()
+        .find(|(_, d)| {
+            !d.strip_prefix("sha256:").is_some_and(|hex| {
+                hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            })
+        })
+        .map(|(name, _)| format!("`{name}` is not `sha256:` and 64 lower-case hex digits"))
 }
 
 /// The new manifest extends the one at `previous`: no lower sequence, and every old record
@@ -388,8 +444,10 @@ fn trusted_keys(trust: &Trust<'_>, as_of: Date) -> Result<Vec<PublicKey>> {
             if keys.is_empty() {
                 return Err(Error::Key {
                     origin: file.display().to_string(),
-                    message: format!("has no key for `{identity}` in namespace `{NAMESPACE}`"),
-                    help: "check --identity against the site's allowed_signers line, or add that line to the file".into(),
+                    message: format!(
+                        "has no key for `{identity}` in namespace `{NAMESPACE}` that is valid on {as_of}"
+                    ),
+                    help: "check --identity against the site's allowed_signers line and the line's valid-after/valid-before (--as-of sets the date), or add the line to the file".into(),
                 });
             }
             Ok(keys)
@@ -402,7 +460,9 @@ struct AllowedSigner {
     principals: Vec<String>,
     namespaces: Option<Vec<String>>,
     cert_authority: bool,
+    /// The first day the key may be used (the day after, when a time of day was given).
     valid_after: Option<Date>,
+    /// The first day the key may no longer be used.
     valid_before: Option<Date>,
     key: PublicKey,
 }
@@ -425,7 +485,7 @@ impl AllowedSigner {
                 .as_ref()
                 .is_none_or(|ns| ns.iter().any(|n| glob(n, NAMESPACE)))
             && self.valid_after.is_none_or(|d| as_of >= d)
-            && self.valid_before.is_none_or(|d| as_of <= d)
+            && self.valid_before.is_none_or(|d| as_of < d)
     }
 }
 
@@ -463,8 +523,17 @@ fn allowed_signer(line: &str) -> std::result::Result<Option<AllowedSigner>, Stri
         match name.to_ascii_lowercase().as_str() {
             "cert-authority" => entry.cert_authority = true,
             "namespaces" => entry.namespaces = Some(value.split(',').map(str::to_owned).collect()),
-            "valid-after" => entry.valid_after = Some(signer_date(value)?),
-            "valid-before" => entry.valid_before = Some(signer_date(value)?),
+            // Dates are judged by the day, so a time of day is rounded towards "not valid":
+            // ssh-keygen and keyguide then never disagree in the key's favour.
+            "valid-after" => {
+                let (day, timed) = signer_date(value)?;
+                entry.valid_after = Some(if timed {
+                    day.next_day().unwrap_or(day)
+                } else {
+                    day
+                });
+            }
+            "valid-before" => entry.valid_before = Some(signer_date(value)?.0),
             other => return Err(format!("unknown option `{other}`")),
         }
     }
@@ -510,14 +579,19 @@ fn unquote(s: &str) -> &str {
         .unwrap_or(s)
 }
 
-/// The day of an allowed_signers time (`YYYYMMDD[HHMM[SS]][Z]`).
-fn signer_date(value: &str) -> std::result::Result<Date, String> {
-    let digits = value
-        .get(..8)
-        .filter(|d| d.bytes().all(|b| b.is_ascii_digit()));
+/// The day of an allowed_signers time (`YYYYMMDD[HHMM[SS]][Z]`), and whether it gave a time of
+/// day later than midnight.
+fn signer_date(value: &str) -> std::result::Result<(Date, bool), String> {
     let bad = || format!("`{value}` is not a time like 20261128 or 202611281200Z");
-    let d = digits.ok_or_else(bad)?;
-    parse_date(&format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..])).map_err(|_| bad())
+    let digits = value.trim_end_matches(['Z', 'z']);
+    if !(digits.len() == 8 || digits.len() == 12 || digits.len() == 14)
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let d = &digits[..8];
+    let day = parse_date(&format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..])).map_err(|_| bad())?;
+    Ok((day, digits[8..].bytes().any(|b| b != b'0')))
 }
 
 /// Whether `text` matches the ssh pattern `pattern` (`*` any run, `?` one character).

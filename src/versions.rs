@@ -295,9 +295,10 @@ pub fn load(root: &Path) -> Result<Releases> {
             .iter()
             .any(|r| r.version.eq_ignore_ascii_case(&record.version))
             || !valid_label(&record.version)
+            || record.approver.chars().any(char::is_control)
         {
             out.diagnostics.push(broken(format!(
-                "entry `{}` repeats a version or is not a valid label",
+                "entry `{}` repeats a version, is not a valid label, or has a control character in its approver",
                 record.version
             )));
         } else if record.digest != record.compute_digest() {

@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use keyguide::config::{self, Config};
-use keyguide::error::Result;
+use keyguide::error::{Error, Result};
 use keyguide::signing;
 
 use super::stream_error;
@@ -16,12 +16,30 @@ const FALLBACK_IDENTITY: &str = "keyguide";
 
 /// Runs `keyguide keygen`.
 pub fn run(root: Option<&Path>, args: &KeygenArgs) -> Result<Outcome> {
+    let site = config::find_root(root).ok();
+    if let Some(site) = &site {
+        refuse_inside(&args.path, site)?;
+    }
     let identity = match &args.identity {
         Some(id) => id.clone(),
-        None => config::find_root(root)
-            .and_then(|r| Config::load(&r))
-            .map_or_else(|_| FALLBACK_IDENTITY.to_owned(), |c| c.signing_identity),
+        None => match site.as_deref().map(Config::load) {
+            Some(Ok(c)) => c.signing_identity,
+            Some(Err(e)) => return Err(e),
+            None => {
+                eprintln!(
+                    "note: no site here and no --identity, so the allowed_signers line names `{FALLBACK_IDENTITY}`; \
+                     the site's [signing] identity must match it"
+                );
+                FALLBACK_IDENTITY.to_owned()
+            }
+        },
     };
+    if let Some(problem) = signing::identity_problem(&identity) {
+        return Err(Error::Usage {
+            message: format!("the identity {identity:?} {problem}"),
+            help: "pass one word, e.g. --identity keys@trust.example.com".into(),
+        });
+    }
     let published = signing::keygen(&args.path, &identity)?;
     let path = args.path.display();
     eprintln!(
@@ -34,4 +52,26 @@ pub fn run(root: Option<&Path>, args: &KeygenArgs) -> Result<Outcome> {
     );
     writeln!(std::io::stdout().lock(), "{}", published.allowed_signers).map_err(stream_error)?;
     Ok(Outcome::Success)
+}
+
+/// Refuses a key path inside the site: the key would be committed with it.
+fn refuse_inside(path: &Path, site: &Path) -> Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let (Ok(dir), Ok(site)) = (parent.canonicalize(), site.canonicalize()) else {
+        return Ok(()); // a missing folder is reported by keygen itself
+    };
+    if dir.starts_with(&site) {
+        return Err(Error::Usage {
+            message: format!(
+                "{} is inside the site at {}, where the key would be committed with the content",
+                path.display(),
+                site.display()
+            ),
+            help: "keep signing keys outside the repository, e.g. `keyguide keygen ~/.config/keyguide/signing-key`".into(),
+        });
+    }
+    Ok(())
 }

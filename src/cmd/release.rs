@@ -20,7 +20,7 @@ pub fn run(root: Option<&Path>, args: &ReleaseArgs) -> Result<Outcome> {
     let request = Request {
         version: args.label.clone(),
         approver: args.approver.clone(),
-        date: super::as_of(args.date)?,
+        date: release_date(args.date)?,
         notes,
     };
     match release::release(&config, &request)? {
@@ -38,5 +38,21 @@ pub fn run(root: Option<&Path>, args: &ReleaseArgs) -> Result<Outcome> {
             );
             Ok(Outcome::Success)
         }
+    }
+}
+
+/// The release date: `--date`, which may not be after today (a future date would also push
+/// the manifest's `expires` out), or today.
+fn release_date(given: Option<keyguide::frontmatter::Date>) -> Result<keyguide::frontmatter::Date> {
+    let today = super::as_of(None)?;
+    match given {
+        Some(date) if date > today => Err(Error::Usage {
+            message: format!("--date {date} is after today ({today})"),
+            help:
+                "a release is recorded when it is approved and published; date it today or earlier"
+                    .into(),
+        }),
+        Some(date) => Ok(date),
+        None => Ok(today),
     }
 }

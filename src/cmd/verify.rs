@@ -40,6 +40,18 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
             report.sequence.unwrap_or(0)
         )
         .map_err(stream_error)?;
+        if args.previous.is_some() {
+            writeln!(out, "  and it extends the manifest given with --previous (no rollback, no rewritten record)")
+                .map_err(stream_error)?;
+        }
+        if !report.unsigned.is_empty() {
+            writeln!(
+                out,
+                "  not covered by the signature: {} (host configuration the host applies; compare it with the published site's by other means)",
+                report.unsigned.join(", ")
+            )
+            .map_err(stream_error)?;
+        }
         return Ok(Outcome::Success);
     }
     writeln!(out, "verification of {site} FAILED:").map_err(stream_error)?;

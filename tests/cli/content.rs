@@ -164,3 +164,24 @@ fn refuses_symlinks_that_leave_the_site() {
         .stderr_has("leak.md")
         .stderr_has("outside the site root");
 }
+
+#[test]
+fn file_names_that_cannot_be_published_faithfully_are_kg090() {
+    let site = crate::rules::pinned_scaffold()
+        .write("content/payment-api/new\nline.txt", "c")
+        .write("content/payment-api/back\\slash.txt", "c");
+    let run = site.run(&["lint", "--as-of", crate::rules::AS_OF]).code(1);
+    assert!(run.stderr.contains("holds a line break"), "{}", run.stderr);
+    assert!(run.stderr.contains("holds a backslash"), "{}", run.stderr);
+    site.run(&[
+        "release",
+        "1.0.0",
+        "--approver",
+        "CISO",
+        "--date",
+        "2026-10-15",
+    ])
+    .code(1)
+    .stderr_has("release refused");
+    assert!(!site.path("releases").exists());
+}

@@ -195,6 +195,22 @@ fn keygen_writes_a_private_key_and_refuses_to_overwrite() {
     site.run(&["keygen", &path])
         .code(2)
         .stderr_has("already exists");
+    site.run(&["keygen", "signing-key"])
+        .code(2)
+        .stderr_has("inside the site");
+    assert!(!site.path("signing-key").exists());
+    site.run(&["keygen", &keys.path("k2"), "--identity", "a,b@x"])
+        .code(2)
+        .stderr_has("allowed_signers reads those");
+    site.edit(
+        "keyguide.toml",
+        "identity = \"keys@acme.example\"",
+        "identity = \"*@acme.example\"",
+    )
+    .run(&["build"])
+    .code(2)
+    .stderr_has("[signing] identity");
+    let site = SiteTest::example();
     site.run(&["keygen", &keys.path("no-such-folder/key")])
         .code(2)
         .stderr_has("does not exist")
@@ -340,6 +356,41 @@ fn a_manifest_with_unknown_or_duplicate_fields_is_rejected_even_when_signed() {
             .code(1)
             .stdout_has("manifest.json is not a valid manifest");
     }
+    // Well-formed JSON with values the schema forbids, validly signed, still fails.
+    let first = text.find("\"content_digest\": \"").unwrap_or(0) + "\"content_digest\": \"".len();
+    let end = first + text[first..].find('"').unwrap_or(0);
+    let bad = format!("{}garbage{}", &text[..first], &text[end..]);
+    std::fs::write(site.path("public/manifest.json"), &bad).unwrap_or_else(|e| panic!("{e}"));
+    ssh_keygen_sign(&site, &key, "keyguide-manifest");
+    verify_with_key(&site, &format!("{key}.pub"))
+        .code(1)
+        .stdout_has("`content_digest` is not `sha256:`");
+}
+
+#[test]
+fn an_approver_or_date_that_would_blur_the_ledger_is_refused() {
+    let site = crate::rules::pinned_scaffold();
+    site.run(&[
+        "release",
+        "1.0.0",
+        "--approver",
+        "Alice\nnotes_digest=x",
+        "--date",
+        "2026-10-15",
+    ])
+    .code(2)
+    .stderr_has("control character");
+    site.run(&[
+        "release",
+        "1.0.0",
+        "--approver",
+        "Alice",
+        "--date",
+        "2026-1-5",
+    ])
+    .code(2)
+    .stderr_has("YYYY-MM-DD");
+    assert!(!site.path("releases").exists());
 }
 
 #[test]
@@ -502,4 +553,47 @@ fn the_shipped_json_schema_accepts_built_manifests_and_nothing_looser() {
     let mut bad_digest = manifest;
     bad_digest["ledger_head"] = serde_json::json!("sha256:XYZ");
     assert!(!validator.is_valid(&bad_digest));
+}
+
+#[test]
+fn verify_names_unsigned_host_files_refuses_fifos_and_non_ed25519_signatures() {
+    let (keys, key) = Keys::with_key();
+    let site = signed_example(&key);
+    verify_with_key(&site, &format!("{key}.pub"))
+        .code(0)
+        .stdout_has("not covered by the signature: _redirects, _headers");
+    // A FIFO where a file should be is reported, not read (reading it would never end).
+    let fifo = site.path("public/robots.txt");
+    std::fs::remove_file(&fifo).unwrap_or_else(|e| panic!("{e}"));
+    site.tool(".", "mkfifo", &[&fifo.display().to_string()], b"")
+        .code(0);
+    verify_with_key(&site, &format!("{key}.pub"))
+        .code(1)
+        .stdout_has("robots.txt: not a regular file");
+    site.run(&["build", "--sign-key", "public/robots.txt"])
+        .code(2)
+        .stderr_has("is not a regular file");
+    // An ECDSA signature is named as such, not as tampering.
+    let ecdsa = keys.ssh_keygen("ecdsa", "ecdsa", "");
+    let site = SiteTest::example();
+    site.run(&["build"]).code(0);
+    ssh_keygen_sign(&site, &ecdsa, "keyguide-manifest");
+    verify_with_key(&site, &format!("{ecdsa}.pub"))
+        .code(1)
+        .stdout_has("Ed25519 only");
+}
+
+#[test]
+fn a_release_dated_in_the_future_is_refused() {
+    crate::rules::pinned_scaffold()
+        .run(&[
+            "release",
+            "1.0.0",
+            "--approver",
+            "CISO",
+            "--date",
+            "2999-01-01",
+        ])
+        .code(2)
+        .stderr_has("is after today");
 }
