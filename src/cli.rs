@@ -65,6 +65,45 @@ pub enum Command {
         after_help = "Examples:\n  keyguide verify site/ --allowed-signers allowed_signers --identity keys@acme.example\n  keyguide verify site/ --public-key signing-key.pub --previous last-manifest.json"
     )]
     Verify(VerifyArgs),
+    /// Check the distribution evidence: which in-scope customers lack the current guidance.
+    #[command(
+        after_help = "Examples:\n  keyguide audit\n  keyguide audit --as-of 2026-12-15 --format csv > audit.csv"
+    )]
+    Audit(AuditArgs),
+    /// Write the assessor's evidence pack: a static HTML index plus JSON (private: holds
+    /// customer names).
+    #[command(
+        after_help = "Examples:\n  keyguide evidence --out evidence-pack\n  keyguide evidence --out evidence-pack --as-of 2026-12-31 --sign-key ~/.config/keyguide/signing-key"
+    )]
+    Evidence(EvidenceArgs),
+}
+
+/// `keyguide audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ReportFormat,
+    /// Judge deadlines and exceptions on this date (YYYY-MM-DD) instead of today, from the
+    /// records dated up to it.
+    #[arg(long, value_name = "DATE", value_parser = keyguide::frontmatter::parse_date)]
+    pub as_of: Option<Date>,
+}
+
+/// `keyguide evidence`.
+#[derive(Debug, Args)]
+pub struct EvidenceArgs {
+    /// Folder to write the pack to (replaced as a whole; must not be inside the site's
+    /// own folders).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Judge the audit on this date (YYYY-MM-DD) instead of today; the pack is the same
+    /// bytes for the same date and inputs.
+    #[arg(long, value_name = "DATE", value_parser = keyguide::frontmatter::parse_date)]
+    pub as_of: Option<Date>,
+    /// The signing key of the site copy inside the pack.
+    #[command(flatten)]
+    pub signing: SigningArgs,
 }
 
 /// `keyguide serve`.
@@ -153,7 +192,7 @@ pub struct ReleaseArgs {
 pub enum DiffFormat {
     /// A list for people.
     Human,
-    /// The JSON of SPEC section 11.
+    /// JSON (for coverage, the format of SPEC section 11).
     Json,
 }
 
@@ -170,14 +209,14 @@ pub struct DiffArgs {
     pub format: DiffFormat,
 }
 
-/// Output formats of `keyguide coverage`.
+/// Output formats of `keyguide coverage` and `keyguide audit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CoverageFormat {
+pub enum ReportFormat {
     /// A table for people.
     Human,
-    /// The JSON of SPEC section 11.
+    /// JSON (for coverage, the format of SPEC section 11).
     Json,
-    /// One row per document, one column per required section and element.
+    /// Comma-separated values with a header row, for spreadsheets.
     Csv,
 }
 
@@ -186,7 +225,7 @@ pub enum CoverageFormat {
 pub struct CoverageArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
-    pub format: CoverageFormat,
+    pub format: ReportFormat,
     /// Judge exception expiry on this date (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE", value_parser = keyguide::frontmatter::parse_date)]
     pub as_of: Option<Date>,
@@ -212,6 +251,14 @@ pub struct BuildArgs {
     /// Publish under this URL instead of keyguide.toml's base_url (deploy previews).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// The signing key.
+    #[command(flatten)]
+    pub signing: SigningArgs,
+}
+
+/// How `build` and `evidence` find the key that signs manifest.json.
+#[derive(Debug, Args)]
+pub struct SigningArgs {
     /// Sign manifest.json with this Ed25519 key (OpenSSH format, mode 0600, outside the
     /// site). Without it, the key text in KEYGUIDE_SIGNING_KEY is used, if set.
     #[arg(long, value_name = "PATH")]

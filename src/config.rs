@@ -37,6 +37,8 @@ pub struct RawConfig {
     review: RawReview,
     #[serde(default)]
     signing: RawSigning,
+    #[serde(default)]
+    evidence: RawEvidence,
     /// Response headers for `_headers`: name → value; `""` removes a default.
     #[serde(default)]
     headers: std::collections::BTreeMap<String, Spanned<String>>,
@@ -56,6 +58,12 @@ struct RawLint {
 struct RawReview {
     interval_days: Option<u32>,
     warn_days: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvidence {
+    grace_days: Option<Spanned<u32>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -99,6 +107,9 @@ pub struct Config {
     /// Days after the latest release that the manifest stays fresh (`[signing]
     /// expires_days`); none: it does not expire.
     pub signing_expires_days: Option<u32>,
+    /// Days after a release within which every in-scope customer must have received it
+    /// (`[evidence] grace_days`, default 30).
+    pub evidence_grace_days: u32,
 }
 
 impl Config {
@@ -152,6 +163,7 @@ impl RawConfig {
                     identity,
                     expires_days,
                 },
+            evidence: RawEvidence { grace_days },
             headers,
         } = self;
         let invalid = |offset: usize, message: String, help: &str| {
@@ -228,10 +240,30 @@ impl RawConfig {
                 }
                 other => other.map(Spanned::into_inner),
             },
+            evidence_grace_days: match grace_days {
+                Some(days) if *days.get_ref() > MAX_GRACE_DAYS => {
+                    return Err(invalid(
+                        days.span().start,
+                        format!(
+                            "[evidence] grace_days = {} is more than {MAX_GRACE_DAYS} (a year)",
+                            days.get_ref()
+                        ),
+                        "customers should have the current guidance within weeks of a release; the default is 30",
+                    ));
+                }
+                Some(days) => days.into_inner(),
+                None => DEFAULT_GRACE_DAYS,
+            },
             headers,
         })
     }
 }
+
+/// Days customers have to receive a new version when `[evidence] grace_days` is not set.
+pub const DEFAULT_GRACE_DAYS: u32 = 30;
+
+/// The longest `[evidence] grace_days` accepted: a year.
+const MAX_GRACE_DAYS: u32 = 366;
 
 /// The longest `[signing] expires_days` accepted: ten years.
 const MAX_EXPIRES_DAYS: u32 = 3653;

@@ -42,6 +42,20 @@ pub struct Document {
     pub sections: BTreeMap<String, &'static str>,
     /// Requirement element → addressed.
     pub elements: BTreeMap<String, bool>,
+    /// Document control, for the evidence pack (not part of the coverage JSON).
+    #[serde(skip)]
+    pub control: Control,
+}
+
+/// Who owns a document and when it was last reviewed (its base guide's front matter).
+#[derive(Debug, Clone, Default)]
+pub struct Control {
+    /// Page title.
+    pub title: String,
+    /// Owner, or the site's default owner.
+    pub owner: Option<String>,
+    /// Last review.
+    pub last_reviewed: Option<crate::frontmatter::Date>,
 }
 
 /// Computes coverage from the same context the rules see.
@@ -50,8 +64,19 @@ pub fn report(ctx: &Ctx<'_>) -> Report {
     let mut documents = Vec::new();
     for composed in ctx.composed {
         let guide = composed.guide.id.to_owned();
+        let matter = &composed.guide.base.matter;
+        let control = |title: &str| Control {
+            title: title.to_owned(),
+            owner: matter.owner.clone().or_else(|| ctx.config.owner.clone()),
+            last_reviewed: matter.last_reviewed,
+        };
         let base = states(profile, &composed.base, |_, _| "own");
-        documents.push(document(profile, guide.clone(), None, base));
+        documents.push(document(
+            profile,
+            (guide.clone(), None),
+            base,
+            control(&matter.title),
+        ));
         for (page, tree) in &composed.integrations {
             let sections = states(profile, tree, |id, state| match state {
                 State::Appended => "appended",
@@ -63,9 +88,9 @@ pub fn report(ctx: &Ctx<'_>) -> Report {
             });
             documents.push(document(
                 profile,
-                guide.clone(),
-                Some(page.stem.to_owned()),
+                (guide.clone(), Some(page.stem.to_owned())),
                 sections,
+                control(&page.matter.title),
             ));
         }
     }
@@ -122,9 +147,9 @@ fn states(
 
 fn document(
     profile: &Profile,
-    guide: String,
-    integration: Option<String>,
+    (guide, integration): (String, Option<String>),
     sections: BTreeMap<String, &'static str>,
+    control: Control,
 ) -> Document {
     let elements = profile
         .sections
@@ -139,5 +164,6 @@ fn document(
         integration,
         sections,
         elements,
+        control,
     }
 }

@@ -125,6 +125,22 @@ fn date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
     required_date(d).map(Some)
 }
 
+/// Writes a date as `YYYY-MM-DD` (`serialize_with`).
+pub fn serialize_date<S: serde::Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&date.to_string())
+}
+
+/// Writes an optional date as `YYYY-MM-DD` or null (`serialize_with`).
+pub fn serialize_opt_date<S: serde::Serializer>(
+    date: &Option<Date>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match date {
+        Some(d) => serialize_date(d, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// Parses `YYYY-MM-DD` (command-line dates, dates in the manifest).
 pub fn parse_date(s: &str) -> Result<Date, String> {
     let bad = || format!("`{s}` is not a date; write it as YYYY-MM-DD, e.g. 2026-11-28");

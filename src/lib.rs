@@ -27,6 +27,7 @@ pub mod coverage;
 pub mod diag;
 pub mod diff;
 pub mod error;
+pub mod evidence;
 pub mod frontmatter;
 pub mod inventory;
 pub mod links;
@@ -118,6 +119,7 @@ pub fn build(
     let theme = theme::Theme::load(&config.root, &config.theme)?;
     run(
         config,
+        DRAFT_DIR,
         options.as_of,
         Then::Render(&theme, options, output_label, signer),
     )
@@ -125,20 +127,26 @@ pub fn build(
 
 /// Checks the draft.
 pub fn lint(config: &Config, as_of: Date) -> Result<Checked> {
-    run(config, as_of, Then::Nothing)
+    run(config, DRAFT_DIR, as_of, Then::Nothing)
 }
 
 /// Checks the draft and reports its coverage.
 pub fn coverage(config: &Config, as_of: Date) -> Result<Checked> {
-    run(config, as_of, Then::Coverage)
+    run(config, DRAFT_DIR, as_of, Then::Coverage)
 }
 
-/// The shared pipeline: load the draft and every release, parse, compose, check, then what
-/// `then` asks for.
-fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
+/// Checks a released version's snapshot and reports its coverage: what customers hold.
+pub fn release_coverage(config: &Config, version: &str, as_of: Date) -> Result<Checked> {
+    let dir = versions::Releases::content_dir(version);
+    run(config, &dir, as_of, Then::Coverage)
+}
+
+/// The shared pipeline: load the content in `dir` (the draft, or a release's snapshot) and
+/// every release, parse, compose, check, then what `then` asks for.
+fn run(config: &Config, dir: &str, as_of: Date, then: Then<'_>) -> Result<Checked> {
     let profile = profile::Profile::load(&config.root, &config.profile)?;
     let releases = versions::load(&config.root)?;
-    let sources = source::load(&config.root, DRAFT_DIR)?;
+    let sources = source::load(&config.root, dir)?;
     let snapshots = releases
         .records
         .iter()
@@ -153,6 +161,15 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
         .map(|s| content::parse(s, &mut diags))
         .collect();
     let exceptions = lint::exceptions::load(&sources, &mut diags);
+    let evidence = load_evidence(
+        config,
+        &content.inventory,
+        &releases,
+        &sources,
+        &exceptions,
+        as_of,
+        &mut diags,
+    )?;
     let composed = compose::compose(&content, &mut diags);
     let released_composed: Vec<Vec<compose::ComposedGuide<'_>>> = released
         .iter()
@@ -228,7 +245,14 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
                 signing: published.as_ref(),
             };
             let mut output = render::render(&site, theme, options.cache)?;
-            let leaks = lint::secrets::check_output(&output, label);
+            let mut leaks = lint::secrets::check_output(&output, label);
+            if let Some(evidence) = &evidence {
+                leaks.extend(evidence::leaks::check_output(
+                    &output,
+                    &evidence.customers,
+                    label,
+                ));
+            }
             if leaks.is_empty() {
                 let seal = manifest::Seal {
                     base_url: &config.base_url,
@@ -248,6 +272,104 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
     checked.diagnostics = diagnostics;
     checked.sources = sources;
     Ok(checked)
+}
+
+/// Reads and checks `evidence/` against the inventory, the ledger and the exceptions; no
+/// record may be dated after `today`.
+fn load_evidence(
+    config: &Config,
+    inventory: &inventory::Inventory,
+    releases: &versions::Releases,
+    sources: &Sources,
+    exceptions: &[lint::exceptions::Exception],
+    today: Date,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Option<evidence::Evidence>> {
+    let workflows = inventory
+        .workflows
+        .iter()
+        .map(|w| w.id.get_ref().as_str())
+        .collect();
+    let known = evidence::Known {
+        workflows: &workflows,
+        releases,
+        today,
+    };
+    let loaded = evidence::load(&config.root, known, diags)?;
+    if let Some(evidence) = &loaded {
+        evidence::check_exceptions(evidence, exceptions, sources.exceptions.as_ref(), diags);
+    }
+    Ok(loaded)
+}
+
+/// What `keyguide audit` and `keyguide evidence` read: the records and what they are
+/// checked against.
+#[derive(Debug)]
+pub struct Audited {
+    /// The draft's content files, for quoting source lines in messages.
+    pub sources: Sources,
+    /// Findings in the evidence, the inventory, the exceptions and the ledger, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The release ledger.
+    pub releases: versions::Releases,
+    /// The draft's scope inventory.
+    pub inventory: inventory::Inventory,
+    /// The draft's approved exceptions.
+    pub exceptions: Vec<lint::exceptions::Exception>,
+    /// The evidence, none when `evidence/customers.csv` does not exist.
+    pub evidence: Option<evidence::Evidence>,
+    /// The verdict, when there is evidence, a release, and no error.
+    pub audit: Option<evidence::audit::Audit>,
+}
+
+impl Audited {
+    /// Whether any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        diag::counts(&self.diagnostics).0 > 0
+    }
+}
+
+/// Checks the distribution evidence against the draft's inventory and exceptions and the
+/// ledger (no record may be dated after `today`), and judges every customer on `as_of`
+/// from the records dated up to that day (SPEC 7). Reads only what that needs, not the
+/// guides.
+pub fn audit(config: &Config, as_of: Date, today: Date) -> Result<Audited> {
+    let releases = versions::load(&config.root)?;
+    let sources = source::load(&config.root, DRAFT_DIR)?;
+    let mut diags = releases.diagnostics.clone();
+    let inventory = match &sources.inventory {
+        Some(file) => inventory::parse(file).unwrap_or_else(|d| {
+            diags.push(d);
+            inventory::Inventory::default()
+        }),
+        None => inventory::Inventory::default(),
+    };
+    let exceptions = lint::exceptions::load(&sources, &mut diags);
+    let evidence = load_evidence(
+        config,
+        &inventory,
+        &releases,
+        &sources,
+        &exceptions,
+        today,
+        &mut diags,
+    )?;
+    diag::sort(&mut diags);
+    let audit = match &evidence {
+        Some(e) if diag::counts(&diags).0 == 0 => {
+            evidence::audit::audit(e, &releases, &exceptions, config.evidence_grace_days, as_of)
+        }
+        _ => None,
+    };
+    Ok(Audited {
+        sources,
+        diagnostics: diags,
+        releases,
+        inventory,
+        exceptions,
+        evidence,
+        audit,
+    })
 }
 
 /// What changed from version `from` to version `to` (release labels, `latest`, or `draft`

@@ -28,6 +28,9 @@ pub struct Profile {
     pub id: String,
     /// Human title, e.g. the requirement it implements.
     pub title: String,
+    /// The requirement's text, quoted in the assessor's evidence pack.
+    #[serde(default)]
+    pub requirement: Option<String>,
     /// Fewest words a required section must hold, its subsections included.
     #[serde(default = "default_min_words")]
     pub min_words: usize,

@@ -205,30 +205,35 @@ fn bundled(name: &str) -> Option<BTreeMap<String, Vec<u8>>> {
 
 /// Escapes strings for HTML as minijinja does, except `/`: escaping it buys nothing in text or
 /// quoted attributes, and `href="..&#x2f;"` makes every URL unreadable in the output.
-fn html_formatter(
+pub(crate) fn html_formatter(
     out: &mut minijinja::Output<'_>,
     state: &mut minijinja::State<'_, '_>,
     value: &minijinja::Value,
 ) -> std::result::Result<(), minijinja::Error> {
     match value.as_str() {
         Some(s) if *state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() => {
-            let mut escaped = String::with_capacity(s.len());
-            for c in s.chars() {
-                match c {
-                    '&' => escaped.push_str("&amp;"),
-                    '<' => escaped.push_str("&lt;"),
-                    '>' => escaped.push_str("&gt;"),
-                    '"' => escaped.push_str("&quot;"),
-                    '\'' => escaped.push_str("&#39;"),
-                    c => escaped.push(c),
-                }
-            }
-            out.write_str(&escaped).map_err(|_| {
+            out.write_str(&escape_html(s)).map_err(|_| {
                 minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "writing the page")
             })
         }
         _ => minijinja::escape_formatter(out, state, value),
     }
+}
+
+/// `text` escaped for HTML as minijinja themes show it (see [`html_formatter`]).
+pub fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
 }
 
 fn theme_error(theme: &str, message: String, help: &str) -> Error {

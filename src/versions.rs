@@ -37,7 +37,10 @@ pub struct Record {
     /// Version label, e.g. `1.2.0`.
     pub version: String,
     /// Release date.
-    #[serde(deserialize_with = "required_date", serialize_with = "serialize_date")]
+    #[serde(
+        deserialize_with = "required_date",
+        serialize_with = "crate::frontmatter::serialize_date"
+    )]
     pub date: Date,
     /// Who approved it.
     pub approver: String,
@@ -49,10 +52,6 @@ pub struct Record {
     pub previous: String,
     /// Digest of this entry's other fields.
     pub digest: String,
-}
-
-fn serialize_date<S: serde::Serializer>(date: &Date, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str(&date.to_string())
 }
 
 impl Record {

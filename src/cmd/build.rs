@@ -10,7 +10,7 @@ use keyguide::{BuildOptions, diag};
 use zeroize::Zeroizing;
 
 use crate::Outcome;
-use crate::cli::BuildArgs;
+use crate::cli::{BuildArgs, SigningArgs};
 
 /// Runs `keyguide build`.
 pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
@@ -25,7 +25,7 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
 
         cache: None,
     };
-    let signer = signer(&config, args, &out)?;
+    let signer = signer(&config, &args.signing, &out)?;
     let checked = keyguide::build(
         &config,
         options,
@@ -73,7 +73,7 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
 
 /// The signing key: `--sign-key`, else `KEYGUIDE_SIGNING_KEY`; an error without one when
 /// `--require-signature` asks for it.
-fn signer(config: &Config, args: &BuildArgs, out: &Path) -> Result<Option<Signer>> {
+pub(super) fn signer(config: &Config, args: &SigningArgs, out: &Path) -> Result<Option<Signer>> {
     let source = match (&args.sign_key, std::env::var(KEY_ENV)) {
         (Some(path), _) => Some(KeySource::File(path)),
         (None, Ok(text)) if !text.trim().is_empty() => Some(KeySource::Env(Zeroizing::new(text))),
@@ -97,7 +97,7 @@ fn signer(config: &Config, args: &BuildArgs, out: &Path) -> Result<Option<Signer
 /// The output folder: `--out` (relative to the current folder) or `<root>/public`. It may
 /// not be the site root, a folder above it, or inside a folder keyguide reads, because the
 /// build replaces the whole folder.
-fn output_dir(root: &Path, out: Option<&Path>) -> Result<PathBuf> {
+pub(super) fn output_dir(root: &Path, out: Option<&Path>) -> Result<PathBuf> {
     let out = match out {
         Some(p) => p.to_path_buf(),
         None => root.join("public"),

@@ -9,7 +9,7 @@ use keyguide::error::Result;
 
 use super::stream_error;
 use crate::Outcome;
-use crate::cli::{CoverageArgs, CoverageFormat};
+use crate::cli::{CoverageArgs, ReportFormat};
 
 /// Runs `keyguide coverage`. Exit 1 when a required section is missing anywhere.
 pub fn run(root: Option<&Path>, args: &CoverageArgs) -> Result<Outcome> {
@@ -20,14 +20,14 @@ pub fn run(root: Option<&Path>, args: &CoverageArgs) -> Result<Outcome> {
     };
     let mut out = std::io::stdout().lock();
     match args.format {
-        CoverageFormat::Human => write_table(&mut out, report),
-        CoverageFormat::Json => serde_json::to_writer_pretty(&mut out, report)
+        ReportFormat::Human => write_table(&mut out, report),
+        ReportFormat::Json => serde_json::to_writer_pretty(&mut out, report)
             .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out)),
-        CoverageFormat::Csv => write_csv(&mut out, report),
+        ReportFormat::Csv => write_csv(&mut out, report),
     }
     .map_err(stream_error)?;
-    if checked.has_errors() && args.format == CoverageFormat::Human {
+    if checked.has_errors() && args.format == ReportFormat::Human {
         let (errors, _) = diag::counts(&checked.diagnostics);
         eprintln!("note: lint reports {errors} error(s); run `keyguide lint` for details");
     }

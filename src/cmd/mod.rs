@@ -1,8 +1,10 @@
 //! One module per subcommand: glue between the command line and the library.
 
+mod audit;
 mod build;
 mod coverage;
 mod diff;
+mod evidence;
 mod init;
 mod keygen;
 mod lint;
@@ -31,6 +33,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Serve(args) => serve::run(cli.root.as_deref(), &args),
         Command::Keygen(args) => keygen::run(cli.root.as_deref(), &args),
         Command::Verify(args) => verify::run(&args),
+        Command::Audit(args) => audit::run(cli.root.as_deref(), &args),
+        Command::Evidence(args) => evidence::run(cli.root.as_deref(), &args),
     }
 }
 

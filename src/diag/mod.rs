@@ -78,6 +78,8 @@ rules! {
     UNSAFE_HTML = "KG070" "unsafe-html" Error configurable=true quote=true;
     EXCEPTION = "KG080" "exception" Error configurable=true quote=true;
     INVALID_SOURCE = "KG090" "invalid-source" Error configurable=false quote=false;
+    EVIDENCE = "KG100" "evidence" Error configurable=false quote=false;
+    EVIDENCE_LEAK = "KG101" "evidence-leak" Error configurable=false quote=false;
 }
 
 impl Rule {
@@ -108,6 +110,10 @@ impl Rule {
             "KG060" => "An addendum replaces a section the base guide does not mark replaceable.",
             "KG070" => "Content holds a script, an inline event handler or a javascript: URL.",
             "KG080" => "An exception has expired or lacks compensating guidance.",
+            "KG100" => {
+                "A row of evidence/customers.csv or distribution.csv is malformed, unknown or duplicated."
+            }
+            "KG101" => "The built site would publish a customer name or id from evidence/.",
             _ => "A content file cannot be used: not UTF-8, binary, too large or misplaced.",
         }
     }

@@ -25,9 +25,10 @@ use super::Ctx;
 pub struct Exception {
     /// Stable id, e.g. `ex-001`.
     pub id: Spanned<String>,
-    /// The customer it applies to, or none for a workflow exception.
+    /// The customer it applies to (an id from `evidence/customers.csv`, checked by
+    /// `keyguide audit`), or none for a workflow exception.
     #[serde(default)]
-    pub customer: Option<String>,
+    pub customer: Option<Spanned<String>>,
     /// The workflow it applies to, or none for a customer exception.
     #[serde(default)]
     pub workflow: Option<Spanned<String>>,

@@ -42,6 +42,13 @@ impl SiteTest {
         site
     }
 
+    /// Adds the repository's example distribution evidence (`evidence/`).
+    pub fn with_evidence(self) -> Self {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        copy_dir(&repo.join("evidence"), &self.path("evidence"));
+        self
+    }
+
     /// Copies the folder `from` over the site (files replace files of the same path).
     pub fn copy_in(self, from: &Path) -> Self {
         copy_dir(from, self.dir.path());

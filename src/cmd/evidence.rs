@@ -1,0 +1,94 @@
+//! `keyguide evidence`: the assessor's evidence pack (SPEC 7).
+
+use std::io::Write as _;
+use std::path::Path;
+
+use keyguide::error::{Error, Result};
+use keyguide::evidence::pack::{self, Inputs, SITE_DIR};
+use keyguide::profile::Profile;
+use keyguide::{BuildOptions, diag};
+
+use super::stream_error;
+use crate::Outcome;
+use crate::cli::EvidenceArgs;
+
+/// Runs `keyguide evidence`. Writes the pack even when customers are overdue (it shows
+/// them), and then exits 1 as `keyguide audit` does.
+pub fn run(root: Option<&Path>, args: &EvidenceArgs) -> Result<Outcome> {
+    let config = super::load_config(root)?;
+    let out = super::build::output_dir(&config.root, Some(&args.out))?;
+    let as_of = super::as_of(args.as_of)?;
+    let audited = keyguide::audit(&config, as_of, super::as_of(None)?)?;
+    let Some(audit) = super::audit::judged(&config, &audited)? else {
+        return Ok(Outcome::Failed);
+    };
+    let signer = super::build::signer(&config, &args.signing, &out)?;
+    let options = BuildOptions {
+        drafts: false,
+        as_of,
+        cache: None,
+    };
+    let label = format!("{}/{SITE_DIR}", out.display());
+    let built = keyguide::build(&config, options, &label, signer.as_ref())?;
+    let mut err = anstream::stderr();
+    let Some(site) = &built.output else {
+        diag::write_human(&mut err, &built.diagnostics, &built.sources).map_err(stream_error)?;
+        writeln!(
+            err,
+            "evidence pack refused: the site does not build; {} was left as it was",
+            out.display()
+        )
+        .map_err(stream_error)?;
+        return Ok(Outcome::Failed);
+    };
+    let released = keyguide::release_coverage(&config, &audit.latest.version, as_of)?;
+    let coverage = released.coverage.as_ref().ok_or_else(|| Error::Usage {
+        message: format!(
+            "the coverage of version {} could not be computed",
+            audit.latest.version
+        ),
+        help: "run `keyguide lint` to see what is wrong".into(),
+    })?;
+    let profile = Profile::load(&config.root, &config.profile)?;
+    let published = signer.as_ref().map(|s| s.published()).transpose()?;
+    let tree = pack::build(&Inputs {
+        config: &config,
+        profile: &profile,
+        releases: &audited.releases,
+        inventory: &audited.inventory,
+        exceptions: &audited.exceptions,
+        coverage,
+        audit,
+        site,
+        signed: published.as_ref(),
+    })?;
+    tree.commit(&out)?;
+    writeln!(
+        err,
+        "wrote the evidence pack ({} files) to {}; open {}/index.html\n\
+         it names customers: keep it private",
+        tree.len(),
+        out.display(),
+        out.display()
+    )
+    .map_err(stream_error)?;
+    if signer.is_none() {
+        writeln!(
+            err,
+            "note: the site copy in the pack is not signed (pass --sign-key PATH or set {})",
+            keyguide::signing::KEY_ENV
+        )
+        .map_err(stream_error)?;
+    }
+    Ok(if audit.has_gaps() {
+        writeln!(
+            err,
+            "audit: {} in-scope customer(s) overdue; see the pack's distribution audit",
+            audit.summary.overdue
+        )
+        .map_err(stream_error)?;
+        Outcome::Failed
+    } else {
+        Outcome::Success
+    })
+}

@@ -1,0 +1,152 @@
+//! KG101: the built site never contains a customer's name or id from `evidence/`.
+//!
+//! Every text file of the output is searched, in one pass, for every customer's id and name
+//! (also HTML-escaped, as a page would show "Smith &amp; Sons"), as whole words and in any
+//! letter case. Ids and names shorter than three characters are not searched: they would
+//! match ordinary text. Findings name the customer by id only.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use super::Customer;
+use crate::diag::{self, Diagnostic, LineIndex};
+use crate::output::OutputTree;
+use crate::theme::escape_html;
+
+/// The fewest characters an id or name must have to be searched for.
+const MIN_LEN: usize = 3;
+
+/// What a search pattern is.
+struct Needle<'c> {
+    customer: &'c Customer,
+    what: &'static str,
+}
+
+/// KG101 findings for `tree`, whose files are reported as `label/path`.
+pub fn check_output(tree: &OutputTree, customers: &[Customer], label: &str) -> Vec<Diagnostic> {
+    let mut patterns = Vec::new();
+    let mut needles = Vec::new();
+    for c in customers {
+        // As minijinja themes escape text, and as Tera themes do (`'` and `/` as hex).
+        let escaped = escape_html(&c.name);
+        let tera = escaped.replace("&#39;", "&#x27;").replace('/', "&#x2F;");
+        let forms = [
+            (c.id.as_str(), "id"),
+            (c.name.as_str(), "name"),
+            (&escaped, "name"),
+            (&tera, "name"),
+        ];
+        for (text, what) in forms {
+            if text.chars().count() >= MIN_LEN && !patterns.iter().any(|p: &String| p == text) {
+                patterns.push(text.to_owned());
+                needles.push(Needle { customer: c, what });
+            }
+        }
+    }
+    if patterns.is_empty() {
+        return Vec::new();
+    }
+    let searcher = match AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .build(&patterns)
+    {
+        Ok(searcher) => searcher,
+        // Plain strings only fail past the automaton's size limit: refuse rather than skip.
+        Err(e) => {
+            return vec![Diagnostic::new(
+                &diag::EVIDENCE_LEAK,
+                super::CUSTOMERS,
+                (1, 1),
+                format!("the customer list is too large to search the built site for: {e}"),
+                "split the evidence across sites, or shorten customer names",
+            )];
+        }
+    };
+    let mut out = Vec::new();
+    for (path, bytes) in tree.files() {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            scan(
+                &searcher,
+                text,
+                &format!("{label}/{path}"),
+                &needles,
+                &mut out,
+            );
+        }
+    }
+    out
+}
+
+fn scan(
+    searcher: &AhoCorasick,
+    text: &str,
+    rel: &str,
+    needles: &[Needle<'_>],
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut lines: Option<LineIndex> = None;
+    for m in searcher.find_overlapping_iter(text) {
+        if !whole_word(text, m.start(), m.end()) {
+            continue;
+        }
+        let needle = &needles[m.pattern().as_usize()];
+        let index = lines.get_or_insert_with(|| LineIndex::new(text));
+        out.push(finding(rel, index.line_col(text, m.start()), needle));
+    }
+}
+
+fn finding(rel: &str, at: (usize, usize), needle: &Needle<'_>) -> Diagnostic {
+    Diagnostic::new(
+        &diag::EVIDENCE_LEAK,
+        rel,
+        at,
+        format!(
+            "the built site would publish the {} of customer `{}` (evidence/customers.csv line {})",
+            needle.what, needle.customer.id, needle.customer.line
+        ),
+        "distribution evidence is private: take customer names and ids out of the guidance, release notes and theme",
+    )
+}
+
+/// Whether `text[start..end]` is not part of a longer word.
+fn whole_word(text: &str, start: usize, end: usize) -> bool {
+    let before = text.get(..start).and_then(|t| t.chars().next_back());
+    let after = text.get(end..).and_then(|t| t.chars().next());
+    let inside = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    !inside(before) && !inside(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn customer(id: &str, name: &str) -> Customer {
+        Customer {
+            id: id.into(),
+            name: name.into(),
+            workflows: vec!["wf".into()],
+            line: 2,
+        }
+    }
+
+    #[test]
+    fn finds_names_and_ids_as_whole_words_in_any_case() {
+        let mut tree = OutputTree::default();
+        let page =
+            "<p>Thanks to SMITH &amp; Sons</p>\n<p>ref CUS-0042.</p><p>CUS-00421 xCUS-0042</p>";
+        tree.insert("a/index.html".into(), page.into()).ok();
+        let found = check_output(&tree, &[customer("CUS-0042", "Smith & Sons")], "public");
+        let places: Vec<(usize, usize, bool)> = found
+            .iter()
+            .map(|d| (d.line, d.column, d.message.contains("name")))
+            .collect();
+        assert_eq!(places, vec![(1, 14, true), (2, 8, false)]);
+    }
+
+    #[test]
+    fn short_ids_are_not_searched() {
+        let mut tree = OutputTree::default();
+        tree.insert("a.txt".into(), b"step 7 of 12".to_vec()).ok();
+        assert!(check_output(&tree, &[customer("7", "Zy")], "out").is_empty());
+    }
+}

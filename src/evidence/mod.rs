@@ -1,0 +1,477 @@
+//! Distribution evidence (`evidence/`, SPEC 7): the private records that prove the guidance
+//! reached every in-scope customer. Never published.
+//!
+//! - `customers.csv`, header `id,name,workflows`: one customer per row; `workflows` lists
+//!   inventory workflow ids separated by `;` (empty: the customer shares no keys with us and
+//!   is out of scope).
+//! - `distribution.csv`, header `customer,version,channel,date,reference`: one row per
+//!   version sent to a customer, with the channel, the ISO 8601 date and a reference an
+//!   assessor can follow (a ticket, a portal download log id).
+//!
+//! Both files may hold `#` comment lines and blank lines; fields are trimmed. Every problem is
+//! a KG100 finding at the row's line and the field's column: a malformed row, an unknown
+//! customer, version or workflow, a date in the future or before the version was released,
+//! a duplicated customer or row. Findings name customers by id only, never by name, so CI
+//! logs stay free of customer names.
+//!
+//! [`leaks`] checks the other half of the promise: no built file contains a customer's name
+//! or id.
+
+pub mod audit;
+pub mod leaks;
+pub mod pack;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use crate::diag::{self, Diagnostic, LineIndex};
+use crate::error::{Error, Result};
+use crate::frontmatter::{Date, parse_date};
+use crate::lint::exceptions::Exception;
+use crate::source::TextFile;
+use crate::versions::Releases;
+
+/// The customer list, relative to the site root.
+pub const CUSTOMERS: &str = "evidence/customers.csv";
+
+/// The distribution records, relative to the site root.
+pub const DISTRIBUTION: &str = "evidence/distribution.csv";
+
+const CUSTOMER_HEADER: [&str; 3] = ["id", "name", "workflows"];
+const DISTRIBUTION_HEADER: [&str; 5] = ["customer", "version", "channel", "date", "reference"];
+
+/// One customer (`customers.csv`).
+#[derive(Debug, Clone)]
+pub struct Customer {
+    /// Stable id, e.g. `CUS-0001`.
+    pub id: String,
+    /// Name, private: shown only in `keyguide audit` and the evidence pack.
+    pub name: String,
+    /// Inventory workflow ids the customer takes part in.
+    pub workflows: Vec<String>,
+    /// Line in `customers.csv`.
+    pub line: usize,
+}
+
+impl Customer {
+    /// Whether the customer shares keys with us in a workflow of the inventory.
+    pub fn in_scope(&self) -> bool {
+        !self.workflows.is_empty()
+    }
+}
+
+/// One version sent to one customer (`distribution.csv`).
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Customer id.
+    pub customer: String,
+    /// Released version label.
+    pub version: String,
+    /// How it was sent, e.g. `portal` or `email`.
+    pub channel: String,
+    /// When it was sent.
+    pub date: Date,
+    /// Where an assessor can check it, e.g. a ticket or a portal log id.
+    pub reference: String,
+    /// Line in `distribution.csv`.
+    pub line: usize,
+}
+
+/// The evidence folder, checked.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    /// Customers in file order.
+    pub customers: Vec<Customer>,
+    /// Deliveries in file order.
+    pub deliveries: Vec<Delivery>,
+}
+
+/// What the evidence is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct Known<'a> {
+    /// Inventory workflow ids.
+    pub workflows: &'a BTreeSet<&'a str>,
+    /// The release ledger.
+    pub releases: &'a Releases,
+    /// No delivery may be dated after this day.
+    pub today: Date,
+}
+
+/// Reads and checks `evidence/` under `root`: none when there is no `customers.csv` (and no
+/// `distribution.csv`). Problems become KG100 findings in `diags`; rows with problems are
+/// left out of the result.
+pub fn load(
+    root: &Path,
+    known: Known<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Option<Evidence>> {
+    let customers_file = read(root, CUSTOMERS, diags)?;
+    let distribution_file = read(root, DISTRIBUTION, diags)?;
+    let Some(customers_file) = customers_file else {
+        if distribution_file.is_some() {
+            diags.push(finding(
+                DISTRIBUTION,
+                (1, 1),
+                "distribution records without evidence/customers.csv".into(),
+                "add evidence/customers.csv with the header `id,name,workflows`, one row per customer",
+            ));
+        }
+        return Ok(None);
+    };
+    let mut evidence = Evidence::default();
+    let mut first_seen: HashMap<String, usize> = HashMap::new();
+    rows(&customers_file, &CUSTOMER_HEADER, diags, |row| {
+        let (id, name, workflows) = (row.get(0), row.get(1), row.get(2));
+        if id.is_empty() || name.is_empty() {
+            row.problem(
+                usize::from(!id.is_empty()),
+                "a customer needs an id and a name".into(),
+                "fill in both, e.g. `CUS-0001,Example Retail Ltd,wf-api-wrap`",
+            );
+            return;
+        }
+        if let Some(first) = first_seen.insert(id.to_owned(), row.line) {
+            row.problem(
+                0,
+                format!("customer `{id}` is listed twice (first on line {first})"),
+                "keep one row per customer; list every workflow in its `workflows` field, separated by `;`",
+            );
+            return;
+        }
+        let workflows: Vec<String> = workflows
+            .split(';')
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if let Some(unknown) = workflows
+            .iter()
+            .find(|w| !known.workflows.contains(w.as_str()))
+        {
+            row.problem(
+                2,
+                format!("customer `{id}` names workflow `{unknown}`, which is not in content/inventory.toml"),
+                "name workflow ids from content/inventory.toml, separated by `;`",
+            );
+            return;
+        }
+        evidence.customers.push(Customer {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            workflows,
+            line: row.line,
+        });
+    });
+    let Some(distribution_file) = distribution_file else {
+        return Ok(Some(evidence));
+    };
+    let customer_ids: BTreeSet<&str> = first_seen.keys().map(String::as_str).collect();
+    let mut seen_rows: HashMap<[String; 5], usize> = HashMap::new();
+    rows(&distribution_file, &DISTRIBUTION_HEADER, diags, |row| {
+        let fields = [0, 1, 2, 3, 4].map(|i| row.get(i).to_owned());
+        let [customer, version, channel, date, reference] = &fields;
+        if let Some(i) = fields.iter().position(String::is_empty) {
+            row.problem(
+                i,
+                format!("the `{}` field is empty", DISTRIBUTION_HEADER[i]),
+                "every record needs the customer id, version, channel, date (YYYY-MM-DD) and a reference an assessor can look up",
+            );
+            return;
+        }
+        if !customer_ids.contains(customer.as_str()) {
+            row.problem(
+                0,
+                format!("customer `{customer}` is not in evidence/customers.csv"),
+                "add the customer to evidence/customers.csv, or correct the id",
+            );
+            return;
+        }
+        let Some(record) = known.releases.get(version) else {
+            row.problem(
+                1,
+                format!("version `{version}` is not in releases/ledger.toml"),
+                &format!("name a released version: {}", released(known.releases)),
+            );
+            return;
+        };
+        let date = match parse_date(date) {
+            Ok(d) => d,
+            Err(message) => {
+                row.problem(3, message, "write the date as YYYY-MM-DD");
+                return;
+            }
+        };
+        if date > known.today {
+            row.problem(
+                3,
+                format!("{date} is in the future (today is {})", known.today),
+                "record a distribution once it has happened",
+            );
+            return;
+        }
+        if date < record.date {
+            row.problem(
+                3,
+                format!(
+                    "{date} is before version {version} was released ({})",
+                    record.date
+                ),
+                "correct the date or the version",
+            );
+            return;
+        }
+        if let Some(first) = seen_rows.insert(fields.clone(), row.line) {
+            row.problem(
+                0,
+                format!("this record repeats line {first}"),
+                "remove the duplicate row",
+            );
+            return;
+        }
+        evidence.deliveries.push(Delivery {
+            customer: customer.clone(),
+            version: version.clone(),
+            channel: channel.clone(),
+            date,
+            reference: reference.clone(),
+            line: row.line,
+        });
+    });
+    Ok(Some(evidence))
+}
+
+/// KG100 for customer exceptions (`content/exceptions.toml`) naming a customer that
+/// `evidence/customers.csv` does not list.
+pub fn check_exceptions(
+    evidence: &Evidence,
+    exceptions: &[Exception],
+    file: Option<&TextFile>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(file) = file else {
+        return;
+    };
+    let lines = LineIndex::new(&file.text);
+    for customer in exceptions.iter().filter_map(|e| e.customer.as_ref()) {
+        if !evidence
+            .customers
+            .iter()
+            .any(|c| &c.id == customer.get_ref())
+        {
+            diags.push(finding(
+                &file.rel,
+                lines.line_col(&file.text, customer.span().start),
+                format!(
+                    "the exception names customer `{}`, which is not in evidence/customers.csv",
+                    customer.get_ref()
+                ),
+                "use the customer's id from evidence/customers.csv",
+            ));
+        }
+    }
+}
+
+/// The released versions, for help texts.
+fn released(releases: &Releases) -> String {
+    if releases.records.is_empty() {
+        return "none yet (release one with `keyguide release`)".into();
+    }
+    releases
+        .records
+        .iter()
+        .map(|r| r.version.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn finding(file: &str, at: (usize, usize), message: String, help: &str) -> Diagnostic {
+    Diagnostic::new(&diag::EVIDENCE, file, at, message, help)
+}
+
+/// The text of `root/rel`, none when it does not exist; a KG100 finding when it is not UTF-8.
+fn read(root: &Path, rel: &str, diags: &mut Vec<Diagnostic>) -> Result<Option<TextFile>> {
+    let path = root.join(rel);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("reading", &path)(e)),
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Some(TextFile {
+            rel: rel.to_owned(),
+            text: text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned(),
+        })),
+        Err(e) => {
+            let text = String::from_utf8_lossy(e.as_bytes());
+            let offset = e.utf8_error().valid_up_to();
+            diags.push(finding(
+                rel,
+                LineIndex::new(&text).line_col(&text, offset),
+                "not valid UTF-8".into(),
+                "save the file as UTF-8 (most spreadsheet programs offer \"CSV UTF-8\")",
+            ));
+            Ok(None)
+        }
+    }
+}
+
+/// One data row of a CSV file, for reporting problems at a field.
+struct Row<'r> {
+    file: &'r TextFile,
+    lines: &'r LineIndex,
+    record: &'r csv::StringRecord,
+    line: usize,
+    diags: &'r mut Vec<Diagnostic>,
+}
+
+impl Row<'_> {
+    fn get(&self, i: usize) -> &str {
+        self.record.get(i).unwrap_or("")
+    }
+
+    /// A finding at field `i` of this row.
+    fn problem(&mut self, i: usize, message: String, help: &str) {
+        let start = self.record.position().map_or(0, |p| p.byte());
+        let offset = field_offset(&self.file.text, usize::try_from(start).unwrap_or(0), i);
+        self.diags.push(finding(
+            &self.file.rel,
+            self.lines.line_col(&self.file.text, offset),
+            message,
+            help,
+        ));
+    }
+}
+
+/// Parses `file` as CSV with the header `header`, calling `each` for every data row of the
+/// right width; other problems become findings.
+fn rows(
+    file: &TextFile,
+    header: &[&str],
+    diags: &mut Vec<Diagnostic>,
+    mut each: impl FnMut(&mut Row<'_>),
+) {
+    let lines = LineIndex::new(&file.text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .from_reader(file.text.as_bytes());
+    let mut header_seen = false;
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let offset = e.position().map_or(0, |p| p.byte());
+                diags.push(finding(
+                    &file.rel,
+                    lines.line_col(&file.text, usize::try_from(offset).unwrap_or(0)),
+                    format!("not valid CSV: {e}"),
+                    "save the file as comma-separated values with a header row",
+                ));
+                return;
+            }
+        }
+        let line = record
+            .position()
+            .map_or(1, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+        if !header_seen {
+            header_seen = true;
+            if !record.iter().eq(header.iter().copied()) {
+                diags.push(finding(
+                    &file.rel,
+                    (line, 1),
+                    format!(
+                        "the header is `{}`; expected `{}`",
+                        record.iter().collect::<Vec<_>>().join(","),
+                        header.join(",")
+                    ),
+                    &format!("make the first row exactly `{}`", header.join(",")),
+                ));
+                return;
+            }
+            continue;
+        }
+        if record.len() != header.len() {
+            diags.push(finding(
+                &file.rel,
+                (line, 1),
+                format!(
+                    "this row has {} field(s); expected {} ({})",
+                    record.len(),
+                    header.len(),
+                    header.join(",")
+                ),
+                "quote a field that holds a comma, e.g. \"Example, Ltd\"",
+            ));
+            continue;
+        }
+        each(&mut Row {
+            file,
+            lines: &lines,
+            record: &record,
+            line,
+            diags,
+        });
+    }
+    if !header_seen {
+        diags.push(finding(
+            &file.rel,
+            (1, 1),
+            "the file is empty".into(),
+            &format!("start it with the header row `{}`", header.join(",")),
+        ));
+    }
+}
+
+/// Byte offset in `text` of field `i` of the record starting at byte `start`: commas inside
+/// double quotes do not count, and leading blanks are skipped (fields are trimmed).
+fn field_offset(text: &str, start: usize, i: usize) -> usize {
+    let rest = text.get(start..).unwrap_or("");
+    let mut quoted = false;
+    let mut commas = 0;
+    let mut field_start = 0;
+    if i > 0 {
+        for (at, c) in rest.char_indices() {
+            match c {
+                '"' => quoted = !quoted,
+                ',' if !quoted => {
+                    commas += 1;
+                    if commas == i {
+                        field_start = at + 1;
+                        break;
+                    }
+                }
+                '\n' if !quoted => break,
+                _ => {}
+            }
+        }
+    }
+    let blanks =
+        rest[field_start..].len() - rest[field_start..].trim_start_matches([' ', '\t']).len();
+    start + field_start + blanks
+}
+
+/// Every customer's deliveries, by customer id.
+pub fn by_customer(evidence: &Evidence) -> BTreeMap<&str, Vec<&Delivery>> {
+    let mut map: BTreeMap<&str, Vec<&Delivery>> = BTreeMap::new();
+    for d in &evidence.deliveries {
+        map.entry(d.customer.as_str()).or_default().push(d);
+    }
+    map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_offsets_skip_quoted_commas_and_blanks() {
+        let text = "a,b\n  x , \"y, z\",  w\n";
+        assert_eq!(field_offset(text, 4, 0), 6);
+        assert_eq!(&text[field_offset(text, 4, 1)..][..1], "\"");
+        assert_eq!(&text[field_offset(text, 4, 2)..][..1], "w");
+    }
+}

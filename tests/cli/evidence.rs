@@ -1,0 +1,393 @@
+//! Distribution evidence: `keyguide audit`, `keyguide evidence`, and the guarantee that no
+//! customer name or id reaches the built site.
+
+use crate::support::SiteTest;
+
+/// The day the example's audit is judged at: version 1.1.0 (released 2026-11-02) is still
+/// within its 30 days, version 1.0.0's deadline (2026-11-04) has passed.
+const AS_OF: &str = "2026-11-29";
+
+/// "Today" for the audits below (2026-12-10, as SOURCE_DATE_EPOCH): no record may be dated
+/// after it.
+const TODAY: (&str, &str) = ("SOURCE_DATE_EPOCH", "1796860800");
+
+/// Runs `keyguide audit ARGS` on `TODAY`.
+fn audit(site: &SiteTest, args: &[&str]) -> crate::support::Run {
+    site.run_in(".", &[&["audit"], args].concat(), &[TODAY])
+}
+
+/// `(id, name)` of every customer in the example's `evidence/customers.csv`.
+fn example_customers(site: &SiteTest) -> Vec<(String, String)> {
+    let text = site.read("evidence/customers.csv");
+    let mut reader = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .filter_map(Result::ok)
+        .map(|r| (r[0].to_owned(), r[1].to_owned()))
+        .collect()
+}
+
+/// The example with `distribution.csv` replaced by `rows` (after the header).
+fn example_with_deliveries(rows: &str) -> SiteTest {
+    SiteTest::example().with_evidence().write(
+        "evidence/distribution.csv",
+        format!("customer,version,channel,date,reference\n{rows}"),
+    )
+}
+
+fn audit_json(site: &SiteTest, as_of: &str, code: i32) -> serde_json::Value {
+    let run = audit(site, &["--format", "json", "--as-of", as_of]).code(code);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+}
+
+fn status_of<'v>(audit: &'v serde_json::Value, id: &str) -> &'v serde_json::Value {
+    audit["customers"]
+        .as_array()
+        .and_then(|c| c.iter().find(|e| e["id"] == id))
+        .unwrap_or_else(|| panic!("no customer {id} in {audit}"))
+}
+
+#[test]
+fn audit_of_the_example_in_every_format() {
+    let site = SiteTest::example().with_evidence();
+    let human = audit(&site, &["--as-of", AS_OF]).code(1);
+    insta::assert_snapshot!("audit_human", human.stdout);
+    let csv = audit(&site, &["--format", "csv", "--as-of", AS_OF]).code(1);
+    insta::assert_snapshot!("audit_csv", csv.stdout);
+    let json = audit_json(&site, AS_OF, 1);
+    assert_eq!(json["latest"]["version"], "1.1.0");
+    assert_eq!(json["latest"]["due"], "2026-12-02");
+    assert_eq!(json["summary"]["in_scope"], 9);
+    assert_eq!(json["summary"]["overdue"], 2);
+    assert_eq!(json["summary"]["excepted"], 1);
+    assert_eq!(status_of(&json, "CUS-1006")["exception"], "ex-001");
+    assert_eq!(status_of(&json, "CUS-1008")["overdue_since"], "2026-11-05");
+    assert_eq!(status_of(&json, "CUS-1010")["status"], "out-of-scope");
+}
+
+#[test]
+fn deadlines_grace_late_receipt_and_exceptions() {
+    let site = example_with_deliveries(
+        "CUS-1001,1.0.0,portal,2026-10-06,P-1\n\
+         CUS-1002,1.1.0,portal,2026-12-09,P-2\n\
+         CUS-1003,1.0.0,portal,2026-10-06,P-3\n\
+         CUS-1003,1.0.0,email,2026-10-20,P-4\n",
+    );
+    // Within 1.1.0's grace period, holding 1.0.0 is enough; records dated later do not
+    // count yet.
+    let early = audit_json(&site, "2026-11-20", 1);
+    assert_eq!(status_of(&early, "CUS-1001")["status"], "due");
+    // The day after the deadline, the customer is overdue; the first delivery of a version
+    // is the one reported.
+    let late = audit_json(&site, "2026-12-10", 1);
+    let c1001 = status_of(&late, "CUS-1001");
+    assert_eq!(c1001["status"], "overdue");
+    assert_eq!(c1001["overdue_since"], "2026-12-03");
+    assert_eq!(
+        status_of(&late, "CUS-1003")["last_received"]["reference"],
+        "P-3"
+    );
+    // Received after the deadline: current, and how late it was is recorded.
+    let c1002 = status_of(&late, "CUS-1002");
+    assert_eq!(c1002["status"], "current");
+    assert_eq!(c1002["late_days"], 7);
+    // The exception for CUS-1006 expires on 2026-12-31; after that it no longer applies.
+    assert_eq!(status_of(&late, "CUS-1006")["status"], "excepted");
+    let expired = audit_json(&site, "2027-01-01", 1);
+    assert_eq!(status_of(&expired, "CUS-1006")["status"], "overdue");
+    // A longer grace period moves the deadline.
+    let site = site.edit(
+        "keyguide.toml",
+        "[signing]",
+        "[evidence]\ngrace_days = 60\n\n[signing]",
+    );
+    let longer = audit_json(&site, "2026-12-10", 1);
+    assert_eq!(longer["latest"]["due"], "2027-01-01");
+    assert_eq!(status_of(&longer, "CUS-1001")["status"], "due");
+}
+
+#[test]
+fn everyone_current_exits_zero() {
+    let customers = "id,name,workflows\nCUS-1,Alpha Widgets,wf-mtls\nCUS-2,Beta Rail,\n";
+    let site = SiteTest::example()
+        .remove_file("content/exceptions.toml")
+        .write("evidence/customers.csv", customers)
+        .write(
+            "evidence/distribution.csv",
+            "customer,version,channel,date,reference\r\nCUS-1,1.1.0,portal,2026-11-03,P-9\r\n",
+        );
+    audit(&site, &["--as-of", AS_OF])
+        .code(0)
+        .stdout_has("1 in scope: 1 current, 0 due, 0 overdue, 0 excepted; 1 out of scope");
+}
+
+#[test]
+fn bad_records_are_reported_at_file_line_and_column_without_names() {
+    let site = SiteTest::example()
+        .with_evidence()
+        .edit(
+            "evidence/customers.csv",
+            "CUS-1010,Saltmarsh Parking Ltd,",
+            "CUS-1010,Saltmarsh Parking Ltd,wf-nope\nCUS-1001,Northwind Again,wf-mtls\n,Nameless,",
+        )
+        .write(
+            "evidence/distribution.csv",
+            "customer,version,channel,date,reference\n\
+             CUS-9999,1.1.0,portal,2026-11-03,P-1\n\
+             CUS-1001,9.9.9,portal,2026-11-03,P-2\n\
+             CUS-1001,1.1.0,portal,2026-12-25,P-3\n\
+             CUS-1001,1.1.0,portal,2026-10-01,P-4\n\
+             CUS-1001,1.1.0,portal,2026-11-03,\n\
+             CUS-1002,1.1.0,portal,2026-11-31,P-5\n\
+             CUS-1002,1.1.0,portal,2026-11-04,P-6\n\
+             CUS-1002,1.1.0,portal,2026-11-04,P-6\n\
+             CUS-1003,1.1.0\n",
+        )
+        .edit("content/exceptions.toml", "CUS-1006", "CUS-4242");
+    let run = audit(&site, &["--as-of", AS_OF]).code(1);
+    for expected in [
+        "evidence/customers.csv:13:32",
+        "customer `CUS-1010` names workflow `wf-nope`, which is not in content/inventory.toml",
+        "evidence/customers.csv:14:1",
+        "customer `CUS-1001` is listed twice (first on line 4)",
+        "evidence/customers.csv:15:1",
+        "a customer needs an id and a name",
+        "evidence/distribution.csv:2:1",
+        "customer `CUS-9999` is not in evidence/customers.csv",
+        "evidence/distribution.csv:3:10",
+        "version `9.9.9` is not in releases/ledger.toml",
+        "name a released version: 1.0.0, 1.1.0",
+        "evidence/distribution.csv:4:23",
+        "2026-12-25 is in the future (today is 2026-12-10)",
+        "evidence/distribution.csv:5:23",
+        "2026-10-01 is before version 1.1.0 was released (2026-11-02)",
+        "evidence/distribution.csv:6:34",
+        "the `reference` field is empty",
+        "evidence/distribution.csv:7:23",
+        "`2026-11-31` is not a date",
+        "evidence/distribution.csv:9:1",
+        "this record repeats line 8",
+        "evidence/distribution.csv:10:1",
+        "this row has 2 field(s); expected 5",
+        "content/exceptions.toml:6:",
+        "the exception names customer `CUS-4242`, which is not in evidence/customers.csv",
+        "audit refused",
+    ] {
+        assert!(
+            run.stderr.contains(expected),
+            "no {expected:?} in:\n{}",
+            run.stderr
+        );
+    }
+    // Findings name customers by id; names stay out of CI logs.
+    for (_, name) in example_customers(&site) {
+        assert!(!run.stderr.contains(&name), "{name} in:\n{}", run.stderr);
+    }
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    // The same findings fail lint, the pull-request gate.
+    site.run(&["lint", "--as-of", AS_OF])
+        .code(1)
+        .stderr_has("KG100")
+        .stderr_has("evidence/distribution.csv:2:1");
+}
+
+#[test]
+fn a_wrong_header_or_an_unreadable_file_is_explained() {
+    let site = SiteTest::example()
+        .remove_file("content/exceptions.toml")
+        .write("evidence/customers.csv", "customer,name\nCUS-1,Alpha\n")
+        .write(
+            "evidence/distribution.csv",
+            "customer,version,channel,date,reference\n",
+        );
+    audit(&site, &["--as-of", AS_OF])
+        .code(1)
+        .stderr_has("evidence/customers.csv:1:1")
+        .stderr_has("the header is `customer,name`; expected `id,name,workflows`");
+    let site = site.write(
+        "evidence/customers.csv",
+        b"id,name,workflows\nCUS-1,Caf\xe9,\n",
+    );
+    audit(&site, &["--as-of", AS_OF])
+        .code(1)
+        .stderr_has("evidence/customers.csv:2:")
+        .stderr_has("not valid UTF-8");
+    let site = site.write("evidence/customers.csv", "\u{feff}id,name,workflows\n");
+    audit(&site, &["--as-of", AS_OF])
+        .code(0)
+        .stdout_has("0 in scope");
+}
+
+#[test]
+fn audit_without_evidence_or_releases_says_what_to_do() {
+    SiteTest::example()
+        .run(&["audit"])
+        .code(2)
+        .stderr_has("there is no distribution evidence")
+        .stderr_has("evidence/customers.csv (header `id,name,workflows`)");
+    let site = SiteTest::scaffold().write("evidence/customers.csv", "id,name,workflows\n");
+    site.run(&["audit"])
+        .code(2)
+        .stderr_has("nothing is released yet");
+    SiteTest::example()
+        .with_evidence()
+        .edit(
+            "keyguide.toml",
+            "[signing]",
+            "[evidence]\ngrace_days = 400\n\n[signing]",
+        )
+        .run(&["audit"])
+        .code(2)
+        .stderr_has("keyguide.toml:")
+        .stderr_has("grace_days = 400 is more than 366");
+}
+
+#[test]
+fn the_built_site_never_contains_evidence_data() {
+    let site = SiteTest::example().with_evidence();
+    site.run_in(
+        ".",
+        &["build", "--drafts"],
+        &[("SOURCE_DATE_EPOCH", "1796428800")],
+    )
+    .code(0);
+    let customers = example_customers(&site);
+    assert!(customers.len() >= 10);
+    for (path, bytes) in site.tree("public") {
+        let text = String::from_utf8_lossy(&bytes).to_lowercase();
+        for (id, name) in &customers {
+            for needle in [id, name, &name.replace('&', "&amp;")] {
+                assert!(
+                    !text.contains(&needle.to_lowercase()),
+                    "public/{path} contains {needle:?}"
+                );
+            }
+        }
+    }
+    // A customer named in the guidance stops the build before anything is written.
+    let site = site.edit(
+        "content/gateway/_index.md",
+        "## Secure storage",
+        "Our pilot customer petrel &amp; finch bookshops helped write this.\n\n## Secure storage",
+    );
+    let before = site.tree("public");
+    site.run_in(
+        ".",
+        &["build", "--drafts"],
+        &[("SOURCE_DATE_EPOCH", "1796428800")],
+    )
+    .code(1)
+    .stderr_has("KG101")
+    .stderr_has("public/next/gateway/index.html:")
+    .stderr_has("the name of customer `CUS-1009` (evidence/customers.csv line 12)")
+    .stderr_lacks("Petrel");
+    assert_eq!(site.tree("public"), before, "the previous output must stay");
+}
+
+#[test]
+fn the_evidence_pack_is_complete_verifiable_and_reproducible() {
+    let keys = SiteTest::empty();
+    let key = keys.path("signing-key").display().to_string();
+    let site = SiteTest::example().with_evidence();
+    site.run(&["keygen", &key]).code(0);
+    let run = site
+        .run(&[
+            "evidence",
+            "--out",
+            "pack",
+            "--as-of",
+            AS_OF,
+            "--sign-key",
+            &key,
+        ])
+        .code(1)
+        .stderr_has("wrote the evidence pack")
+        .stderr_has("keep it private")
+        .stderr_has("2 in-scope customer(s) overdue");
+    assert!(!run.stderr.contains("not signed"), "{}", run.stderr);
+    let index = site.read("pack/index.html");
+    for part in [
+        "guidance on secure transmission, storage, and updating of such keys is documented and distributed",
+        "id=\"scope\"",
+        "<code>wf-hsm-ceremony</code>",
+        "href=\"site/1.1.0/gateway/api-key-wrapping/index.html\"",
+        "id=\"coverage\"",
+        "<td class=\"inherited\">inherited</td>",
+        "Chief Information Security Officer",
+        "ex-001",
+        "Halvorsen Freight Bank",
+        "overdue since 2026-11-05",
+        "Petrel &amp; Finch Bookshops",
+        "ssh-keygen -Y verify -f .well-known/keyguide/allowed_signers -I keys@acme.example -n keyguide-manifest",
+    ] {
+        assert!(index.contains(part), "index.html lacks {part:?}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&site.read("pack/evidence.json")).unwrap_or_default();
+    assert_eq!(json["schema"], "urn:keyguide:evidence:1");
+    assert_eq!(json["audit"]["summary"]["overdue"], 2);
+    assert_eq!(json["versions"][0]["version"], "1.1.0");
+    assert_eq!(json["manifest"]["signed"], true);
+    assert_eq!(json["documents"].as_array().map(Vec::len), Some(7));
+    // Every page linked from the index is in the pack.
+    for page in json["documents"].as_array().into_iter().flatten() {
+        let page = page["page"].as_str().unwrap_or_default();
+        assert!(
+            site.path(&format!("pack/{page}")).is_file(),
+            "{page} missing"
+        );
+    }
+    // The site copy verifies offline with the instructions the pack gives.
+    site.run(&[
+        "verify",
+        "pack/site",
+        "--allowed-signers",
+        "pack/site/.well-known/keyguide/allowed_signers",
+        "--identity",
+        "keys@acme.example",
+    ])
+    .code(0);
+    site.tool(
+        "pack/site",
+        "sha256sum",
+        &["-c", "--quiet", "SHA256SUMS"],
+        b"",
+    )
+    .code(0);
+    // Same inputs and date, same bytes; another date changes the audit.
+    let first = site.tree("pack");
+    site.run(&[
+        "evidence",
+        "--out",
+        "pack",
+        "--as-of",
+        AS_OF,
+        "--sign-key",
+        &key,
+    ])
+    .code(1);
+    assert_eq!(site.tree("pack"), first);
+    site.run(&[
+        "evidence",
+        "--out",
+        "pack",
+        "--as-of",
+        "2026-12-01",
+        "--sign-key",
+        &key,
+    ])
+    .code(1);
+    assert_ne!(site.tree("pack"), first);
+}
+
+#[test]
+fn the_evidence_pack_is_never_written_over_the_site() {
+    let site = SiteTest::example().with_evidence();
+    for out in ["content/pack", "evidence", "."] {
+        site.run(&["evidence", "--out", out, "--as-of", AS_OF])
+            .code(2)
+            .stderr_has("would replace the site's own files");
+    }
+}
