@@ -6,7 +6,7 @@
 use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
 
 use super::Site;
-use super::releases::{ReleaseNotes, documents, feed_path};
+use super::releases::{DocumentChanges, ReleaseNotes, documents, feed_path};
 use crate::error::Result;
 use crate::output::OutputTree;
 
@@ -16,7 +16,15 @@ pub fn render(site: &Site<'_>, out: &mut OutputTree) -> Result<()> {
         return Ok(());
     }
     let base = &site.config.base_url;
-    let all: Vec<Entry> = site.notes.iter().map(|n| entry(site, n, None)).collect();
+    // Each release's changes, grouped per document and rendered once: every feed shares them.
+    let docs: Vec<Vec<DocumentChanges>> =
+        site.notes.iter().map(|n| documents(site, n, "")).collect();
+    let all: Vec<Entry> = site
+        .notes
+        .iter()
+        .zip(&docs)
+        .map(|(n, d)| entry(site, n, &d.iter().collect::<Vec<_>>(), None))
+        .collect();
     let title = format!("{} — release notes", site.config.title);
     out.insert(
         "releases.xml".into(),
@@ -31,12 +39,17 @@ pub fn render(site: &Site<'_>, out: &mut OutputTree) -> Result<()> {
             let entries: Vec<Entry> = site
                 .notes
                 .iter()
-                .filter(|n| {
-                    n.changes.iter().any(|c| {
-                        c.guide == only.0 && c.integration.as_deref().is_none_or(|i| i == only.1)
-                    })
+                .zip(&docs)
+                .filter_map(|(n, d)| {
+                    let mine: Vec<&DocumentChanges> = d
+                        .iter()
+                        .filter(|d| {
+                            d.guide == only.0
+                                && d.integration.as_deref().is_none_or(|i| i == only.1)
+                        })
+                        .collect();
+                    (!mine.is_empty()).then(|| entry(site, n, &mine, Some(only)))
                 })
-                .map(|n| entry(site, n, Some(only)))
                 .collect();
             let path = feed_path(only.0, only.1);
             let title = format!(
@@ -52,15 +65,17 @@ pub fn render(site: &Site<'_>, out: &mut OutputTree) -> Result<()> {
     Ok(())
 }
 
-/// One release as an entry; with `only`, just that integration's (and its base guide's)
-/// changes.
-fn entry(site: &Site<'_>, notes: &ReleaseNotes<'_>, only: Option<(&str, &str)>) -> Entry {
+/// One release as an entry showing the changes of `docs`; `only` names the integration of a
+/// per-integration feed.
+fn entry(
+    site: &Site<'_>,
+    notes: &ReleaseNotes<'_>,
+    docs: &[&DocumentChanges],
+    only: Option<(&str, &str)>,
+) -> Entry {
     let url = format!("{}/releases/{}/", site.config.base_url, notes.label);
     let mut html = notes.notes_html();
-    let docs = documents(site, notes, "");
-    for d in docs.iter().filter(|d| {
-        only.is_none_or(|(g, i)| d.guide == g && d.integration.as_deref().is_none_or(|x| x == i))
-    }) {
+    for d in docs {
         html.push_str(&format!("<h2>{}</h2><ul>", crate::diff::escape(&d.title)));
         for s in &d.sections {
             html.push_str(&format!(
