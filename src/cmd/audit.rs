@@ -6,6 +6,7 @@ use std::path::Path;
 use keyguide::config::Config;
 use keyguide::error::{Error, Result};
 use keyguide::evidence::audit::{Audit, Entry};
+use keyguide::frontmatter::Date;
 use keyguide::{Audited, diag};
 
 use super::stream_error;
@@ -15,8 +16,9 @@ use crate::cli::{AuditArgs, ReportFormat};
 /// Runs `keyguide audit`. Exit 1 when a record is bad or an in-scope customer is overdue.
 pub fn run(root: Option<&Path>, args: &AuditArgs) -> Result<Outcome> {
     let config = super::load_config(root)?;
-    let audited = keyguide::audit(&config, super::as_of(args.as_of)?, super::as_of(None)?)?;
-    let Some(audit) = judged(&config, &audited)? else {
+    let as_of = super::as_of(args.as_of)?;
+    let audited = keyguide::audit(&config, as_of, super::as_of(None)?)?;
+    let Some(audit) = judged(&config, &audited, as_of)? else {
         return Ok(Outcome::Failed);
     };
     let mut out = std::io::stdout().lock();
@@ -35,9 +37,13 @@ pub fn run(root: Option<&Path>, args: &AuditArgs) -> Result<Outcome> {
     })
 }
 
-/// The audit, after printing the findings; none when an error in the records stops it. An
-/// error when there is nothing to audit.
-pub(super) fn judged<'a>(config: &Config, audited: &'a Audited) -> Result<Option<&'a Audit>> {
+/// The audit on `as_of`, after printing the findings; none when an error in the records
+/// stops it. An error when there is nothing to audit.
+pub(super) fn judged<'a>(
+    config: &Config,
+    audited: &'a Audited,
+    as_of: Date,
+) -> Result<Option<&'a Audit>> {
     let mut err = anstream::stderr();
     diag::write_human(&mut err, &audited.diagnostics, &audited.sources).map_err(stream_error)?;
     if audited.evidence.is_none() && !audited.has_errors() {
@@ -57,6 +63,18 @@ pub(super) fn judged<'a>(config: &Config, audited: &'a Audited) -> Result<Option
             message: "nothing is released yet, so no customer can be owed a version".into(),
             help: "publish the guidance with `keyguide release VERSION --approver NAME` first"
                 .into(),
+        });
+    }
+    if let Some(first) = audited.releases.records.first()
+        && audited.audit.is_none()
+        && !audited.has_errors()
+    {
+        return Err(Error::Usage {
+            message: format!(
+                "nothing was released by {as_of}: the first release, {}, is dated {}",
+                first.version, first.date
+            ),
+            help: format!("audit a day on or after {}", first.date),
         });
     }
     if audited.audit.is_none() {

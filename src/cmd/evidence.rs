@@ -17,9 +17,10 @@ use crate::cli::EvidenceArgs;
 pub fn run(root: Option<&Path>, args: &EvidenceArgs) -> Result<Outcome> {
     let config = super::load_config(root)?;
     let out = super::build::output_dir(&config.root, Some(&args.out))?;
+    refuse_foreign_folder(&out)?;
     let as_of = super::as_of(args.as_of)?;
     let audited = keyguide::audit(&config, as_of, super::as_of(None)?)?;
-    let Some(audit) = super::audit::judged(&config, &audited)? else {
+    let Some(audit) = super::audit::judged(&config, &audited, as_of)? else {
         return Ok(Outcome::Failed);
     };
     let signer = super::build::signer(&config, &args.signing, &out)?;
@@ -90,5 +91,24 @@ pub fn run(root: Option<&Path>, args: &EvidenceArgs) -> Result<Outcome> {
         Outcome::Failed
     } else {
         Outcome::Success
+    })
+}
+
+/// Refuses an `--out` folder that holds files but no earlier pack: writing the pack swaps in
+/// a whole new folder, so `--out ~/Documents` would delete the user's documents.
+fn refuse_foreign_folder(out: &Path) -> Result<()> {
+    let Ok(mut entries) = std::fs::read_dir(out) else {
+        // Missing (it is created) or not a folder (the commit explains).
+        return Ok(());
+    };
+    if entries.next().is_none() || out.join(pack::JSON).is_file() {
+        return Ok(());
+    }
+    Err(Error::Usage {
+        message: format!(
+            "--out {} holds other files, and the evidence pack replaces the whole folder",
+            out.display()
+        ),
+        help: "choose a new or empty folder, e.g. `--out evidence-pack`; an earlier pack (with its evidence.json) is replaced".into(),
     })
 }

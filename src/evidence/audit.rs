@@ -14,8 +14,8 @@
 //!   `content/exceptions.toml` names the customer;
 //! - `out-of-scope`: takes part in no inventory workflow.
 //!
-//! Judged on an earlier day (`--as-of`), the records dated after it are left out: the audit
-//! shows what the evidence said on that day.
+//! Judged on an earlier day (`--as-of`), the releases and records dated after it are left
+//! out: the audit shows what the ledger and the evidence said on that day.
 
 use serde::Serialize;
 
@@ -142,7 +142,8 @@ impl Audit {
     }
 }
 
-/// Judges every customer on `as_of`; none when nothing is released yet.
+/// Judges every customer on `as_of`; none when nothing was released by then. Versions
+/// released after `as_of` did not exist on that day, so they are owed by no one.
 pub fn audit(
     evidence: &Evidence,
     releases: &Releases,
@@ -150,7 +151,12 @@ pub fn audit(
     grace_days: u32,
     as_of: Date,
 ) -> Option<Audit> {
-    let records = &releases.records;
+    let released = releases
+        .records
+        .iter()
+        .take_while(|r| r.date <= as_of)
+        .count();
+    let records = &releases.records[..released];
     let latest = records.last()?;
     let due = |r: &Record| {
         r.date

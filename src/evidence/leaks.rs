@@ -10,6 +10,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use super::Customer;
 use crate::diag::{self, Diagnostic, LineIndex};
 use crate::output::OutputTree;
+use crate::source::TextFile;
 use crate::theme::escape_html;
 
 /// The fewest characters an id or name must have to be searched for.
@@ -23,6 +24,27 @@ struct Needle<'c> {
 
 /// KG101 findings for `tree`, whose files are reported as `label/path`.
 pub fn check_output(tree: &OutputTree, customers: &[Customer], label: &str) -> Vec<Diagnostic> {
+    let files = tree.files().filter_map(|(path, bytes)| {
+        let text = std::str::from_utf8(bytes).ok()?;
+        Some((format!("{label}/{path}"), text))
+    });
+    check(files, customers)
+}
+
+/// KG101 findings for the files a build publishes from, at their own line and column, so
+/// `keyguide lint` (the pull-request gate) fails where a build would.
+pub fn check_sources<'t>(
+    files: impl Iterator<Item = &'t TextFile>,
+    customers: &[Customer],
+) -> Vec<Diagnostic> {
+    check(files.map(|f| (f.rel.clone(), f.text.as_str())), customers)
+}
+
+/// KG101 findings for `(name, text)` files.
+fn check<'t>(
+    files: impl Iterator<Item = (String, &'t str)>,
+    customers: &[Customer],
+) -> Vec<Diagnostic> {
     let mut patterns = Vec::new();
     let mut needles = Vec::new();
     for c in customers {
@@ -63,16 +85,8 @@ pub fn check_output(tree: &OutputTree, customers: &[Customer], label: &str) -> V
         }
     };
     let mut out = Vec::new();
-    for (path, bytes) in tree.files() {
-        if let Ok(text) = std::str::from_utf8(bytes) {
-            scan(
-                &searcher,
-                text,
-                &format!("{label}/{path}"),
-                &needles,
-                &mut out,
-            );
-        }
+    for (rel, text) in files {
+        scan(&searcher, text, &rel, &needles, &mut out);
     }
     out
 }

@@ -30,6 +30,9 @@ use crate::profile::Profile;
 use crate::signing::{NAMESPACE, Published};
 use crate::versions::Releases;
 
+/// The pack's facts for tools; its presence marks a folder as an earlier pack.
+pub const JSON: &str = "evidence.json";
+
 /// Where the site copy goes inside the pack.
 pub const SITE_DIR: &str = "site";
 
@@ -178,7 +181,7 @@ pub fn build(inputs: &Inputs<'_>) -> Result<OutputTree> {
     let mut tree = OutputTree::default();
     tree.insert("index.html".into(), html.into_bytes())?;
     tree.insert("style.css".into(), STYLE.as_bytes().to_vec())?;
-    tree.insert("evidence.json".into(), json)?;
+    tree.insert(JSON.into(), json)?;
     for (path, bytes) in inputs.site.files() {
         tree.insert(format!("{SITE_DIR}/{path}"), bytes.to_vec())?;
     }
@@ -253,6 +256,8 @@ fn facts<'a>(inputs: &Inputs<'a>) -> Pack<'a> {
         .records
         .iter()
         .rev()
+        // What the ledger said on the day judged, as the audit does.
+        .filter(|r| r.date <= audit.as_of)
         .map(|r| Version {
             version: &r.version,
             date: r.date,

@@ -266,12 +266,26 @@ fn the_built_site_never_contains_evidence_data() {
             }
         }
     }
-    // A customer named in the guidance stops the build before anything is written.
+    // A customer named in the guidance fails lint, the pull-request gate, at the line that
+    // names them, and stops the build before anything is written.
     let site = site.edit(
         "content/gateway/_index.md",
         "## Secure storage",
         "Our pilot customer petrel &amp; finch bookshops helped write this.\n\n## Secure storage",
     );
+    let line = site
+        .read("content/gateway/_index.md")
+        .lines()
+        .position(|l| l.starts_with("Our pilot customer"))
+        .map_or(0, |i| i + 1);
+    let at = format!("content/gateway/_index.md:{line}:20");
+    let leak = "the name of customer `CUS-1009` (evidence/customers.csv line 12)";
+    site.run(&["lint", "--as-of", AS_OF])
+        .code(1)
+        .stderr_has("KG101")
+        .stderr_has(&at)
+        .stderr_has(leak)
+        .stderr_lacks("Petrel");
     let before = site.tree("public");
     site.run_in(
         ".",
@@ -279,10 +293,30 @@ fn the_built_site_never_contains_evidence_data() {
         &[("SOURCE_DATE_EPOCH", "1796428800")],
     )
     .code(1)
-    .stderr_has("KG101")
-    .stderr_has("public/next/gateway/index.html:")
-    .stderr_has("the name of customer `CUS-1009` (evidence/customers.csv line 12)")
+    .stderr_has(&at)
+    .stderr_has(leak)
     .stderr_lacks("Petrel");
+    assert_eq!(site.tree("public"), before, "the previous output must stay");
+    // Text that reaches pages from elsewhere (here the site title) is caught in the output.
+    let site = site
+        .edit(
+            "content/gateway/_index.md",
+            "Our pilot customer petrel &amp; finch bookshops helped write this.",
+            "",
+        )
+        .edit(
+            "keyguide.toml",
+            "title = \"",
+            "title = \"Quayside Ferries and ",
+        );
+    site.run_in(
+        ".",
+        &["build", "--drafts"],
+        &[("SOURCE_DATE_EPOCH", "1796428800")],
+    )
+    .code(1)
+    .stderr_has("public/index.html:")
+    .stderr_has("the name of customer `CUS-1004`");
     assert_eq!(site.tree("public"), before, "the previous output must stay");
 }
 
@@ -390,4 +424,162 @@ fn the_evidence_pack_is_never_written_over_the_site() {
             .code(2)
             .stderr_has("would replace the site's own files");
     }
+    // Nor over a folder of other files, which the pack's swap would delete.
+    let site = site.write("Documents/budget.txt", "mine");
+    site.run(&["evidence", "--out", "Documents", "--as-of", AS_OF])
+        .code(2)
+        .stderr_has("--out Documents holds other files")
+        .stderr_has("choose a new or empty folder");
+    assert_eq!(site.read("Documents/budget.txt"), "mine");
+    site.run(&[
+        "evidence",
+        "--out",
+        "Documents/budget.txt",
+        "--as-of",
+        AS_OF,
+    ])
+    .code(2)
+    .stderr_has("exists and is not a folder");
+}
+
+#[test]
+fn spreadsheet_exports_are_read_as_they_come() {
+    // A byte-order mark, CRLF line ends, a capitalised header, a trailing comma on every
+    // row, quoted fields holding commas and quotes, blanks around fields, and the empty
+    // rows (`,,,`) spreadsheets write after the data.
+    let site = SiteTest::example()
+        .remove_file("content/exceptions.toml")
+        .write(
+            "evidence/customers.csv",
+            "\u{feff}ID,Name,Workflows,\r\n\
+             CUS-1 ,\"Alpha, \"\"The Widget\"\" Co\" , wf-mtls; wf-api-wrap ,\r\n\
+             CUS-2,Beta Rail,,\r\n,,,\r\n\r\n",
+        )
+        .write(
+            "evidence/distribution.csv",
+            "Customer,Version,Channel,Date,Reference\r\n\
+             CUS-1,1.1.0,\"portal, then call\",2026-11-03,P-9\r\n,,,,\r\n",
+        );
+    let json = audit_json(&site, AS_OF, 0);
+    let alpha = status_of(&json, "CUS-1");
+    assert_eq!(alpha["name"], "Alpha, \"The Widget\" Co");
+    assert_eq!(
+        alpha["workflows"],
+        serde_json::json!(["wf-mtls", "wf-api-wrap"])
+    );
+    assert_eq!(alpha["status"], "current");
+    assert_eq!(alpha["last_received"]["channel"], "portal, then call");
+    assert_eq!(status_of(&json, "CUS-2")["status"], "out-of-scope");
+}
+
+#[test]
+fn spreadsheet_mistakes_are_explained_at_the_right_place() {
+    let site = SiteTest::example()
+        .remove_file("content/exceptions.toml")
+        .write(
+            "evidence/customers.csv",
+            "id,name,workflows\r\nCUS-1,Alpha,wf-mtls\r\nCUS-1,Alpha 2,wf-mtls\r\nCUS-1,Alpha 3,wf-mtls\r\n",
+        )
+        .write(
+            "evidence/distribution.csv",
+            "customer,version,channel,date,reference\r\n\
+             CUS-1,1.1.0,portal,29/11/2026,P-1\r\n\
+             CUS-1,1.1.0,portal,03/11/2026,P-2\r\n\
+             CUS-1,1.1.0,portal,2026-11-03 09:30,P-3\r\n\
+             CUS-1,1.1.0,portal,2026-11-03,P-4\r\n\
+             CUS-1,1.1.0,portal,2026-11-03,P-4\r\n\
+             CUS-1,1.1.0,portal,2026-11-03,P-4\r\n",
+        );
+    let run = audit(&site, &["--as-of", AS_OF]).code(1);
+    for expected in [
+        // CRLF files are located like any other: the row's own line, the field's column.
+        "evidence/customers.csv:3:1",
+        "evidence/customers.csv:4:1",
+        "evidence/distribution.csv:2:20",
+        "write it as `2026-11-29`; format the column as YYYY-MM-DD before exporting",
+        "evidence/distribution.csv:3:20",
+        "`03/11/2026` could be 2026-03-11 or 2026-11-03",
+        "evidence/distribution.csv:4:20",
+        "keep only the day, `2026-11-03`",
+        "evidence/distribution.csv:6:1",
+        "evidence/distribution.csv:7:1",
+    ] {
+        assert!(
+            run.stderr.contains(expected),
+            "no {expected:?} in:\n{}",
+            run.stderr
+        );
+    }
+    // Every repeat points at the first row, not at the previous repeat.
+    assert_eq!(
+        run.stderr.matches("(first on line 2)").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.matches("repeats line 5").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    // A file saved with semicolons is named as such, and its records are not all reported
+    // as unknown customers.
+    let site = site.write(
+        "evidence/customers.csv",
+        "id;name;workflows\nCUS-1;Alpha;wf-mtls\n",
+    );
+    audit(&site, &["--as-of", AS_OF])
+        .code(1)
+        .stderr_has("evidence/customers.csv:1:1")
+        .stderr_has("the fields are separated by semicolons, not commas")
+        .stderr_has("\"CSV UTF-8 (comma delimited)\"")
+        .stderr_lacks("is not in evidence/customers.csv");
+}
+
+#[test]
+fn an_earlier_day_is_judged_by_the_ledger_of_that_day() {
+    let site = example_with_deliveries(
+        "CUS-1001,1.0.0,portal,2026-10-06,P-1\n\
+         CUS-1001,1.1.0,portal,2026-11-03,P-2\n\
+         CUS-1002,1.0.0,portal,2026-10-07,P-3\n",
+    );
+    // Before the first release nobody owes anything: said, not judged.
+    audit(&site, &["--as-of", "2026-10-04"])
+        .code(2)
+        .stderr_has(
+            "nothing was released by 2026-10-04: the first release, 1.0.0, is dated 2026-10-05",
+        )
+        .stderr_has("audit a day on or after 2026-10-05");
+    // Between releases the newer one did not exist yet.
+    let between = audit_json(&site, "2026-10-20", 0);
+    assert_eq!(between["latest"]["version"], "1.0.0");
+    assert_eq!(status_of(&between, "CUS-1001")["status"], "current");
+    // A version released on the day judged is owed, not yet overdue.
+    let release_day = audit_json(&site, "2026-11-02", 0);
+    assert_eq!(release_day["latest"]["version"], "1.1.0");
+    assert_eq!(status_of(&release_day, "CUS-1001")["status"], "due");
+    // The grace period's last day is still within it; the day after is not.
+    let last_day = audit_json(&site, "2026-12-02", 1);
+    assert_eq!(status_of(&last_day, "CUS-1002")["status"], "due");
+    let day_after = audit_json(&site, "2026-12-03", 1);
+    assert_eq!(status_of(&day_after, "CUS-1002")["status"], "overdue");
+    assert_eq!(
+        status_of(&day_after, "CUS-1002")["overdue_since"],
+        "2026-12-03"
+    );
+    // The pack for that day shows the ledger of that day; later records are not "in the
+    // future" for it, since they are real.
+    site.run_in(
+        ".",
+        &["evidence", "--out", "pack", "--as-of", "2026-10-20"],
+        &[TODAY],
+    )
+    .code(0);
+    let json: serde_json::Value =
+        serde_json::from_str(&site.read("pack/evidence.json")).unwrap_or_default();
+    assert_eq!(json["versions"].as_array().map(Vec::len), Some(1));
+    assert_eq!(json["audit"]["latest"]["version"], "1.0.0");
+    site.run_in(".", &["lint", "--as-of", "2026-10-20"], &[TODAY])
+        .stderr_lacks("in the future");
 }
