@@ -436,12 +436,7 @@ pub fn diff_versions(config: &Config, from: &str, to: &str) -> Result<diff::Comp
                     message: format!("unknown version `{v}`"),
                     help: format!(
                         "name a released version ({}), `latest` or `draft`",
-                        releases
-                            .records
-                            .iter()
-                            .map(|r| r.version.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        releases.labels()
                     ),
                 }),
             }

@@ -277,12 +277,7 @@ fn released(releases: &Releases) -> String {
     if releases.records.is_empty() {
         return "none yet (release one with `keyguide release`)".into();
     }
-    releases
-        .records
-        .iter()
-        .map(|r| r.version.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    releases.labels()
 }
 
 fn finding(file: &str, at: (usize, usize), message: String, help: &str) -> Diagnostic {

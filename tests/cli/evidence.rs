@@ -326,16 +326,18 @@ fn the_evidence_pack_is_complete_verifiable_and_reproducible() {
     let key = keys.path("signing-key").display().to_string();
     let site = SiteTest::example().with_evidence();
     site.run(&["keygen", &key]).code(0);
-    let run = site
-        .run(&[
+    let pack = |as_of: &str| {
+        site.run(&[
             "evidence",
             "--out",
             "pack",
             "--as-of",
-            AS_OF,
+            as_of,
             "--sign-key",
             &key,
         ])
+    };
+    let run = pack(AS_OF)
         .code(1)
         .stderr_has("wrote the evidence pack")
         .stderr_has("keep it private")
@@ -390,29 +392,30 @@ fn the_evidence_pack_is_complete_verifiable_and_reproducible() {
         b"",
     )
     .code(0);
+    // Exactly as index.html tells the assessor, with stock OpenSSH.
+    site.tool(
+        "pack/site",
+        "ssh-keygen",
+        &[
+            "-Y",
+            "verify",
+            "-f",
+            ".well-known/keyguide/allowed_signers",
+            "-I",
+            "keys@acme.example",
+            "-n",
+            "keyguide-manifest",
+            "-s",
+            "manifest.json.sig",
+        ],
+        site.read("pack/site/manifest.json").as_bytes(),
+    )
+    .code(0);
     // Same inputs and date, same bytes; another date changes the audit.
     let first = site.tree("pack");
-    site.run(&[
-        "evidence",
-        "--out",
-        "pack",
-        "--as-of",
-        AS_OF,
-        "--sign-key",
-        &key,
-    ])
-    .code(1);
+    pack(AS_OF).code(1);
     assert_eq!(site.tree("pack"), first);
-    site.run(&[
-        "evidence",
-        "--out",
-        "pack",
-        "--as-of",
-        "2026-12-01",
-        "--sign-key",
-        &key,
-    ])
-    .code(1);
+    pack("2026-12-01").code(1);
     assert_ne!(site.tree("pack"), first);
 }
 
