@@ -393,24 +393,7 @@ fn the_evidence_pack_is_complete_verifiable_and_reproducible() {
     )
     .code(0);
     // Exactly as index.html tells the assessor, with stock OpenSSH.
-    site.tool(
-        "pack/site",
-        "ssh-keygen",
-        &[
-            "-Y",
-            "verify",
-            "-f",
-            ".well-known/keyguide/allowed_signers",
-            "-I",
-            "keys@acme.example",
-            "-n",
-            "keyguide-manifest",
-            "-s",
-            "manifest.json.sig",
-        ],
-        site.read("pack/site/manifest.json").as_bytes(),
-    )
-    .code(0);
+    crate::manifest::ssh_keygen_verify(&site, "pack/site").code(0);
     // Same inputs and date, same bytes; another date changes the audit.
     let first = site.tree("pack");
     pack(AS_OF).code(1);
