@@ -89,12 +89,11 @@ pub(super) fn judged<'a>(
 
 /// What a customer last received, in words.
 pub fn received(e: &Entry) -> String {
-    let mut text = match &e.last_received {
-        Some(r) => format!(
-            "{} on {} via {} ({})",
-            r.version, r.date, r.channel, r.reference
-        ),
-        None => "nothing".to_owned(),
+    let mut text = match (&e.last_version, e.last_date, &e.channel, &e.reference) {
+        (Some(version), Some(date), Some(channel), Some(reference)) => {
+            format!("{version} on {date} via {channel} ({reference})")
+        }
+        _ => "nothing".to_owned(),
     };
     if let Some(days) = e.late_days {
         text.push_str(&format!(", {days} day(s) after the deadline"));
@@ -109,11 +108,10 @@ pub fn received(e: &Entry) -> String {
 }
 
 fn write_table(out: &mut dyn std::io::Write, audit: &Audit) -> std::io::Result<()> {
-    let l = &audit.latest;
     writeln!(
         out,
         "distribution audit as of {}: version {} (released {}) is due at every in-scope customer by {} ({} days' grace)\n",
-        audit.as_of, l.version, l.released, l.due, audit.grace_days
+        audit.as_of, audit.latest, audit.released, audit.due, audit.grace_days
     )?;
     let id_width = audit
         .customers
@@ -147,8 +145,8 @@ fn write_table(out: &mut dyn std::io::Write, audit: &Audit) -> std::io::Result<(
     let s = &audit.summary;
     writeln!(
         out,
-        "\n{} in scope: {} current, {} due, {} overdue, {} excepted; {} out of scope",
-        s.in_scope, s.current, s.due, s.overdue, s.excepted, s.out_of_scope
+        "\n{} in scope: {} current, {} pending, {} outdated, {} never received, {} excepted; {} out of scope",
+        s.in_scope, s.current, s.pending, s.outdated, s.never, s.excepted, s.out_of_scope
     )
 }
 
@@ -168,16 +166,15 @@ fn write_csv(out: &mut dyn std::io::Write, audit: &Audit) -> std::io::Result<()>
         "exception",
     ])?;
     for e in &audit.customers {
-        let r = e.last_received.as_ref();
         w.write_record([
             e.id.clone(),
             e.name.clone(),
             e.workflows.join(";"),
             e.status.as_str().to_owned(),
-            r.map(|r| r.version.clone()).unwrap_or_default(),
-            r.map(|r| r.date.to_string()).unwrap_or_default(),
-            r.map(|r| r.channel.clone()).unwrap_or_default(),
-            r.map(|r| r.reference.clone()).unwrap_or_default(),
+            e.last_version.clone().unwrap_or_default(),
+            e.last_date.map(|d| d.to_string()).unwrap_or_default(),
+            e.channel.clone().unwrap_or_default(),
+            e.reference.clone().unwrap_or_default(),
             e.late_days.map(|d| d.to_string()).unwrap_or_default(),
             e.overdue_since.map(|d| d.to_string()).unwrap_or_default(),
             e.exception.clone().unwrap_or_default(),

@@ -42,11 +42,11 @@ pub fn run(root: Option<&Path>, args: &EvidenceArgs) -> Result<Outcome> {
         .map_err(stream_error)?;
         return Ok(Outcome::Failed);
     };
-    let released = keyguide::release_coverage(&config, &audit.latest.version, as_of)?;
+    let released = keyguide::release_coverage(&config, &audit.latest, as_of)?;
     let coverage = released.coverage.as_ref().ok_or_else(|| Error::Usage {
         message: format!(
             "the coverage of version {} could not be computed",
-            audit.latest.version
+            audit.latest
         ),
         help: "run `keyguide lint` to see what is wrong".into(),
     })?;
@@ -84,8 +84,8 @@ pub fn run(root: Option<&Path>, args: &EvidenceArgs) -> Result<Outcome> {
     Ok(if audit.has_gaps() {
         writeln!(
             err,
-            "audit: {} in-scope customer(s) overdue; see the pack's distribution audit",
-            audit.summary.overdue
+            "audit: {} in-scope customer(s) out of date; see the pack's distribution audit",
+            audit.out_of_date
         )
         .map_err(stream_error)?;
         Outcome::Failed

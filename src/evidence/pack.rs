@@ -200,7 +200,7 @@ fn facts<'a>(inputs: &Inputs<'a>) -> Pack<'a> {
         site,
         signed,
     } = *inputs;
-    let latest = &audit.latest.version;
+    let latest = &audit.latest;
     let documents = coverage
         .documents
         .iter()

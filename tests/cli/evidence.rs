@@ -57,10 +57,20 @@ fn audit_of_the_example_in_every_format() {
     let csv = audit(&site, &["--format", "csv", "--as-of", AS_OF]).code(1);
     insta::assert_snapshot!("audit_csv", csv.stdout);
     let json = audit_json(&site, AS_OF, 1);
-    assert_eq!(json["latest"]["version"], "1.1.0");
-    assert_eq!(json["latest"]["due"], "2026-12-02");
+    // SPEC 11's shape: the latest version, flat customer entries, `out_of_date`.
+    assert_eq!(json["as_of"], AS_OF);
+    assert_eq!(json["latest"], "1.1.0");
+    assert_eq!(json["due"], "2026-12-02");
+    assert_eq!(json["out_of_date"], 2);
     assert_eq!(json["summary"]["in_scope"], 9);
-    assert_eq!(json["summary"]["overdue"], 2);
+    assert_eq!(json["summary"]["never"], 2);
+    let c1001 = status_of(&json, "CUS-1001");
+    assert_eq!(c1001["status"], "current");
+    assert_eq!(c1001["last_version"], "1.1.0");
+    assert_eq!(c1001["last_date"], "2026-11-03");
+    assert_eq!(c1001["channel"], "portal notice + download");
+    assert_eq!(status_of(&json, "CUS-1003")["status"], "pending");
+    assert_eq!(status_of(&json, "CUS-1008")["status"], "never");
     assert_eq!(json["summary"]["excepted"], 1);
     assert_eq!(status_of(&json, "CUS-1006")["exception"], "ex-001");
     assert_eq!(status_of(&json, "CUS-1008")["overdue_since"], "2026-11-05");
@@ -78,17 +88,14 @@ fn deadlines_grace_late_receipt_and_exceptions() {
     // Within 1.1.0's grace period, holding 1.0.0 is enough; records dated later do not
     // count yet.
     let early = audit_json(&site, "2026-11-20", 1);
-    assert_eq!(status_of(&early, "CUS-1001")["status"], "due");
+    assert_eq!(status_of(&early, "CUS-1001")["status"], "pending");
     // The day after the deadline, the customer is overdue; the first delivery of a version
     // is the one reported.
     let late = audit_json(&site, "2026-12-10", 1);
     let c1001 = status_of(&late, "CUS-1001");
-    assert_eq!(c1001["status"], "overdue");
+    assert_eq!(c1001["status"], "outdated");
     assert_eq!(c1001["overdue_since"], "2026-12-03");
-    assert_eq!(
-        status_of(&late, "CUS-1003")["last_received"]["reference"],
-        "P-3"
-    );
+    assert_eq!(status_of(&late, "CUS-1003")["reference"], "P-3");
     // Received after the deadline: current, and how late it was is recorded.
     let c1002 = status_of(&late, "CUS-1002");
     assert_eq!(c1002["status"], "current");
@@ -96,7 +103,7 @@ fn deadlines_grace_late_receipt_and_exceptions() {
     // The exception for CUS-1006 expires on 2026-12-31; after that it no longer applies.
     assert_eq!(status_of(&late, "CUS-1006")["status"], "excepted");
     let expired = audit_json(&site, "2027-01-01", 1);
-    assert_eq!(status_of(&expired, "CUS-1006")["status"], "overdue");
+    assert_eq!(status_of(&expired, "CUS-1006")["status"], "never");
     // A longer grace period moves the deadline.
     let site = site.edit(
         "keyguide.toml",
@@ -104,8 +111,8 @@ fn deadlines_grace_late_receipt_and_exceptions() {
         "[evidence]\ngrace_days = 60\n\n[signing]",
     );
     let longer = audit_json(&site, "2026-12-10", 1);
-    assert_eq!(longer["latest"]["due"], "2027-01-01");
-    assert_eq!(status_of(&longer, "CUS-1001")["status"], "due");
+    assert_eq!(longer["due"], "2027-01-01");
+    assert_eq!(status_of(&longer, "CUS-1001")["status"], "pending");
 }
 
 #[test]
@@ -120,7 +127,7 @@ fn everyone_current_exits_zero() {
         );
     audit(&site, &["--as-of", AS_OF])
         .code(0)
-        .stdout_has("1 in scope: 1 current, 0 due, 0 overdue, 0 excepted; 1 out of scope");
+        .stdout_has("1 in scope: 1 current, 0 pending, 0 outdated, 0 never received, 0 excepted; 1 out of scope");
 }
 
 #[test]
@@ -341,7 +348,7 @@ fn the_evidence_pack_is_complete_verifiable_and_reproducible() {
         .code(1)
         .stderr_has("wrote the evidence pack")
         .stderr_has("keep it private")
-        .stderr_has("2 in-scope customer(s) overdue");
+        .stderr_has("2 in-scope customer(s) out of date");
     assert!(!run.stderr.contains("not signed"), "{}", run.stderr);
     let index = site.read("pack/index.html");
     for part in [
@@ -363,7 +370,7 @@ fn the_evidence_pack_is_complete_verifiable_and_reproducible() {
     let json: serde_json::Value =
         serde_json::from_str(&site.read("pack/evidence.json")).unwrap_or_default();
     assert_eq!(json["schema"], "urn:keyguide:evidence:1");
-    assert_eq!(json["audit"]["summary"]["overdue"], 2);
+    assert_eq!(json["audit"]["out_of_date"], 2);
     assert_eq!(json["versions"][0]["version"], "1.1.0");
     assert_eq!(json["manifest"]["signed"], true);
     assert_eq!(json["documents"].as_array().map(Vec::len), Some(7));
@@ -454,7 +461,7 @@ fn spreadsheet_exports_are_read_as_they_come() {
         serde_json::json!(["wf-mtls", "wf-api-wrap"])
     );
     assert_eq!(alpha["status"], "current");
-    assert_eq!(alpha["last_received"]["channel"], "portal, then call");
+    assert_eq!(alpha["channel"], "portal, then call");
     assert_eq!(status_of(&json, "CUS-2")["status"], "out-of-scope");
 }
 
@@ -539,17 +546,17 @@ fn an_earlier_day_is_judged_by_the_ledger_of_that_day() {
         .stderr_has("audit a day on or after 2026-10-05");
     // Between releases the newer one did not exist yet.
     let between = audit_json(&site, "2026-10-20", 0);
-    assert_eq!(between["latest"]["version"], "1.0.0");
+    assert_eq!(between["latest"], "1.0.0");
     assert_eq!(status_of(&between, "CUS-1001")["status"], "current");
     // A version released on the day judged is owed, not yet overdue.
     let release_day = audit_json(&site, "2026-11-02", 0);
-    assert_eq!(release_day["latest"]["version"], "1.1.0");
-    assert_eq!(status_of(&release_day, "CUS-1001")["status"], "due");
+    assert_eq!(release_day["latest"], "1.1.0");
+    assert_eq!(status_of(&release_day, "CUS-1001")["status"], "pending");
     // The grace period's last day is still within it; the day after is not.
     let last_day = audit_json(&site, "2026-12-02", 1);
-    assert_eq!(status_of(&last_day, "CUS-1002")["status"], "due");
+    assert_eq!(status_of(&last_day, "CUS-1002")["status"], "pending");
     let day_after = audit_json(&site, "2026-12-03", 1);
-    assert_eq!(status_of(&day_after, "CUS-1002")["status"], "overdue");
+    assert_eq!(status_of(&day_after, "CUS-1002")["status"], "outdated");
     assert_eq!(
         status_of(&day_after, "CUS-1002")["overdue_since"],
         "2026-12-03"
@@ -565,7 +572,7 @@ fn an_earlier_day_is_judged_by_the_ledger_of_that_day() {
     let json: serde_json::Value =
         serde_json::from_str(&site.read("pack/evidence.json")).unwrap_or_default();
     assert_eq!(json["versions"].as_array().map(Vec::len), Some(1));
-    assert_eq!(json["audit"]["latest"]["version"], "1.0.0");
+    assert_eq!(json["audit"]["latest"], "1.0.0");
     site.run_in(".", &["lint", "--as-of", "2026-10-20"], &[TODAY])
         .stderr_lacks("in the future");
 }
