@@ -5,6 +5,8 @@
 //! letter case. Ids and names shorter than three characters are not searched: they would
 //! match ordinary text. Findings name the customer by id only.
 
+use std::collections::HashSet;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::Customer;
@@ -47,6 +49,8 @@ fn check<'t>(
 ) -> Vec<Diagnostic> {
     let mut patterns = Vec::new();
     let mut needles = Vec::new();
+    // A set, not a scan of `patterns`: thousands of customers would make that quadratic.
+    let mut seen = HashSet::new();
     for c in customers {
         // As minijinja themes escape text, and as Tera themes do (`'` and `/` as hex).
         let escaped = escape_html(&c.name);
@@ -58,7 +62,7 @@ fn check<'t>(
             (&tera, "name"),
         ];
         for (text, what) in forms {
-            if text.chars().count() >= MIN_LEN && !patterns.iter().any(|p: &String| p == text) {
+            if text.chars().count() >= MIN_LEN && seen.insert(text.to_owned()) {
                 patterns.push(text.to_owned());
                 needles.push(Needle { customer: c, what });
             }
