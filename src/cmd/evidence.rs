@@ -67,8 +67,10 @@ pub fn run(root: Option<&Path>, args: &EvidenceArgs) -> Result<Outcome> {
     writeln!(
         err,
         "wrote the evidence pack ({} files) to {}; open {}/index.html\n\
+         to read its guides with their styles, serve it: python3 -m http.server -d {}\n\
          it names customers: keep it private",
         tree.len(),
+        out.display(),
         out.display(),
         out.display()
     )

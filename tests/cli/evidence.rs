@@ -340,6 +340,7 @@ fn the_evidence_pack_is_complete_verifiable_and_reproducible() {
     let run = pack(AS_OF)
         .code(1)
         .stderr_has("wrote the evidence pack")
+        .stderr_has("serve it: python3 -m http.server -d pack")
         .stderr_has("keep it private")
         .stderr_has("2 in-scope customer(s) out of date");
     assert!(!run.stderr.contains("not signed"), "{}", run.stderr);
@@ -357,6 +358,8 @@ fn the_evidence_pack_is_complete_verifiable_and_reproducible() {
         "overdue since 2026-11-05",
         "Petrel &amp; Finch Bookshops",
         "ssh-keygen -Y verify -f .well-known/keyguide/allowed_signers -I keys@acme.example -n keyguide-manifest",
+        // The site copy's stylesheets carry SRI, which browsers refuse on file: pages.
+        "python3 -m http.server",
     ] {
         assert!(index.contains(part), "index.html lacks {part:?}");
     }
