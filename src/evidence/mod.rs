@@ -108,7 +108,8 @@ pub fn load(
     let customers_file = read(root, CUSTOMERS, diags)?;
     let distribution_file = read(root, DISTRIBUTION, diags)?;
     let Some(customers_file) = customers_file else {
-        if distribution_file.is_some() {
+        // A customers.csv that is there but unreadable has its own finding.
+        if distribution_file.is_some() && !root.join(CUSTOMERS).exists() {
             diags.push(finding(
                 DISTRIBUTION,
                 (1, 1),

@@ -213,7 +213,8 @@ fn a_wrong_header_or_an_unreadable_file_is_explained() {
     audit(&site, &["--as-of", AS_OF])
         .code(1)
         .stderr_has("evidence/customers.csv:2:")
-        .stderr_has("not valid UTF-8");
+        .stderr_has("not valid UTF-8")
+        .stderr_lacks("without evidence/customers.csv");
     let site = site.write("evidence/customers.csv", "\u{feff}id,name,workflows\n");
     audit(&site, &["--as-of", AS_OF])
         .code(0)
