@@ -572,4 +572,37 @@ mod tests {
         assert_eq!(&text[field_offset(text, 4, 1)..][..1], "\"");
         assert_eq!(&text[field_offset(text, 4, 2)..][..1], "w");
     }
+
+    #[test]
+    fn spreadsheet_dates_get_a_precise_hint() {
+        assert!(date_help("29.11.2026").starts_with("write it as `2026-11-29`"));
+        assert!(date_help("11/29/2026").starts_with("write it as `2026-11-29`"));
+        assert!(date_help("4/4/2026").starts_with("write it as `2026-04-04`"));
+        assert!(date_help("03/11/2026").contains("could be 2026-03-11 or 2026-11-03"));
+        assert_eq!(
+            date_help("2026-11-29T08:00:00Z"),
+            "keep only the day, `2026-11-29`"
+        );
+        for hopeless in [
+            "31/31/2026",
+            "yesterday",
+            "29/11/26",
+            "2026-13-01 10:00",
+            "é/1/2026",
+        ] {
+            assert_eq!(
+                date_help(hopeless),
+                "write the date as YYYY-MM-DD",
+                "{hopeless}"
+            );
+        }
+    }
+
+    #[test]
+    fn rows_after_crlf_start_on_their_own_line() {
+        let text = "a,b\r\nc,d\r\n";
+        assert_eq!(row_start(text, 4), 5);
+        assert_eq!(row_start(text, 5), 5);
+        assert_eq!(row_start(text, 99), text.len());
+    }
 }
