@@ -13,7 +13,7 @@ use super::stream_error;
 use crate::Outcome;
 use crate::cli::{AuditArgs, ReportFormat};
 
-/// Runs `keyguide audit`. Exit 1 when a record is bad or an in-scope customer is overdue.
+/// Runs `keyguide audit`. Exit 1 when a record is bad or an in-scope customer is out of date.
 pub fn run(root: Option<&Path>, args: &AuditArgs) -> Result<Outcome> {
     let config = super::load_config(root)?;
     let as_of = super::as_of(args.as_of)?;

@@ -12,7 +12,7 @@ use super::stream_error;
 use crate::Outcome;
 use crate::cli::EvidenceArgs;
 
-/// Runs `keyguide evidence`. Writes the pack even when customers are overdue (it shows
+/// Runs `keyguide evidence`. Writes the pack even when customers are out of date (it shows
 /// them), and then exits 1 as `keyguide audit` does.
 pub fn run(root: Option<&Path>, args: &EvidenceArgs) -> Result<Outcome> {
     let config = super::load_config(root)?;

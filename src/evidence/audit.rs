@@ -9,9 +9,9 @@
 //!   its deadline, if they did);
 //! - `pending`: has not received the latest version, but its grace period is still running
 //!   and they hold every version whose deadline has passed;
-//! - `outdated`: missed a deadline and holds only older versions (`overdue_since` is the day
-//!   after the first deadline missed): a gap, exit 1;
-//! - `never`: missed a deadline and has no record at all: a gap, exit 1;
+//! - `outdated`: missed a deadline and holds only older versions: a gap, exit 1;
+//! - `never`: missed a deadline and has no record at all: a gap, exit 1 (for both,
+//!   `overdue_since` is the day after the first deadline missed);
 //! - `excepted`: would be pending, outdated or never, but an active approved exception in
 //!   `content/exceptions.toml` names the customer;
 //! - `out-of-scope`: takes part in no inventory workflow.
@@ -88,7 +88,7 @@ pub struct Entry {
     pub reference: Option<String>,
     /// Days after the deadline the latest version was received, when it was late.
     pub late_days: Option<i64>,
-    /// The day after the first missed deadline, for `overdue`.
+    /// The day after the first missed deadline, for `outdated` and `never`.
     #[serde(serialize_with = "serialize_opt_date")]
     pub overdue_since: Option<Date>,
     /// The id of the exception that applies, for `excepted`.
