@@ -139,8 +139,10 @@ pub fn load(
             );
             return;
         }
+        // `;` as specified; a comma inside a quoted cell ("wf-a, wf-b") is what people type
+        // in a spreadsheet, and no workflow id holds either.
         let workflows: Vec<String> = workflows
-            .split(';')
+            .split([';', ','])
             .map(str::trim)
             .filter(|w| !w.is_empty())
             .map(str::to_owned)

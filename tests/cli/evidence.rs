@@ -443,12 +443,14 @@ fn spreadsheet_exports_are_read_as_they_come() {
             "evidence/customers.csv",
             "\u{feff}ID,Name,Workflows,\r\n\
              CUS-1 ,\"Alpha, \"\"The Widget\"\" Co\" , wf-mtls; wf-api-wrap ,\r\n\
-             CUS-2,Beta Rail,,\r\n,,,\r\n\r\n",
+             CUS-2,Beta Rail,,\r\n\
+             CUS-3,Gamma Air,\"wf-mtls, wf-api-wrap\"\r\n,,,\r\n\r\n",
         )
         .write(
             "evidence/distribution.csv",
             "Customer,Version,Channel,Date,Reference\r\n\
-             CUS-1,1.1.0,\"portal, then call\",2026-11-03,P-9\r\n,,,,\r\n",
+             CUS-1,1.1.0,\"portal, then call\",2026-11-03,P-9\r\n\
+             CUS-3,1.1.0,portal,2026-11-04,P-10\r\n,,,,\r\n",
         );
     let json = audit_json(&site, AS_OF, 0);
     let alpha = status_of(&json, "CUS-1");
@@ -460,6 +462,10 @@ fn spreadsheet_exports_are_read_as_they_come() {
     assert_eq!(alpha["status"], "current");
     assert_eq!(alpha["channel"], "portal, then call");
     assert_eq!(status_of(&json, "CUS-2")["status"], "out-of-scope");
+    assert_eq!(
+        status_of(&json, "CUS-3")["workflows"],
+        serde_json::json!(["wf-mtls", "wf-api-wrap"])
+    );
 }
 
 #[test]
