@@ -166,19 +166,33 @@ fn write_csv(out: &mut dyn std::io::Write, audit: &Audit) -> std::io::Result<()>
         "exception",
     ])?;
     for e in &audit.customers {
-        w.write_record([
-            e.id.clone(),
-            e.name.clone(),
-            e.workflows.join(";"),
-            e.status.as_str().to_owned(),
-            e.last_version.clone().unwrap_or_default(),
-            e.last_date.map(|d| d.to_string()).unwrap_or_default(),
-            e.channel.clone().unwrap_or_default(),
-            e.reference.clone().unwrap_or_default(),
-            e.late_days.map(|d| d.to_string()).unwrap_or_default(),
-            e.overdue_since.map(|d| d.to_string()).unwrap_or_default(),
-            e.exception.clone().unwrap_or_default(),
-        ])?;
+        w.write_record(
+            [
+                e.id.clone(),
+                e.name.clone(),
+                e.workflows.join(";"),
+                e.status.as_str().to_owned(),
+                e.last_version.clone().unwrap_or_default(),
+                e.last_date.map(|d| d.to_string()).unwrap_or_default(),
+                e.channel.clone().unwrap_or_default(),
+                e.reference.clone().unwrap_or_default(),
+                e.late_days.map(|d| d.to_string()).unwrap_or_default(),
+                e.overdue_since.map(|d| d.to_string()).unwrap_or_default(),
+                e.exception.clone().unwrap_or_default(),
+            ]
+            .map(inert),
+        )?;
     }
     w.flush()
+}
+
+/// `cell`, made safe to open in a spreadsheet: names and references come from CRM and ticket
+/// exports, and a cell starting with `=`, `+`, `-`, `@` or a control character would run as a
+/// formula (CSV injection), so it gets a leading `'`, which spreadsheets show as text.
+fn inert(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
 }

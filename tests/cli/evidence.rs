@@ -443,7 +443,7 @@ fn spreadsheet_exports_are_read_as_they_come() {
             "evidence/customers.csv",
             "\u{feff}ID,Name,Workflows,\r\n\
              CUS-1 ,\"Alpha, \"\"The Widget\"\" Co\" , wf-mtls; wf-api-wrap ,\r\n\
-             CUS-2,Beta Rail,,\r\n\
+             CUS-2,\"=HYPERLINK(\"\"https://evil.example\"\")\",,\r\n\
              CUS-3,Gamma Air,\"wf-mtls, wf-api-wrap\"\r\n,,,\r\n\r\n",
         )
         .write(
@@ -454,6 +454,14 @@ fn spreadsheet_exports_are_read_as_they_come() {
         );
     let json = audit_json(&site, AS_OF, 0);
     let alpha = status_of(&json, "CUS-1");
+    // A name that a spreadsheet would run as a formula is written as text in the CSV.
+    let csv = audit(&site, &["--format", "csv", "--as-of", AS_OF]).code(0);
+    assert!(
+        csv.stdout
+            .contains("CUS-2,\"'=HYPERLINK(\"\"https://evil.example\"\")\""),
+        "{}",
+        csv.stdout
+    );
     assert_eq!(alpha["name"], "Alpha, \"The Widget\" Co");
     assert_eq!(
         alpha["workflows"],
