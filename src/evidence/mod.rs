@@ -420,14 +420,33 @@ fn rows(
             ));
             continue;
         }
-        each(&mut Row {
+        let mut row = Row {
             file,
             lines: &lines,
             record: &record,
             start,
             line,
             diags,
-        });
+        };
+        // A line break or an escape sequence in a name would garble the audit table, or
+        // rewrite the terminal that shows it.
+        if let Some((i, c)) = record
+            .iter()
+            .enumerate()
+            .find_map(|(i, f)| f.chars().find(|c| c.is_control()).map(|c| (i, c)))
+        {
+            row.problem(
+                i,
+                format!(
+                    "the `{}` field holds a control character (U+{:04X})",
+                    header[i],
+                    u32::from(c)
+                ),
+                "remove it: fields are single lines of plain text",
+            );
+            continue;
+        }
+        each(&mut row);
     }
     if !header_seen {
         diags.push(finding(

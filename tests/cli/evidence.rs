@@ -520,6 +520,18 @@ fn spreadsheet_mistakes_are_explained_at_the_right_place() {
         "{}",
         run.stderr
     );
+    // Control characters (a line break in a quoted name, a terminal escape) are refused.
+    let site = site.write(
+        "evidence/customers.csv",
+        "id,name,workflows\nCUS-1,\"Alpha\nWidgets\",wf-mtls\nCUS-2,Beta\u{1b}[2J,wf-mtls\n",
+    );
+    let run = audit(&site, &["--as-of", AS_OF]).code(1).stderr_has_all(&[
+        "evidence/customers.csv:2:7",
+        "the `name` field holds a control character (U+000A)",
+        "evidence/customers.csv:4:7",
+        "(U+001B)",
+    ]);
+    assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
     // A file saved with semicolons is named as such, and its records are not all reported
     // as unknown customers.
     let site = site.write(
