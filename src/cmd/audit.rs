@@ -132,7 +132,7 @@ fn write_table(out: &mut dyn std::io::Write, audit: &Audit) -> std::io::Result<(
         "{:12}  {:id_width$}  {:name_width$}  last received",
         "status", "customer", "name"
     )?;
-    for e in &audit.customers {
+    for e in audit.worst_first() {
         writeln!(
             out,
             "{:12}  {:id_width$}  {:name_width$}  {}",

@@ -130,7 +130,7 @@ pub struct Audit {
     pub due: Date,
     /// Days each version has to reach customers.
     pub grace_days: u32,
-    /// Every customer, worst status first, then by id.
+    /// Every customer, by id (SPEC 11); [`Audit::worst_first`] orders them for people.
     pub customers: Vec<Entry>,
     /// Counts.
     pub summary: Summary,
@@ -142,6 +142,13 @@ impl Audit {
     /// Whether any in-scope customer is out of date.
     pub fn has_gaps(&self) -> bool {
         self.out_of_date > 0
+    }
+
+    /// The customers worst status first, then by id: what a reader acts on comes first.
+    pub fn worst_first(&self) -> Vec<&Entry> {
+        let mut entries: Vec<&Entry> = self.customers.iter().collect();
+        entries.sort_by(|a, b| (a.status, &a.id).cmp(&(b.status, &b.id)));
+        entries
     }
 }
 
@@ -217,7 +224,7 @@ pub fn audit(
             entry
         })
         .collect();
-    customers.sort_by(|a, b| (a.status, &a.id).cmp(&(b.status, &b.id)));
+    customers.sort_by(|a, b| a.id.cmp(&b.id));
     Some(Audit {
         as_of,
         latest: latest.version.clone(),

@@ -176,7 +176,14 @@ pub fn build(inputs: &Inputs<'_>) -> Result<OutputTree> {
         .map_err(|e| internal(&e.to_string()))?;
     let html = env
         .get_template("index.html")
-        .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&pack))))
+        .and_then(|t| {
+            // The audit table lists what needs action first; evidence.json keeps SPEC 11's
+            // order by id.
+            t.render(minijinja::context! {
+                distribution => minijinja::Value::from(minijinja::value::Serde(inputs.audit.worst_first())),
+                ..minijinja::Value::from(minijinja::value::Serde(&pack))
+            })
+        })
         .map_err(|e| internal(&e.to_string()))?;
     let mut tree = OutputTree::default();
     tree.insert("index.html".into(), html.into_bytes())?;

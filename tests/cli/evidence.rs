@@ -75,6 +75,13 @@ fn audit_of_the_example_in_every_format() {
     assert_eq!(status_of(&json, "CUS-1006")["exception"], "ex-001");
     assert_eq!(status_of(&json, "CUS-1008")["overdue_since"], "2026-11-05");
     assert_eq!(status_of(&json, "CUS-1010")["status"], "out-of-scope");
+    let ids: Vec<&str> = json["customers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert!(ids.is_sorted() && ids.len() == 10, "{ids:?}");
 }
 
 #[test]
@@ -364,6 +371,16 @@ fn the_evidence_pack_is_complete_verifiable_and_reproducible() {
     ] {
         assert!(index.contains(part), "index.html lacks {part:?}");
     }
+    // The audit table puts what needs action first.
+    let row = |status: &str, id: &str| {
+        index
+            .find(&format!(
+                "<td class=\"{status}\">{status}</td><td><code>{id}</code>"
+            ))
+            .unwrap_or_else(|| panic!("no {status} row for {id}"))
+    };
+    assert!(row("never", "CUS-1005") < row("pending", "CUS-1003"));
+    assert!(row("pending", "CUS-1003") < row("current", "CUS-1001"));
     let json: serde_json::Value =
         serde_json::from_str(&site.read("pack/evidence.json")).unwrap_or_default();
     assert_eq!(json["schema"], "urn:keyguide:evidence:1");
