@@ -85,7 +85,7 @@ pub struct AuditArgs {
     #[arg(long, value_enum, default_value = "human")]
     pub format: ReportFormat,
     /// Judge deadlines and exceptions on this date (YYYY-MM-DD) instead of today, from the
-    /// records dated up to it.
+    /// releases and records dated up to it.
     #[arg(long, value_name = "DATE", value_parser = keyguide::frontmatter::parse_date)]
     pub as_of: Option<Date>,
 }
@@ -93,8 +93,8 @@ pub struct AuditArgs {
 /// `keyguide evidence`.
 #[derive(Debug, Args)]
 pub struct EvidenceArgs {
-    /// Folder to write the pack to (replaced as a whole; must not be inside the site's
-    /// own folders).
+    /// Folder to write the pack to (replaced as a whole: a new or empty folder, or an
+    /// earlier pack; never inside the site's own folders).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Judge the audit on this date (YYYY-MM-DD) instead of today; the pack is the same

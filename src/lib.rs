@@ -161,15 +161,29 @@ fn run(config: &Config, dir: &str, as_of: Date, then: Then<'_>) -> Result<Checke
         .map(|s| content::parse(s, &mut diags))
         .collect();
     let exceptions = lint::exceptions::load(&sources, &mut diags);
+    // Records are real events: judged against today, not the day reviews are judged at (a
+    // pack or lint for an earlier day must not call later records "in the future").
     let evidence = load_evidence(
         config,
         &content.inventory,
         &releases,
         &sources,
         &exceptions,
-        as_of,
+        today()?,
         &mut diags,
     )?;
+    if let Some(evidence) = &evidence {
+        // What a build publishes from: every version's guides and the release notes.
+        let notes = release_notes(&config.root, &releases);
+        let published = std::iter::once(&sources)
+            .chain(&snapshots)
+            .flat_map(Sources::guide_texts)
+            .chain(&notes);
+        diags.extend(evidence::leaks::check_sources(
+            published,
+            &evidence.customers,
+        ));
+    }
     let composed = compose::compose(&content, &mut diags);
     let released_composed: Vec<Vec<compose::ComposedGuide<'_>>> = released
         .iter()
@@ -272,6 +286,37 @@ fn run(config: &Config, dir: &str, as_of: Date, then: Then<'_>) -> Result<Checke
     checked.diagnostics = diagnostics;
     checked.sources = sources;
     Ok(checked)
+}
+
+/// Today for checks that need it (no distribution record may be dated later): the day of
+/// `SOURCE_DATE_EPOCH` when set (reproducible CI), else today (UTC).
+pub fn today() -> Result<Date> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(epoch) => epoch
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+            .map(|t| t.date())
+            .ok_or_else(|| error::Error::Usage {
+                message: format!("SOURCE_DATE_EPOCH={epoch:?} is not a number of seconds since 1970"),
+                help: "set it to a Unix timestamp, e.g. `SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`".into(),
+            }),
+        Err(_) => Ok(time::OffsetDateTime::now_utc().date()),
+    }
+}
+
+/// Every release's notes (unreadable ones are KG052's business).
+fn release_notes(root: &std::path::Path, releases: &versions::Releases) -> Vec<source::TextFile> {
+    releases
+        .records
+        .iter()
+        .filter_map(|r| {
+            let rel = format!("releases/{}/NOTES.md", r.version);
+            let text = std::fs::read_to_string(root.join(&rel)).ok()?;
+            Some(source::TextFile { rel, text })
+        })
+        .collect()
 }
 
 /// Reads and checks `evidence/` against the inventory, the ledger and the exceptions; no
@@ -391,12 +436,7 @@ pub fn diff_versions(config: &Config, from: &str, to: &str) -> Result<diff::Comp
                     message: format!("unknown version `{v}`"),
                     help: format!(
                         "name a released version ({}), `latest` or `draft`",
-                        releases
-                            .records
-                            .iter()
-                            .map(|r| r.version.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        releases.labels()
                     ),
                 }),
             }

@@ -70,11 +70,16 @@ pub struct Sources {
 impl Sources {
     /// Every text file, for quoting source lines in messages.
     pub fn texts(&self) -> impl Iterator<Item = &TextFile> {
+        self.guide_texts()
+            .chain(&self.inventory)
+            .chain(&self.exceptions)
+    }
+
+    /// The guides' files: base guides and addenda, what the site publishes.
+    pub fn guide_texts(&self) -> impl Iterator<Item = &TextFile> {
         self.guides
             .iter()
             .flat_map(|g| g.base.iter().chain(&g.addenda))
-            .chain(&self.inventory)
-            .chain(&self.exceptions)
     }
 }
 

@@ -133,6 +133,15 @@ impl Releases {
         format!("releases/{version}/content")
     }
 
+    /// The released version labels, oldest first, separated by `, ` (for help texts).
+    pub fn labels(&self) -> String {
+        self.records
+            .iter()
+            .map(|r| r.version.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Digest of the last entry, the head of the chain.
     pub fn head(&self) -> &str {
         self.records.last().map_or(GENESIS, |r| r.digest.as_str())

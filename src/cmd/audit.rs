@@ -6,17 +6,19 @@ use std::path::Path;
 use keyguide::config::Config;
 use keyguide::error::{Error, Result};
 use keyguide::evidence::audit::{Audit, Entry};
+use keyguide::frontmatter::Date;
 use keyguide::{Audited, diag};
 
 use super::stream_error;
 use crate::Outcome;
 use crate::cli::{AuditArgs, ReportFormat};
 
-/// Runs `keyguide audit`. Exit 1 when a record is bad or an in-scope customer is overdue.
+/// Runs `keyguide audit`. Exit 1 when a record is bad or an in-scope customer is out of date.
 pub fn run(root: Option<&Path>, args: &AuditArgs) -> Result<Outcome> {
     let config = super::load_config(root)?;
-    let audited = keyguide::audit(&config, super::as_of(args.as_of)?, super::as_of(None)?)?;
-    let Some(audit) = judged(&config, &audited)? else {
+    let as_of = super::as_of(args.as_of)?;
+    let audited = keyguide::audit(&config, as_of, super::as_of(None)?)?;
+    let Some(audit) = judged(&config, &audited, as_of)? else {
         return Ok(Outcome::Failed);
     };
     let mut out = std::io::stdout().lock();
@@ -35,9 +37,13 @@ pub fn run(root: Option<&Path>, args: &AuditArgs) -> Result<Outcome> {
     })
 }
 
-/// The audit, after printing the findings; none when an error in the records stops it. An
-/// error when there is nothing to audit.
-pub(super) fn judged<'a>(config: &Config, audited: &'a Audited) -> Result<Option<&'a Audit>> {
+/// The audit on `as_of`, after printing the findings; none when an error in the records
+/// stops it. An error when there is nothing to audit.
+pub(super) fn judged<'a>(
+    config: &Config,
+    audited: &'a Audited,
+    as_of: Date,
+) -> Result<Option<&'a Audit>> {
     let mut err = anstream::stderr();
     diag::write_human(&mut err, &audited.diagnostics, &audited.sources).map_err(stream_error)?;
     if audited.evidence.is_none() && !audited.has_errors() {
@@ -59,6 +65,18 @@ pub(super) fn judged<'a>(config: &Config, audited: &'a Audited) -> Result<Option
                 .into(),
         });
     }
+    if let Some(first) = audited.releases.records.first()
+        && audited.audit.is_none()
+        && !audited.has_errors()
+    {
+        return Err(Error::Usage {
+            message: format!(
+                "nothing was released by {as_of}: the first release, {}, is dated {}",
+                first.version, first.date
+            ),
+            help: format!("audit a day on or after {}", first.date),
+        });
+    }
     if audited.audit.is_none() {
         writeln!(
             err,
@@ -71,12 +89,11 @@ pub(super) fn judged<'a>(config: &Config, audited: &'a Audited) -> Result<Option
 
 /// What a customer last received, in words.
 pub fn received(e: &Entry) -> String {
-    let mut text = match &e.last_received {
-        Some(r) => format!(
-            "{} on {} via {} ({})",
-            r.version, r.date, r.channel, r.reference
-        ),
-        None => "nothing".to_owned(),
+    let mut text = match (&e.last_version, e.last_date, &e.channel, &e.reference) {
+        (Some(version), Some(date), Some(channel), Some(reference)) => {
+            format!("{version} on {date} via {channel} ({reference})")
+        }
+        _ => "nothing".to_owned(),
     };
     if let Some(days) = e.late_days {
         text.push_str(&format!(", {days} day(s) after the deadline"));
@@ -91,11 +108,10 @@ pub fn received(e: &Entry) -> String {
 }
 
 fn write_table(out: &mut dyn std::io::Write, audit: &Audit) -> std::io::Result<()> {
-    let l = &audit.latest;
     writeln!(
         out,
         "distribution audit as of {}: version {} (released {}) is due at every in-scope customer by {} ({} days' grace)\n",
-        audit.as_of, l.version, l.released, l.due, audit.grace_days
+        audit.as_of, audit.latest, audit.released, audit.due, audit.grace_days
     )?;
     let id_width = audit
         .customers
@@ -116,7 +132,7 @@ fn write_table(out: &mut dyn std::io::Write, audit: &Audit) -> std::io::Result<(
         "{:12}  {:id_width$}  {:name_width$}  last received",
         "status", "customer", "name"
     )?;
-    for e in &audit.customers {
+    for e in audit.worst_first() {
         writeln!(
             out,
             "{:12}  {:id_width$}  {:name_width$}  {}",
@@ -129,8 +145,8 @@ fn write_table(out: &mut dyn std::io::Write, audit: &Audit) -> std::io::Result<(
     let s = &audit.summary;
     writeln!(
         out,
-        "\n{} in scope: {} current, {} due, {} overdue, {} excepted; {} out of scope",
-        s.in_scope, s.current, s.due, s.overdue, s.excepted, s.out_of_scope
+        "\n{} in scope: {} current, {} pending, {} outdated, {} never received, {} excepted; {} out of scope",
+        s.in_scope, s.current, s.pending, s.outdated, s.never, s.excepted, s.out_of_scope
     )
 }
 
@@ -150,20 +166,33 @@ fn write_csv(out: &mut dyn std::io::Write, audit: &Audit) -> std::io::Result<()>
         "exception",
     ])?;
     for e in &audit.customers {
-        let r = e.last_received.as_ref();
-        w.write_record([
-            e.id.clone(),
-            e.name.clone(),
-            e.workflows.join(";"),
-            e.status.as_str().to_owned(),
-            r.map(|r| r.version.clone()).unwrap_or_default(),
-            r.map(|r| r.date.to_string()).unwrap_or_default(),
-            r.map(|r| r.channel.clone()).unwrap_or_default(),
-            r.map(|r| r.reference.clone()).unwrap_or_default(),
-            e.late_days.map(|d| d.to_string()).unwrap_or_default(),
-            e.overdue_since.map(|d| d.to_string()).unwrap_or_default(),
-            e.exception.clone().unwrap_or_default(),
-        ])?;
+        w.write_record(
+            [
+                e.id.clone(),
+                e.name.clone(),
+                e.workflows.join(";"),
+                e.status.as_str().to_owned(),
+                e.last_version.clone().unwrap_or_default(),
+                e.last_date.map(|d| d.to_string()).unwrap_or_default(),
+                e.channel.clone().unwrap_or_default(),
+                e.reference.clone().unwrap_or_default(),
+                e.late_days.map(|d| d.to_string()).unwrap_or_default(),
+                e.overdue_since.map(|d| d.to_string()).unwrap_or_default(),
+                e.exception.clone().unwrap_or_default(),
+            ]
+            .map(inert),
+        )?;
     }
     w.flush()
+}
+
+/// `cell`, made safe to open in a spreadsheet: names and references come from CRM and ticket
+/// exports, and a cell starting with `=`, `+`, `-`, `@` or a control character would run as a
+/// formula (CSV injection), so it gets a leading `'`, which spreadsheets show as text.
+fn inert(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
 }

@@ -12,14 +12,15 @@ use super::stream_error;
 use crate::Outcome;
 use crate::cli::EvidenceArgs;
 
-/// Runs `keyguide evidence`. Writes the pack even when customers are overdue (it shows
+/// Runs `keyguide evidence`. Writes the pack even when customers are out of date (it shows
 /// them), and then exits 1 as `keyguide audit` does.
 pub fn run(root: Option<&Path>, args: &EvidenceArgs) -> Result<Outcome> {
     let config = super::load_config(root)?;
     let out = super::build::output_dir(&config.root, Some(&args.out))?;
+    refuse_foreign_folder(&out)?;
     let as_of = super::as_of(args.as_of)?;
     let audited = keyguide::audit(&config, as_of, super::as_of(None)?)?;
-    let Some(audit) = super::audit::judged(&config, &audited)? else {
+    let Some(audit) = super::audit::judged(&config, &audited, as_of)? else {
         return Ok(Outcome::Failed);
     };
     let signer = super::build::signer(&config, &args.signing, &out)?;
@@ -41,11 +42,11 @@ pub fn run(root: Option<&Path>, args: &EvidenceArgs) -> Result<Outcome> {
         .map_err(stream_error)?;
         return Ok(Outcome::Failed);
     };
-    let released = keyguide::release_coverage(&config, &audit.latest.version, as_of)?;
+    let released = keyguide::release_coverage(&config, &audit.latest, as_of)?;
     let coverage = released.coverage.as_ref().ok_or_else(|| Error::Usage {
         message: format!(
             "the coverage of version {} could not be computed",
-            audit.latest.version
+            audit.latest
         ),
         help: "run `keyguide lint` to see what is wrong".into(),
     })?;
@@ -66,8 +67,10 @@ pub fn run(root: Option<&Path>, args: &EvidenceArgs) -> Result<Outcome> {
     writeln!(
         err,
         "wrote the evidence pack ({} files) to {}; open {}/index.html\n\
+         to read its guides with their styles, serve it: python3 -m http.server -d {}\n\
          it names customers: keep it private",
         tree.len(),
+        out.display(),
         out.display(),
         out.display()
     )
@@ -83,12 +86,31 @@ pub fn run(root: Option<&Path>, args: &EvidenceArgs) -> Result<Outcome> {
     Ok(if audit.has_gaps() {
         writeln!(
             err,
-            "audit: {} in-scope customer(s) overdue; see the pack's distribution audit",
-            audit.summary.overdue
+            "audit: {} in-scope customer(s) out of date; see the pack's distribution audit",
+            audit.out_of_date
         )
         .map_err(stream_error)?;
         Outcome::Failed
     } else {
         Outcome::Success
+    })
+}
+
+/// Refuses an `--out` folder that holds files but no earlier pack: writing the pack swaps in
+/// a whole new folder, so `--out ~/Documents` would delete the user's documents.
+fn refuse_foreign_folder(out: &Path) -> Result<()> {
+    let Ok(mut entries) = std::fs::read_dir(out) else {
+        // Missing (it is created) or not a folder (the commit explains).
+        return Ok(());
+    };
+    if entries.next().is_none() || out.join(pack::JSON).is_file() {
+        return Ok(());
+    }
+    Err(Error::Usage {
+        message: format!(
+            "--out {} holds other files, and the evidence pack replaces the whole folder",
+            out.display()
+        ),
+        help: "choose a new or empty folder, e.g. `--out evidence-pack`; an earlier pack (with its evidence.json) is replaced".into(),
     })
 }

@@ -50,19 +50,7 @@ fn as_of(given: Option<Date>) -> Result<Date> {
     if let Some(date) = given {
         return Ok(date);
     }
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(epoch) => epoch
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
-            .map(|t| t.date())
-            .ok_or_else(|| Error::Usage {
-                message: format!("SOURCE_DATE_EPOCH={epoch:?} is not a number of seconds since 1970"),
-                help: "set it to a Unix timestamp, e.g. `SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`".into(),
-            }),
-        Err(_) => Ok(time::OffsetDateTime::now_utc().date()),
-    }
+    keyguide::today()
 }
 
 /// Maps an I/O error on standard output or error to an [`Error`].

@@ -7,15 +7,20 @@
 //!
 //! - `current`: received the latest version (`late_days` says by how much they got it after
 //!   its deadline, if they did);
-//! - `due`: has not received the latest version, but its grace period is still running and
-//!   they hold every version whose deadline has passed;
-//! - `overdue`: missed a deadline (`overdue_since` is the first one missed): a gap, exit 1;
-//! - `excepted`: would be due or overdue, but an active approved exception in
+//! - `pending`: has not received the latest version, but its grace period is still running
+//!   and they hold every version whose deadline has passed;
+//! - `outdated`: missed a deadline and holds only older versions: a gap, exit 1;
+//! - `never`: missed a deadline and has no record at all: a gap, exit 1 (for both,
+//!   `overdue_since` is the day after the first deadline missed);
+//! - `excepted`: would be pending, outdated or never, but an active approved exception in
 //!   `content/exceptions.toml` names the customer;
 //! - `out-of-scope`: takes part in no inventory workflow.
 //!
-//! Judged on an earlier day (`--as-of`), the records dated after it are left out: the audit
-//! shows what the evidence said on that day.
+//! These are the words and the JSON shape of SPEC 11 (`out_of_date` counts `outdated` and
+//! `never`), with more facts beside them: name, workflows, reference, deadlines.
+//!
+//! Judged on an earlier day (`--as-of`), the releases and records dated after it are left
+//! out: the audit shows what the ledger and the evidence said on that day.
 
 use serde::Serialize;
 
@@ -28,11 +33,13 @@ use crate::versions::{Record, Releases};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
-    /// Missed a deadline.
-    Overdue,
+    /// Missed a deadline; no record at all.
+    Never,
+    /// Missed a deadline; holds only older versions.
+    Outdated,
     /// Owes the latest version, still within its grace period.
-    Due,
-    /// Would be due or overdue; an approved exception applies.
+    Pending,
+    /// Would be pending, outdated or never; an approved exception applies.
     Excepted,
     /// Holds the latest version.
     Current,
@@ -44,40 +51,19 @@ impl Status {
     /// The status as written in every format.
     pub fn as_str(self) -> &'static str {
         match self {
-            Status::Overdue => "overdue",
-            Status::Due => "due",
+            Status::Never => "never",
+            Status::Outdated => "outdated",
+            Status::Pending => "pending",
             Status::Excepted => "excepted",
             Status::Current => "current",
             Status::OutOfScope => "out-of-scope",
         }
     }
-}
 
-/// The version customers must hold.
-#[derive(Debug, Clone, Serialize)]
-pub struct Latest {
-    /// Its label.
-    pub version: String,
-    /// Its release date.
-    #[serde(serialize_with = "serialize_date")]
-    pub released: Date,
-    /// The last day of its grace period.
-    #[serde(serialize_with = "serialize_date")]
-    pub due: Date,
-}
-
-/// The last version a customer received.
-#[derive(Debug, Clone, Serialize)]
-pub struct Received {
-    /// Version label.
-    pub version: String,
-    /// The first day it was sent to them.
-    #[serde(serialize_with = "serialize_date")]
-    pub date: Date,
-    /// How.
-    pub channel: String,
-    /// Where an assessor can check it.
-    pub reference: String,
+    /// Whether the customer missed a deadline: a gap in the distribution.
+    pub fn out_of_date(self) -> bool {
+        matches!(self, Status::Never | Status::Outdated)
+    }
 }
 
 /// One customer's line in the audit.
@@ -92,10 +78,17 @@ pub struct Entry {
     /// The verdict.
     pub status: Status,
     /// The newest version received, none if nothing was.
-    pub last_received: Option<Received>,
+    pub last_version: Option<String>,
+    /// The first day it was sent to them.
+    #[serde(serialize_with = "serialize_opt_date")]
+    pub last_date: Option<Date>,
+    /// How it was sent.
+    pub channel: Option<String>,
+    /// Where an assessor can check it.
+    pub reference: Option<String>,
     /// Days after the deadline the latest version was received, when it was late.
     pub late_days: Option<i64>,
-    /// The day after the first missed deadline, for `overdue`.
+    /// The day after the first missed deadline, for `outdated` and `never`.
     #[serde(serialize_with = "serialize_opt_date")]
     pub overdue_since: Option<Date>,
     /// The id of the exception that applies, for `excepted`.
@@ -109,10 +102,12 @@ pub struct Summary {
     pub in_scope: usize,
     /// `current`.
     pub current: usize,
-    /// `due`.
-    pub due: usize,
-    /// `overdue`.
-    pub overdue: usize,
+    /// `pending`.
+    pub pending: usize,
+    /// `outdated`.
+    pub outdated: usize,
+    /// `never`.
+    pub never: usize,
     /// `excepted`.
     pub excepted: usize,
     /// `out-of-scope`.
@@ -125,24 +120,40 @@ pub struct Audit {
     /// The day judged.
     #[serde(serialize_with = "serialize_date")]
     pub as_of: Date,
+    /// The latest version released by then, which customers must hold.
+    pub latest: String,
+    /// Its release date.
+    #[serde(serialize_with = "serialize_date")]
+    pub released: Date,
+    /// The last day of its grace period.
+    #[serde(serialize_with = "serialize_date")]
+    pub due: Date,
     /// Days each version has to reach customers.
     pub grace_days: u32,
-    /// The version customers must hold.
-    pub latest: Latest,
+    /// Every customer, by id (SPEC 11); [`Audit::worst_first`] orders them for people.
+    pub customers: Vec<Entry>,
     /// Counts.
     pub summary: Summary,
-    /// Every customer, worst status first, then by id.
-    pub customers: Vec<Entry>,
+    /// In-scope customers that missed a deadline (`outdated` and `never`).
+    pub out_of_date: usize,
 }
 
 impl Audit {
     /// Whether any in-scope customer is out of date.
     pub fn has_gaps(&self) -> bool {
-        self.summary.overdue > 0
+        self.out_of_date > 0
+    }
+
+    /// The customers worst status first, then by id: what a reader acts on comes first.
+    pub fn worst_first(&self) -> Vec<&Entry> {
+        let mut entries: Vec<&Entry> = self.customers.iter().collect();
+        entries.sort_by(|a, b| (a.status, &a.id).cmp(&(b.status, &b.id)));
+        entries
     }
 }
 
-/// Judges every customer on `as_of`; none when nothing is released yet.
+/// Judges every customer on `as_of`; none when nothing was released by then. Versions
+/// released after `as_of` did not exist on that day, so they are owed by no one.
 pub fn audit(
     evidence: &Evidence,
     releases: &Releases,
@@ -150,7 +161,12 @@ pub fn audit(
     grace_days: u32,
     as_of: Date,
 ) -> Option<Audit> {
-    let records = &releases.records;
+    let released = releases
+        .records
+        .iter()
+        .take_while(|r| r.date <= as_of)
+        .count();
+    let records = &releases.records[..released];
     let latest = records.last()?;
     let due = |r: &Record| {
         r.date
@@ -180,12 +196,10 @@ pub fn audit(
                 name: c.name.clone(),
                 workflows: c.workflows.clone(),
                 status: Status::Current,
-                last_received: newest.map(|(i, d)| Received {
-                    version: records[i].version.clone(),
-                    date: d.date,
-                    channel: d.channel.clone(),
-                    reference: d.reference.clone(),
-                }),
+                last_version: newest.map(|(i, _)| records[i].version.clone()),
+                last_date: newest.map(|(_, d)| d.date),
+                channel: newest.map(|(_, d)| d.channel.clone()),
+                reference: newest.map(|(_, d)| d.reference.clone()),
                 late_days: None,
                 overdue_since: None,
                 exception: None,
@@ -196,11 +210,11 @@ pub fn audit(
                     let late = newest.map_or(0, |(_, d)| (d.date - due(latest)).whole_days());
                     entry.late_days = (late > 0).then_some(late);
                 }
-                Status::Due | Status::Overdue if exception.is_some() => {
+                Status::Pending | Status::Outdated | Status::Never if exception.is_some() => {
                     entry.status = Status::Excepted;
                     entry.exception = exception;
                 }
-                Status::Overdue => {
+                Status::Outdated | Status::Never => {
                     let missed = held.map_or(0, |i| i + 1);
                     entry.overdue_since = due(&records[missed]).next_day();
                 }
@@ -210,17 +224,16 @@ pub fn audit(
             entry
         })
         .collect();
-    customers.sort_by(|a, b| (a.status, &a.id).cmp(&(b.status, &b.id)));
+    customers.sort_by(|a, b| a.id.cmp(&b.id));
     Some(Audit {
         as_of,
+        latest: latest.version.clone(),
+        released: latest.date,
+        due: due(latest),
         grace_days,
-        latest: Latest {
-            version: latest.version.clone(),
-            released: latest.date,
-            due: due(latest),
-        },
-        summary,
         customers,
+        out_of_date: summary.outdated + summary.never,
+        summary,
     })
 }
 
@@ -245,16 +258,21 @@ fn judge(c: &Customer, held: Option<usize>, latest: usize, required: Option<usiz
     } else if held == Some(latest) {
         Status::Current
     } else if required.is_some_and(|r| held.is_none_or(|h| h < r)) {
-        Status::Overdue
+        if held.is_some() {
+            Status::Outdated
+        } else {
+            Status::Never
+        }
     } else {
-        Status::Due
+        Status::Pending
     }
 }
 
 fn count(summary: &mut Summary, status: Status) {
     let slot = match status {
-        Status::Overdue => &mut summary.overdue,
-        Status::Due => &mut summary.due,
+        Status::Never => &mut summary.never,
+        Status::Outdated => &mut summary.outdated,
+        Status::Pending => &mut summary.pending,
         Status::Excepted => &mut summary.excepted,
         Status::Current => &mut summary.current,
         Status::OutOfScope => &mut summary.out_of_scope,

@@ -5,11 +5,14 @@
 //! letter case. Ids and names shorter than three characters are not searched: they would
 //! match ordinary text. Findings name the customer by id only.
 
+use std::collections::HashSet;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::Customer;
 use crate::diag::{self, Diagnostic, LineIndex};
 use crate::output::OutputTree;
+use crate::source::TextFile;
 use crate::theme::escape_html;
 
 /// The fewest characters an id or name must have to be searched for.
@@ -23,8 +26,31 @@ struct Needle<'c> {
 
 /// KG101 findings for `tree`, whose files are reported as `label/path`.
 pub fn check_output(tree: &OutputTree, customers: &[Customer], label: &str) -> Vec<Diagnostic> {
+    let files = tree.files().filter_map(|(path, bytes)| {
+        let text = std::str::from_utf8(bytes).ok()?;
+        Some((format!("{label}/{path}"), text))
+    });
+    check(files, customers)
+}
+
+/// KG101 findings for the files a build publishes from, at their own line and column, so
+/// `keyguide lint` (the pull-request gate) fails where a build would.
+pub fn check_sources<'t>(
+    files: impl Iterator<Item = &'t TextFile>,
+    customers: &[Customer],
+) -> Vec<Diagnostic> {
+    check(files.map(|f| (f.rel.clone(), f.text.as_str())), customers)
+}
+
+/// KG101 findings for `(name, text)` files.
+fn check<'t>(
+    files: impl Iterator<Item = (String, &'t str)>,
+    customers: &[Customer],
+) -> Vec<Diagnostic> {
     let mut patterns = Vec::new();
     let mut needles = Vec::new();
+    // A set, not a scan of `patterns`: thousands of customers would make that quadratic.
+    let mut seen = HashSet::new();
     for c in customers {
         // As minijinja themes escape text, and as Tera themes do (`'` and `/` as hex).
         let escaped = escape_html(&c.name);
@@ -36,7 +62,7 @@ pub fn check_output(tree: &OutputTree, customers: &[Customer], label: &str) -> V
             (&tera, "name"),
         ];
         for (text, what) in forms {
-            if text.chars().count() >= MIN_LEN && !patterns.iter().any(|p: &String| p == text) {
+            if text.chars().count() >= MIN_LEN && seen.insert(text.to_owned()) {
                 patterns.push(text.to_owned());
                 needles.push(Needle { customer: c, what });
             }
@@ -63,16 +89,8 @@ pub fn check_output(tree: &OutputTree, customers: &[Customer], label: &str) -> V
         }
     };
     let mut out = Vec::new();
-    for (path, bytes) in tree.files() {
-        if let Ok(text) = std::str::from_utf8(bytes) {
-            scan(
-                &searcher,
-                text,
-                &format!("{label}/{path}"),
-                &needles,
-                &mut out,
-            );
-        }
+    for (rel, text) in files {
+        scan(&searcher, text, &rel, &needles, &mut out);
     }
     out
 }

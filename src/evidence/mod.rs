@@ -108,7 +108,8 @@ pub fn load(
     let customers_file = read(root, CUSTOMERS, diags)?;
     let distribution_file = read(root, DISTRIBUTION, diags)?;
     let Some(customers_file) = customers_file else {
-        if distribution_file.is_some() {
+        // A customers.csv that is there but unreadable has its own finding.
+        if distribution_file.is_some() && !root.join(CUSTOMERS).exists() {
             diags.push(finding(
                 DISTRIBUTION,
                 (1, 1),
@@ -120,7 +121,7 @@ pub fn load(
     };
     let mut evidence = Evidence::default();
     let mut first_seen: HashMap<String, usize> = HashMap::new();
-    rows(&customers_file, &CUSTOMER_HEADER, diags, |row| {
+    let customers_read = rows(&customers_file, &CUSTOMER_HEADER, diags, |row| {
         let (id, name, workflows) = (row.get(0), row.get(1), row.get(2));
         if id.is_empty() || name.is_empty() {
             row.problem(
@@ -130,7 +131,7 @@ pub fn load(
             );
             return;
         }
-        if let Some(first) = first_seen.insert(id.to_owned(), row.line) {
+        if let Some(first) = first_line(&mut first_seen, id.to_owned(), row.line) {
             row.problem(
                 0,
                 format!("customer `{id}` is listed twice (first on line {first})"),
@@ -138,8 +139,10 @@ pub fn load(
             );
             return;
         }
+        // `;` as specified; a comma inside a quoted cell ("wf-a, wf-b") is what people type
+        // in a spreadsheet, and no workflow id holds either.
         let workflows: Vec<String> = workflows
-            .split(';')
+            .split([';', ','])
             .map(str::trim)
             .filter(|w| !w.is_empty())
             .map(str::to_owned)
@@ -178,7 +181,8 @@ pub fn load(
             );
             return;
         }
-        if !customer_ids.contains(customer.as_str()) {
+        // With an unreadable customer list every record would be "unknown": say it once.
+        if customers_read && !customer_ids.contains(customer.as_str()) {
             row.problem(
                 0,
                 format!("customer `{customer}` is not in evidence/customers.csv"),
@@ -197,7 +201,7 @@ pub fn load(
         let date = match parse_date(date) {
             Ok(d) => d,
             Err(message) => {
-                row.problem(3, message, "write the date as YYYY-MM-DD");
+                row.problem(3, message, &date_help(date));
                 return;
             }
         };
@@ -220,7 +224,7 @@ pub fn load(
             );
             return;
         }
-        if let Some(first) = seen_rows.insert(fields.clone(), row.line) {
+        if let Some(first) = first_line(&mut seen_rows, fields.clone(), row.line) {
             row.problem(
                 0,
                 format!("this record repeats line {first}"),
@@ -276,12 +280,7 @@ fn released(releases: &Releases) -> String {
     if releases.records.is_empty() {
         return "none yet (release one with `keyguide release`)".into();
     }
-    releases
-        .records
-        .iter()
-        .map(|r| r.version.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    releases.labels()
 }
 
 fn finding(file: &str, at: (usize, usize), message: String, help: &str) -> Diagnostic {
@@ -320,6 +319,8 @@ struct Row<'r> {
     file: &'r TextFile,
     lines: &'r LineIndex,
     record: &'r csv::StringRecord,
+    /// Byte offset of the row's first character.
+    start: usize,
     line: usize,
     diags: &'r mut Vec<Diagnostic>,
 }
@@ -331,8 +332,7 @@ impl Row<'_> {
 
     /// A finding at field `i` of this row.
     fn problem(&mut self, i: usize, message: String, help: &str) {
-        let start = self.record.position().map_or(0, |p| p.byte());
-        let offset = field_offset(&self.file.text, usize::try_from(start).unwrap_or(0), i);
+        let offset = field_offset(&self.file.text, self.start, i);
         self.diags.push(finding(
             &self.file.rel,
             self.lines.line_col(&self.file.text, offset),
@@ -343,13 +343,18 @@ impl Row<'_> {
 }
 
 /// Parses `file` as CSV with the header `header`, calling `each` for every data row of the
-/// right width; other problems become findings.
+/// right width; other problems become findings. Returns whether the header was right, so
+/// the rows were read.
+///
+/// Spreadsheet exports are taken as they come: rows whose fields are all empty (`,,,,`) are
+/// skipped like blank lines, empty fields past the last column (a trailing comma) are
+/// dropped, and the header's letter case does not matter.
 fn rows(
     file: &TextFile,
     header: &[&str],
     diags: &mut Vec<Diagnostic>,
     mut each: impl FnMut(&mut Row<'_>),
-) {
+) -> bool {
     let lines = LineIndex::new(&file.text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -371,26 +376,33 @@ fn rows(
                     format!("not valid CSV: {e}"),
                     "save the file as comma-separated values with a header row",
                 ));
-                return;
+                return header_seen;
             }
         }
-        let line = record
-            .position()
-            .map_or(1, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+        let filled = record
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| !f.is_empty())
+            .last()
+            .map_or(0, |(i, _)| i + 1);
+        if filled == 0 {
+            continue;
+        }
+        if record.len() > header.len() {
+            record.truncate(filled.max(header.len()));
+        }
+        let start = row_start(&file.text, record.position().map_or(0, |p| p.byte()));
+        let line = lines.line_col(&file.text, start).0;
         if !header_seen {
             header_seen = true;
-            if !record.iter().eq(header.iter().copied()) {
-                diags.push(finding(
-                    &file.rel,
-                    (line, 1),
-                    format!(
-                        "the header is `{}`; expected `{}`",
-                        record.iter().collect::<Vec<_>>().join(","),
-                        header.join(",")
-                    ),
-                    &format!("make the first row exactly `{}`", header.join(",")),
-                ));
-                return;
+            if !record
+                .iter()
+                .map(str::to_ascii_lowercase)
+                .eq(header.iter().copied())
+            {
+                let (message, help) = header_problem(&record, header);
+                diags.push(finding(&file.rel, (line, 1), message, &help));
+                return false;
             }
             continue;
         }
@@ -408,13 +420,33 @@ fn rows(
             ));
             continue;
         }
-        each(&mut Row {
+        let mut row = Row {
             file,
             lines: &lines,
             record: &record,
+            start,
             line,
             diags,
-        });
+        };
+        // A line break or an escape sequence in a name would garble the audit table, or
+        // rewrite the terminal that shows it.
+        if let Some((i, c)) = record
+            .iter()
+            .enumerate()
+            .find_map(|(i, f)| f.chars().find(|c| c.is_control()).map(|c| (i, c)))
+        {
+            row.problem(
+                i,
+                format!(
+                    "the `{}` field holds a control character (U+{:04X})",
+                    header[i],
+                    u32::from(c)
+                ),
+                "remove it: fields are single lines of plain text",
+            );
+            continue;
+        }
+        each(&mut row);
     }
     if !header_seen {
         diags.push(finding(
@@ -423,6 +455,93 @@ fn rows(
             "the file is empty".into(),
             &format!("start it with the header row `{}`", header.join(",")),
         ));
+    }
+    header_seen
+}
+
+/// The message and help for a header row that is not `header`: a file saved with `;` or
+/// tabs between fields (what spreadsheets in many locales write as "CSV") gets told so.
+fn header_problem(record: &csv::StringRecord, header: &[&str]) -> (String, String) {
+    let found = record.iter().collect::<Vec<_>>().join(",");
+    let expected = header.join(",");
+    let separator = [(';', "semicolons"), ('\t', "tabs")]
+        .into_iter()
+        .find(|(c, _)| record.len() == 1 && found.contains(*c));
+    match separator {
+        Some((_, name)) => (
+            format!("the fields are separated by {name}, not commas"),
+            format!(
+                "export the sheet as \"CSV UTF-8 (comma delimited)\", or replace the separators with commas; the header must be `{expected}`"
+            ),
+        ),
+        None => (
+            format!("the header is `{found}`; expected `{expected}`"),
+            format!("make the first row exactly `{expected}`"),
+        ),
+    }
+}
+
+/// The start of the row the CSV reader places at `byte`: after a `\r\n` line end the reader
+/// places the next row at the `\n`, which would put findings at the end of the line before.
+fn row_start(text: &str, byte: u64) -> usize {
+    let at = usize::try_from(byte).unwrap_or(0).min(text.len());
+    let rest = text.get(at..).unwrap_or("");
+    at + (rest.len() - rest.trim_start_matches(['\r', '\n']).len())
+}
+
+/// Records `key` as first seen on `line`, or returns the line it was first seen on.
+fn first_line<K: std::hash::Hash + Eq>(
+    seen: &mut HashMap<K, usize>,
+    key: K,
+    line: usize,
+) -> Option<usize> {
+    match seen.entry(key) {
+        std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            slot.insert(line);
+            None
+        }
+    }
+}
+
+/// How to fix a date that is not `YYYY-MM-DD`, recognising what spreadsheets write: day and
+/// month with slashes or dots (`29/11/2026`, `11/29/2026`) and a date with a time.
+fn date_help(text: &str) -> String {
+    const EXPORT: &str = "format the column as YYYY-MM-DD before exporting";
+    if let Some(day) = text
+        .get(..10)
+        .filter(|_| text.len() > 10 && text[10..].starts_with(['T', ' ']))
+    {
+        if parse_date(day).is_ok() {
+            return format!("keep only the day, `{day}`");
+        }
+    }
+    let parts: Vec<&str> = text.split(['/', '.', '-']).collect();
+    let numbers: Option<Vec<u8>> = match parts.as_slice() {
+        [a, b, y] if y.len() == 4 && a.len() <= 2 && b.len() <= 2 => {
+            [a, b].iter().map(|p| p.parse().ok()).collect()
+        }
+        _ => None,
+    };
+    let year = parts.get(2).and_then(|y| y.parse::<i32>().ok());
+    let (Some(numbers), Some(year)) = (numbers, year) else {
+        return "write the date as YYYY-MM-DD".into();
+    };
+    let day = |d: u8, m: u8| {
+        time::Month::try_from(m)
+            .ok()
+            .and_then(|m| Date::from_calendar_date(year, m, d).ok())
+    };
+    let readings: BTreeSet<Date> = [day(numbers[0], numbers[1]), day(numbers[1], numbers[0])]
+        .into_iter()
+        .flatten()
+        .collect();
+    match readings.iter().collect::<Vec<_>>().as_slice() {
+        [one] => format!("write it as `{one}`; {EXPORT}"),
+        [a, b] => {
+            format!("`{text}` could be {a} or {b}: write the one meant as YYYY-MM-DD; {EXPORT}")
+        }
+        _ => "write the date as YYYY-MM-DD".into(),
     }
 }
 
@@ -473,5 +592,38 @@ mod tests {
         assert_eq!(field_offset(text, 4, 0), 6);
         assert_eq!(&text[field_offset(text, 4, 1)..][..1], "\"");
         assert_eq!(&text[field_offset(text, 4, 2)..][..1], "w");
+    }
+
+    #[test]
+    fn spreadsheet_dates_get_a_precise_hint() {
+        assert!(date_help("29.11.2026").starts_with("write it as `2026-11-29`"));
+        assert!(date_help("11/29/2026").starts_with("write it as `2026-11-29`"));
+        assert!(date_help("4/4/2026").starts_with("write it as `2026-04-04`"));
+        assert!(date_help("03/11/2026").contains("could be 2026-03-11 or 2026-11-03"));
+        assert_eq!(
+            date_help("2026-11-29T08:00:00Z"),
+            "keep only the day, `2026-11-29`"
+        );
+        for hopeless in [
+            "31/31/2026",
+            "yesterday",
+            "29/11/26",
+            "2026-13-01 10:00",
+            "é/1/2026",
+        ] {
+            assert_eq!(
+                date_help(hopeless),
+                "write the date as YYYY-MM-DD",
+                "{hopeless}"
+            );
+        }
+    }
+
+    #[test]
+    fn rows_after_crlf_start_on_their_own_line() {
+        let text = "a,b\r\nc,d\r\n";
+        assert_eq!(row_start(text, 4), 5);
+        assert_eq!(row_start(text, 5), 5);
+        assert_eq!(row_start(text, 99), text.len());
     }
 }

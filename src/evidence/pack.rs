@@ -30,6 +30,9 @@ use crate::profile::Profile;
 use crate::signing::{NAMESPACE, Published};
 use crate::versions::Releases;
 
+/// The pack's facts for tools; its presence marks a folder as an earlier pack.
+pub const JSON: &str = "evidence.json";
+
 /// Where the site copy goes inside the pack.
 pub const SITE_DIR: &str = "site";
 
@@ -173,12 +176,19 @@ pub fn build(inputs: &Inputs<'_>) -> Result<OutputTree> {
         .map_err(|e| internal(&e.to_string()))?;
     let html = env
         .get_template("index.html")
-        .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&pack))))
+        .and_then(|t| {
+            // The audit table lists what needs action first; evidence.json keeps SPEC 11's
+            // order by id.
+            t.render(minijinja::context! {
+                distribution => minijinja::Value::from(minijinja::value::Serde(inputs.audit.worst_first())),
+                ..minijinja::Value::from(minijinja::value::Serde(&pack))
+            })
+        })
         .map_err(|e| internal(&e.to_string()))?;
     let mut tree = OutputTree::default();
     tree.insert("index.html".into(), html.into_bytes())?;
     tree.insert("style.css".into(), STYLE.as_bytes().to_vec())?;
-    tree.insert("evidence.json".into(), json)?;
+    tree.insert(JSON.into(), json)?;
     for (path, bytes) in inputs.site.files() {
         tree.insert(format!("{SITE_DIR}/{path}"), bytes.to_vec())?;
     }
@@ -197,7 +207,7 @@ fn facts<'a>(inputs: &Inputs<'a>) -> Pack<'a> {
         site,
         signed,
     } = *inputs;
-    let latest = &audit.latest.version;
+    let latest = &audit.latest;
     let documents = coverage
         .documents
         .iter()
@@ -253,6 +263,8 @@ fn facts<'a>(inputs: &Inputs<'a>) -> Pack<'a> {
         .records
         .iter()
         .rev()
+        // What the ledger said on the day judged, as the audit does.
+        .filter(|r| r.date <= audit.as_of)
         .map(|r| Version {
             version: &r.version,
             date: r.date,

@@ -51,11 +51,12 @@ fn signed_example(key: &str) -> SiteTest {
     site
 }
 
-/// `ssh-keygen -Y verify` of the built site's manifest against its published allowed_signers.
-fn ssh_keygen_verify(site: &SiteTest) -> crate::support::Run {
-    let manifest = std::fs::read(site.path("public/manifest.json")).unwrap_or_default();
+/// `ssh-keygen -Y verify` of the manifest of the site built into `dir` against its published
+/// allowed_signers, as the landing page and the evidence pack tell customers to.
+pub fn ssh_keygen_verify(site: &SiteTest, dir: &str) -> crate::support::Run {
+    let manifest = std::fs::read(site.path(&format!("{dir}/manifest.json"))).unwrap_or_default();
     site.tool(
-        "public",
+        dir,
         "ssh-keygen",
         &[
             "-Y",
@@ -95,7 +96,7 @@ fn a_signed_build_verifies_with_ssh_keygen_sha256sum_and_keyguide() {
     let (keys, key) = Keys::with_key();
     let site = signed_example(&key);
     let manifest = std::fs::read(site.path("public/manifest.json")).unwrap_or_default();
-    ssh_keygen_verify(&site).code(0);
+    ssh_keygen_verify(&site, "public").code(0);
     site.tool("public", "sha256sum", &["--quiet", "-c", "SHA256SUMS"], b"")
         .code(0);
     let allowed = site.read("public/.well-known/keyguide/allowed_signers");
@@ -218,7 +219,7 @@ fn keygen_writes_a_private_key_and_refuses_to_overwrite() {
     assert_eq!(keys.dir.read("signing"), key_text);
     // The new key signs a build that ssh-keygen accepts.
     site.run(&["build", "--sign-key", &path]).code(0);
-    ssh_keygen_verify(&site).code(0);
+    ssh_keygen_verify(&site, "public").code(0);
 }
 
 #[test]

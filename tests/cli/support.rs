@@ -170,6 +170,11 @@ impl Run {
         self
     }
 
+    /// Asserts that stderr contains every one of `texts`.
+    pub fn stderr_has_all(self, texts: &[&str]) -> Self {
+        texts.iter().fold(self, |run, text| run.stderr_has(text))
+    }
+
     /// Asserts that stdout contains `text`.
     pub fn stdout_has(self, text: &str) -> Self {
         assert!(
