@@ -94,7 +94,8 @@ impl OutputTree {
         // One writer at a time per folder: while this lock is held, any staging folder for
         // `out` beside it was left by a killed run and can go.
         let lock = std::fs::File::open(&parent).map_err(Error::io("opening folder", &parent))?;
-        lock.lock().map_err(Error::io("locking folder", &parent))?;
+        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
+            .map_err(|e| Error::io("locking folder", &parent)(e.into()))?;
         let name = out
             .file_name()
             .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());

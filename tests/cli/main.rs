@@ -5,6 +5,7 @@ mod composition;
 mod config;
 mod content;
 mod coverage;
+mod faults;
 mod hostile;
 mod init;
 mod key_material;
