@@ -12,6 +12,7 @@ mod key_material;
 mod lint;
 mod manifest;
 mod output;
+mod path_safety;
 mod rules;
 mod serve;
 mod support;
