@@ -14,6 +14,7 @@ mod manifest;
 mod output;
 mod path_safety;
 mod rules;
+mod secrets;
 mod serve;
 mod support;
 mod themes;
