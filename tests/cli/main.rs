@@ -16,6 +16,7 @@ mod path_safety;
 mod rules;
 mod secrets;
 mod serve;
+mod serve_hostile;
 mod support;
 mod themes;
 mod trust_center;
