@@ -133,15 +133,7 @@ fn a_release_killed_at_any_moment_leaves_the_repository_as_it_was_or_released() 
         "2026-11-28",
     ];
     let site = corpus(crate::rules::pinned_scaffold(), "old");
-    site.run(&[
-        "release",
-        "1.0.0",
-        "--approver",
-        "CISO",
-        "--date",
-        "2026-11-28",
-    ])
-    .code(0);
+    site.run(crate::versions::RELEASE_1_0_0).code(0);
     let before: Tree = site.tree("releases");
     let site = corpus(site, "new");
     let span = timed(&site, &release);
@@ -211,51 +203,59 @@ impl Drop for Tmpfs {
     }
 }
 
-#[test]
-fn a_full_disk_fails_clearly_and_keeps_the_previous_output() {
+/// Builds into a `size` tmpfs, applies `fault` (to the site or the disk), builds again and
+/// checks the second build stops with exit 2 and `expected` in its message, leaving the
+/// first build's output and no staging folder behind.
+fn a_write_fault(size: &str, fault: impl FnOnce(SiteTest, &Tmpfs) -> SiteTest, expected: &[&str]) {
     let site = SiteTest::scaffold();
-    let Some(_disk) = Tmpfs::mount(&site.path("disk"), "1m") else {
+    let Some(disk) = Tmpfs::mount(&site.path("disk"), size) else {
         eprintln!("skipped: cannot mount a tmpfs here (needs root with mount privilege)");
         return;
     };
-    site.run(&["build", "--drafts", "--out", "disk/public"])
-        .code(0);
+    let build = ["build", "--drafts", "--out", "disk/public"];
+    site.run(&build).code(0);
     let previous = site.tree("disk/public");
-    // An asset larger than the whole disk.
-    let site = site.write("content/payment-api/big.bin", vec![7u8; 2 << 20]);
-    site.run(&["build", "--drafts", "--out", "disk/public"])
-        .code(2)
-        .stderr_lacks("panicked")
-        .stderr_has("disk/")
-        .stderr_has("No space left on device")
-        .stderr_has("help: free space on that disk");
+    let site = fault(site, &disk);
+    let mut run = site.run(&build).code(2).stderr_lacks("panicked");
+    for text in expected {
+        run = run.stderr_has(text);
+    }
     assert_eq!(site.tree("disk/public"), previous);
     assert_eq!(leftovers(&site.path("disk")), Vec::<String>::new());
 }
 
 #[test]
-fn a_read_only_output_folder_fails_clearly_and_keeps_the_previous_output() {
-    let site = SiteTest::scaffold();
-    let Some(disk) = Tmpfs::mount(&site.path("disk"), "4m") else {
-        eprintln!("skipped: cannot mount a tmpfs here (needs root with mount privilege)");
-        return;
-    };
-    site.run(&["build", "--drafts", "--out", "disk/public"])
-        .code(0);
-    let previous = site.tree("disk/public");
-    disk.remount_read_only();
-    let site = site.edit(
-        ADDENDUM,
-        "server-to-server API",
-        "server-to-server API (v2)",
+fn a_full_disk_fails_clearly_and_keeps_the_previous_output() {
+    // An asset larger than the whole disk.
+    a_write_fault(
+        "1m",
+        |site, _| site.write("content/payment-api/big.bin", vec![7u8; 2 << 20]),
+        &[
+            "disk/",
+            "No space left on device",
+            "help: free space on that disk",
+        ],
     );
-    site.run(&["build", "--drafts", "--out", "disk/public"])
-        .code(2)
-        .stderr_lacks("panicked")
-        .stderr_has("disk")
-        .stderr_has("Read-only file system")
-        .stderr_has("help: make the folder writable");
-    assert_eq!(site.tree("disk/public"), previous);
+}
+
+#[test]
+fn a_read_only_output_folder_fails_clearly_and_keeps_the_previous_output() {
+    a_write_fault(
+        "4m",
+        |site, disk| {
+            disk.remount_read_only();
+            site.edit(
+                ADDENDUM,
+                "server-to-server API",
+                "server-to-server API (v2)",
+            )
+        },
+        &[
+            "disk",
+            "Read-only file system",
+            "help: make the folder writable",
+        ],
+    );
 }
 
 const ADDENDUM: &str = "content/payment-api/partner-api.md";

@@ -370,24 +370,9 @@ fn version_labels_with_slashes_or_dots_are_refused() {
     }
 }
 
-/// A pinned scaffold released once as 1.0.0.
-fn released() -> SiteTest {
-    let site = crate::rules::pinned_scaffold();
-    site.run(&[
-        "release",
-        "1.0.0",
-        "--approver",
-        "CISO",
-        "--date",
-        "2026-11-28",
-    ])
-    .code(0);
-    site
-}
-
 #[test]
 fn a_ledger_label_leading_out_of_releases_is_never_opened() {
-    let site = released().edit(
+    let site = crate::versions::first_release().edit(
         "releases/ledger.toml",
         "version = \"1.0.0\"",
         "version = \"../../../../etc\"",
@@ -404,7 +389,7 @@ fn a_ledger_label_leading_out_of_releases_is_never_opened() {
 
 #[test]
 fn a_ledger_entry_with_an_unknown_field_is_reported_at_its_line() {
-    let site = released().edit(
+    let site = crate::versions::first_release().edit(
         "releases/ledger.toml",
         "approver = ",
         "colour = \"red\"\napprover = ",
@@ -419,14 +404,7 @@ fn a_ledger_entry_with_an_unknown_field_is_reported_at_its_line() {
 
 #[test]
 fn an_inventory_of_a_hundred_thousand_workflows_hits_the_size_limit() {
-    let workflows: String = (0..100_000)
-        .map(|i| {
-            format!(
-                "[[workflow]]\nid = \"wf-{i}\"\nkey_material = \"AES-256 data key\"\ncustomers = \"Partners\"\nprotects = [\"storage\"]\ndelivery = \"customer portal\"\nupdates = \"annual\"\n"
-            )
-        })
-        .collect();
-    let site = SiteTest::scaffold().write(INVENTORY, workflows);
+    let site = SiteTest::scaffold().write(INVENTORY, inventory(100_000));
     expect(
         &site,
         &["lint"],
@@ -440,14 +418,7 @@ fn an_inventory_of_a_hundred_thousand_workflows_hits_the_size_limit() {
 
 #[test]
 fn unknown_workflow_help_lists_a_few_known_ids_not_all() {
-    let workflows: String = (0..50)
-        .map(|i| {
-            format!(
-                "[[workflow]]\nid = \"wf-{i:02}\"\nkey_material = \"AES-256 data key\"\ncustomers = \"Partners\"\nprotects = [\"storage\"]\ndelivery = \"customer portal\"\nupdates = \"annual\"\n"
-            )
-        })
-        .collect();
-    let site = SiteTest::scaffold().write(INVENTORY, workflows);
+    let site = SiteTest::scaffold().write(INVENTORY, inventory(50));
     let run = expect(
         &site,
         &["lint"],
@@ -456,4 +427,15 @@ fn unknown_workflow_help_lists_a_few_known_ids_not_all() {
     );
     assert!(run.stderr.contains("wf-09, …"), "{}", run.stderr);
     assert!(!run.stderr.contains("wf-10,"), "{}", run.stderr);
+}
+
+/// An inventory of `n` workflows, `wf-00`, `wf-01`, ….
+fn inventory(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "[[workflow]]\nid = \"wf-{i:02}\"\nkey_material = \"AES-256 data key\"\ncustomers = \"Partners\"\nprotects = [\"storage\"]\ndelivery = \"customer portal\"\nupdates = \"annual\"\n"
+            )
+        })
+        .collect()
 }

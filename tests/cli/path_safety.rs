@@ -171,16 +171,7 @@ fn absolute_and_file_urls_are_left_as_links_and_read_nothing() {
 #[test]
 fn a_released_snapshot_linking_out_is_refused_not_read() {
     let outside = Outside::new();
-    let site = crate::rules::pinned_scaffold();
-    site.run(&[
-        "release",
-        "1.0.0",
-        "--approver",
-        "CISO",
-        "--date",
-        "2026-11-28",
-    ])
-    .code(0);
+    let site = crate::versions::first_release();
     outside.link(&site, "releases/1.0.0/content/payment-api/extra.txt", false);
     for args in [
         &["build"][..],
@@ -202,14 +193,7 @@ fn a_release_does_not_freeze_a_file_linked_from_outside() {
     let site = crate::rules::pinned_scaffold();
     outside.link(&site, "content/payment-api/extra.txt", false);
     let run = site
-        .run(&[
-            "release",
-            "1.0.0",
-            "--approver",
-            "CISO",
-            "--date",
-            "2026-11-28",
-        ])
+        .run(crate::versions::RELEASE_1_0_0)
         .code(1)
         .stderr_has("content/payment-api/extra.txt")
         .stderr_has("release refused");
