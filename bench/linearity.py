@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Doubling experiment: keyguide's time must grow linearly with the size of hostile input.
 
-Usage: bench/linearity.py [--binary PATH] [--work DIR] [--steps N] [--runs R]
+Usage: bench/linearity.py [--binary PATH] [--work DIR] [--steps N] [--runs R] [--only SHAPE...]
 
 For each shape of input below, a scaffolded site (`keyguide init`) gets one generated
 addendum (or inventory) of size n, 2n, 4n, ... and `keyguide lint` and `keyguide build
@@ -96,10 +96,13 @@ def main():
     parser.add_argument("--work", default="/tmp/keyguide-linearity")
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", nargs="*", help="shapes to run (default: all)")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     print(f"{'shape':<10} {'n':>8} {'lint s':>8} {'ratio':>6} {'build s':>8} {'ratio':>6}")
     for shape, start in SHAPES.items():
+        if args.only and shape not in args.only:
+            continue
         previous = None
         for step in range(args.steps):
             n = start * 2**step
