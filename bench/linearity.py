@@ -95,6 +95,7 @@ def main():
     parser.add_argument("--binary", default=os.path.join(REPO, "target", "release", "keyguide"))
     parser.add_argument("--work", default="/tmp/keyguide-linearity")
     parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--start", type=int, help="first size (default: per shape)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", nargs="*", help="shapes to run (default: all)")
     args = parser.parse_args()
@@ -105,7 +106,7 @@ def main():
             continue
         previous = None
         for step in range(args.steps):
-            n = start * 2**step
+            n = (args.start or start) * 2**step
             root = site(args.binary, args.work, shape, n)
             lint = median_time([args.binary, "lint"], root, args.runs)
             build = median_time([args.binary, "build", "--drafts"], root, args.runs)
