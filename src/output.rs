@@ -92,15 +92,17 @@ impl OutputTree {
         };
         std::fs::create_dir_all(&parent).map_err(Error::io("creating folder", &parent))?;
         // One writer at a time per folder: while this lock is held, any staging folder for
-        // `out` beside it was left by a killed run and can go.
+        // `out` beside it was left by a killed run and can go. Where the file system cannot
+        // lock (some network mounts), leftovers stay rather than risk another run's staging.
         let lock = std::fs::File::open(&parent).map_err(Error::io("opening folder", &parent))?;
-        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
-            .map_err(|e| Error::io("locking folder", &parent)(e.into()))?;
+        let locked = rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).is_ok();
         let name = out
             .file_name()
             .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
         let prefix = format!(".keyguide-staging-{name}-");
-        remove_leftovers(&parent, &prefix)?;
+        if locked {
+            remove_leftovers(&parent, &prefix)?;
+        }
         let staging = tempfile::Builder::new()
             .prefix(&prefix)
             .tempdir_in(&parent)
