@@ -16,6 +16,8 @@
 //! The same [`Tree`] type describes a base guide page (every node [`State::Own`]), so one
 //! renderer serves both kinds of page.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use rayon::prelude::*;
@@ -108,8 +110,55 @@ impl<'d> Tree<'d> {
         self.sections.iter().flat_map(Node::walk)
     }
 
-    fn find_mut(&mut self, id: &str) -> Option<&mut Node<'d>> {
-        find_in(&mut self.sections, id)
+    /// The node at `path` (indices from the top-level sections down).
+    fn at_mut(&mut self, path: &[usize]) -> Option<&mut Node<'d>> {
+        let (first, rest) = path.split_first()?;
+        let mut node = self.sections.get_mut(*first)?;
+        for i in rest {
+            node = node.children.get_mut(*i)?;
+        }
+        Some(node)
+    }
+}
+
+/// Where each section id sits in a tree being composed, so that merging an addendum of n
+/// sections takes time linear in n rather than searching the whole tree for each one. The
+/// first node of an id in document order wins, as a search would find it.
+#[derive(Default)]
+struct Index<'d> {
+    paths: HashMap<&'d str, Vec<usize>>,
+}
+
+impl<'d> Index<'d> {
+    fn of(tree: &Tree<'d>) -> Index<'d> {
+        let mut index = Index::default();
+        for (i, node) in tree.sections.iter().enumerate() {
+            index.add(node, vec![i]);
+        }
+        index
+    }
+
+    /// Records `node` (at `path`) and everything below it.
+    fn add(&mut self, node: &Node<'d>, path: Vec<usize>) {
+        for (i, child) in node.children.iter().enumerate() {
+            let mut below = path.clone();
+            below.push(i);
+            self.add(child, below);
+        }
+        self.paths.entry(node.id).or_insert(path);
+    }
+
+    /// Forgets `node` (at `path`) and everything below it.
+    fn remove(&mut self, node: &Node<'d>, path: &[usize]) {
+        for n in node.walk() {
+            if self.paths.get(n.id).is_some_and(|p| p.starts_with(path)) {
+                self.paths.remove(n.id);
+            }
+        }
+    }
+
+    fn path(&self, id: &str) -> Option<Vec<usize>> {
+        self.paths.get(id).cloned()
     }
 }
 
@@ -140,18 +189,6 @@ impl<'d> Node<'d> {
 /// A part holding `events`, or none when there are no events (an empty body adds nothing).
 fn part(origin: Origin, events: &[Ev]) -> Option<Part<'_>> {
     (!events.is_empty()).then_some(Part { origin, events })
-}
-
-fn find_in<'a, 'd>(nodes: &'a mut [Node<'d>], id: &str) -> Option<&'a mut Node<'d>> {
-    for node in nodes {
-        if node.id == id {
-            return Some(node);
-        }
-        if let Some(found) = find_in(&mut node.children, id) {
-            return Some(found);
-        }
-    }
-    None
 }
 
 /// A guide's pages, composed: the base guide and each compiled integration guide.
@@ -227,8 +264,10 @@ pub fn compile<'d>(base: &'d Doc, addendum: &Addendum<'d>) -> (Tree<'d>, Vec<Dia
     let mut tree = Tree::of_base(base);
     tree.intro
         .extend(part(Origin::Addendum, &addendum.doc.intro));
+    let index = Index::of(&tree);
     let mut merge = Merge {
         tree: &mut tree,
+        index,
         addendum,
         lines: LineIndex::new(addendum.text),
         diagnostics: Vec::new(),
@@ -236,9 +275,12 @@ pub fn compile<'d>(base: &'d Doc, addendum: &Addendum<'d>) -> (Tree<'d>, Vec<Dia
     for section in &addendum.doc.sections {
         merge.section(section, None);
     }
-    let diagnostics = merge.diagnostics;
+    let Merge {
+        index, diagnostics, ..
+    } = merge;
     for id in addendum.inherit {
-        if let Some(node) = tree.find_mut(id.get_ref()) {
+        let path = index.path(id.get_ref()).unwrap_or_default();
+        if let Some(node) = tree.at_mut(&path) {
             if node.state == State::Own {
                 node.state = State::Inherited;
             }
@@ -250,6 +292,7 @@ pub fn compile<'d>(base: &'d Doc, addendum: &Addendum<'d>) -> (Tree<'d>, Vec<Dia
 /// The state of one composition while it runs.
 struct Merge<'t, 'd> {
     tree: &'t mut Tree<'d>,
+    index: Index<'d>,
     addendum: &'t Addendum<'d>,
     lines: LineIndex,
     diagnostics: Vec<Diagnostic>,
@@ -259,18 +302,28 @@ impl<'d> Merge<'_, 'd> {
     /// Merges one addendum section whose parent section (when nested) has id `parent`.
     fn section(&mut self, s: &'d Section, parent: Option<&str>) {
         let replace = s.has_class("replace");
-        let Some(target) = self.tree.find_mut(&s.id) else {
+        let path = self.index.path(&s.id).unwrap_or_default();
+        let Some(target) = self.tree.at_mut(&path) else {
             let added = Node::from(s, Origin::Addendum, State::Added);
-            match parent.and_then(|p| self.tree.find_mut(p)) {
-                Some(p) => p.children.push(added),
-                None => self.tree.sections.push(added),
-            }
+            let mut at = parent.and_then(|p| self.index.path(p)).unwrap_or_default();
+            let siblings = match self.tree.at_mut(&at) {
+                Some(p) => &mut p.children,
+                None => {
+                    at.clear();
+                    &mut self.tree.sections
+                }
+            };
+            at.push(siblings.len());
+            self.index.add(&added, at);
+            siblings.push(added);
             return;
         };
         if replace && target.replaceable {
             let replaceable = target.replaceable;
+            self.index.remove(target, &path);
             *target = Node::from(s, Origin::Addendum, State::Replaced);
             target.replaceable = replaceable;
+            self.index.add(target, path);
             return;
         }
         if replace {

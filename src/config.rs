@@ -117,15 +117,17 @@ impl Config {
     pub fn load(root: &Path) -> Result<Config> {
         let path = root.join(FILE_NAME);
         let bytes = std::fs::read(&path).map_err(Error::io("reading", &path))?;
-        let text = String::from_utf8(bytes).map_err(|e| Error::Config {
-            file: path.display().to_string(),
-            line: 1,
-            column: 1,
-            message: format!(
-                "not valid UTF-8 (first bad byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-            help: "save keyguide.toml as UTF-8".into(),
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let (line, column) =
+                crate::diag::position_in_bytes(e.as_bytes(), e.utf8_error().valid_up_to());
+            Error::Config {
+                file: path.display().to_string(),
+                line,
+                column,
+                message: "not valid UTF-8".into(),
+                help: "save keyguide.toml as UTF-8 (most editors: \"Save with encoding\" → UTF-8)"
+                    .into(),
+            }
         })?;
         let raw: RawConfig = parse_toml(&path, &text)?;
         raw.resolve(root, &path, &text)

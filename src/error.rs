@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file or folder could not be read or written.
-    #[error("{path}: {action} failed: {source}")]
+    #[error("{path}: {action} failed: {source}\n  help: {}", io_help(source))]
     Io {
         /// The path involved.
         path: PathBuf,
@@ -85,6 +85,21 @@ impl Error {
             action,
             source,
         }
+    }
+}
+
+/// What to do about a failed file operation, by its kind.
+fn io_help(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge => {
+            "free space on that disk (or choose another folder) and run the command again; nothing already published was changed"
+        }
+        ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => {
+            "make the folder writable (and readable) for this user, or choose another folder"
+        }
+        ErrorKind::NotFound => "check that the path exists and is spelled as intended",
+        _ => "check the path, its permissions and the disk, then run the command again",
     }
 }
 

@@ -456,8 +456,8 @@ pub fn diff_versions(config: &Config, from: &str, to: &str) -> Result<diff::Comp
         &content::parse(&new, &mut ignored),
     );
     let files = diff::files(
-        &versions::content_files(&config.root.join(dir(&from)))?,
-        &versions::content_files(&config.root.join(dir(&to)))?,
+        &versions::content_files(&config.root, &config.root.join(dir(&from)))?,
+        &versions::content_files(&config.root, &config.root.join(dir(&to)))?,
     );
     Ok(diff::Comparison {
         from,

@@ -91,8 +91,20 @@ impl OutputTree {
             _ => std::path::PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent).map_err(Error::io("creating folder", &parent))?;
+        // One writer at a time per folder: while this lock is held, any staging folder for
+        // `out` beside it was left by a killed run and can go. Where the file system cannot
+        // lock (some network mounts), leftovers stay rather than risk another run's staging.
+        let lock = std::fs::File::open(&parent).map_err(Error::io("opening folder", &parent))?;
+        let locked = rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).is_ok();
+        let name = out
+            .file_name()
+            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+        let prefix = format!(".keyguide-staging-{name}-");
+        if locked {
+            remove_leftovers(&parent, &prefix)?;
+        }
         let staging = tempfile::Builder::new()
-            .prefix(".keyguide-staging-")
+            .prefix(&prefix)
             .tempdir_in(&parent)
             .map_err(Error::io("creating staging folder in", &parent))?;
         self.write_into(staging.path())?;
@@ -109,6 +121,19 @@ impl OutputTree {
         }
         Ok(())
     }
+}
+
+/// Removes the folders in `parent` whose name starts with `prefix`: staging folders of
+/// killed runs (and, where no atomic exchange exists, the previous output set aside).
+fn remove_leftovers(parent: &Path, prefix: &str) -> Result<()> {
+    let entries = std::fs::read_dir(parent).map_err(Error::io("reading folder", parent))?;
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(prefix) {
+            let path = entry.path();
+            std::fs::remove_dir_all(&path).map_err(Error::io("removing the leftover", &path))?;
+        }
+    }
+    Ok(())
 }
 
 /// Moves the finished `staging` folder to `out`. Where `out` exists, Linux swaps the two in
@@ -128,8 +153,15 @@ fn swap_in(staging: tempfile::TempDir, out: &Path) -> Result<()> {
             return Ok(());
         }
     }
+    // Named like a staging folder, so that a kill between the two renames leaves nothing
+    // the next run does not clear.
+    let prefix = staging
+        .path()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let aside = tempfile::Builder::new()
-        .prefix(".keyguide-previous-")
+        .prefix(&format!("{prefix}-previous-"))
         .tempdir_in(staging.path().parent().unwrap_or(Path::new(".")))
         .map_err(Error::io("creating a folder beside", out))?;
     let old = aside.path().join("output");

@@ -8,8 +8,8 @@
 //! All or nothing: the whole new `releases/` folder is assembled in a staging folder beside
 //! it and swapped in with one atomic rename ([`OutputTree::commit`]), so a failure or a kill
 //! at any moment leaves `releases/` either as it was or fully released. (A kill can leave a
-//! hidden `.keyguide-staging-*` folder in the site root; nothing reads it and it may be
-//! deleted.)
+//! hidden `.keyguide-staging-releases-*` folder in the site root; nothing reads it, and the
+//! next release removes it.)
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -82,11 +82,11 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
         });
     }
     let root = &config.root;
-    let draft = versions::content_files(&root.join(DRAFT_DIR))?;
+    let draft = versions::content_files(root, &root.join(DRAFT_DIR))?;
     let files = match releases.latest() {
         Some(latest) => {
             let previous =
-                versions::content_files(&root.join(Releases::content_dir(&latest.version)))?;
+                versions::content_files(root, &root.join(Releases::content_dir(&latest.version)))?;
             let files = diff::files(&previous, &draft);
             if files.is_empty() {
                 return Err(Error::Usage {
@@ -120,7 +120,7 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
         });
     }
     let mut tree = BTreeMap::new();
-    for (path, bytes) in versions::read_tree(&root.join("releases"))? {
+    for (path, bytes) in versions::read_tree(root, &root.join("releases"))? {
         if path != "ledger.toml" {
             tree.insert(path, bytes);
         }

@@ -334,3 +334,29 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
         .and_then(|()| file.sync_all())
         .map_err(Error::io("writing", path))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_loaded_key_shows_no_key_text() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(Error::io("creating", "a temporary folder"))?;
+        let path = dir.path().join("key");
+        keygen(&path, "keys@acme.example")?;
+        let text =
+            Zeroizing::new(std::fs::read_to_string(&path).map_err(Error::io("reading", &path))?);
+        let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+        for source in [KeySource::File(&path), KeySource::Env(text.clone())] {
+            let signer = Signer::load(source, "keys@acme.example", &[])?;
+            let shown = format!("{signer:?} {signer:#?}");
+            assert!(shown.contains("keys@acme.example") && shown.contains("SHA256:"));
+            let leaked = body
+                .as_bytes()
+                .windows(16)
+                .find(|w| std::str::from_utf8(w).is_ok_and(|piece| shown.contains(piece)));
+            assert!(leaked.is_none(), "{shown}");
+        }
+        Ok(())
+    }
+}

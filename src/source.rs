@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::diag::{self, Diagnostic, LineIndex};
+use crate::diag::{self, Diagnostic};
 use crate::error::{Error, Result};
 
 /// Largest Markdown or TOML file keyguide reads. Guidance documents are far smaller; a file
@@ -115,14 +115,33 @@ pub fn load(root: &Path, dir: &str) -> Result<Sources> {
         ..Sources::default()
     };
     if !content.is_dir() {
-        sources.diagnostics.push(invalid(
-            dir,
-            format!("the content folder `{dir}` does not exist"),
-            "create it with one folder per base guide, or run `keyguide init` to scaffold a site",
-        ));
+        sources.diagnostics.push(if content.exists() {
+            invalid(
+                dir,
+                format!("`{dir}` is a file, but keyguide expects the content folder here"),
+                "move the file away and create the folder, with one folder per base guide inside",
+            )
+        } else {
+            invalid(
+                dir,
+                format!("the content folder `{dir}` does not exist"),
+                "create it with one folder per base guide, or run `keyguide init` to scaffold a site",
+            )
+        });
         return Ok(sources);
     }
     let root_real = root.canonicalize().map_err(Error::io("resolving", root))?;
+    let content_real = content
+        .canonicalize()
+        .map_err(Error::io("resolving", &content))?;
+    if !content_real.starts_with(&root_real) {
+        sources.diagnostics.push(invalid(
+            dir,
+            format!("`{dir}` is a symbolic link to a folder outside the site root"),
+            "copy the folder into the site; content must live inside the site root",
+        ));
+        return Ok(sources);
+    }
     let found = walk(&content, dir, &root_real, &mut sources.diagnostics)?;
     let items: Vec<std::result::Result<Item, Diagnostic>> =
         found.into_par_iter().map(|f| read(f, dir)).collect();
@@ -257,11 +276,19 @@ fn walk(
                     ));
                     continue;
                 }
-                _ => {
+                Ok(_) => {
                     diags.push(invalid(
                         &rel,
-                        "is a symbolic link that leads outside the site root (or nowhere)",
+                        "is a symbolic link that leads outside the site root",
                         "copy the file into the site; content must live inside the site root",
+                    ));
+                    continue;
+                }
+                Err(e) => {
+                    diags.push(invalid(
+                        &rel,
+                        format!("is a symbolic link that cannot be followed ({e}): it loops or leads nowhere"),
+                        "remove the link, or replace it with the file it should point to",
                     ));
                     continue;
                 }
@@ -363,6 +390,41 @@ fn rel_path(content: &Path, dir: &str, path: &Path) -> String {
     rel
 }
 
+/// Why [`read_bounded`] could not read a file.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The file system refused (including: it does not exist).
+    Io(std::io::Error),
+    /// A named pipe, socket or device: opening it could wait forever or never end.
+    NotRegular,
+    /// Larger than the limit; the size seen.
+    TooBig(u64),
+}
+
+/// The bytes of the regular file at `path`, refusing pipes and devices and anything over
+/// `limit` bytes, even a file that grows while it is read.
+pub fn read_bounded(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, ReadError> {
+    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if meta.len() > limit {
+        return Err(ReadError::TooBig(meta.len()));
+    }
+    // Read at most one byte past the limit, so a file that grows after the size check
+    // cannot make keyguide read without end.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(file, limit + 1), &mut bytes)
+        })
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooBig(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 /// Reads one file: text for pages and data, bytes for assets.
 fn read(f: Found, dir: &str) -> std::result::Result<Item, Diagnostic> {
     let limit = match f.kind {
@@ -376,19 +438,26 @@ fn read(f: Found, dir: &str) -> std::result::Result<Item, Diagnostic> {
             "check the file's permissions",
         )
     };
-    let meta = std::fs::metadata(&f.path).map_err(unreadable)?;
-    if meta.len() > limit {
-        return Err(invalid(
+    let too_big = |len: u64| {
+        invalid(
             &f.rel,
             format!(
                 "is {} MiB; keyguide reads files of at most {} MiB",
-                meta.len() / (1024 * 1024),
+                len / (1024 * 1024),
                 limit / (1024 * 1024)
             ),
             "split the document, or move large data out of the content folder",
-        ));
-    }
-    let bytes = std::fs::read(&f.path).map_err(unreadable)?;
+        )
+    };
+    let bytes = read_bounded(&f.path, limit).map_err(|e| match e {
+        ReadError::Io(e) => unreadable(e),
+        ReadError::NotRegular => invalid(
+            &f.rel,
+            "is not a regular file (a named pipe, socket or device)",
+            "remove it from the content folder; keyguide reads only ordinary files",
+        ),
+        ReadError::TooBig(len) => too_big(len),
+    })?;
     let text = |bytes| {
         decode(&f.rel, bytes).map(|text| TextFile {
             rel: f.rel.clone(),
@@ -418,7 +487,7 @@ fn read(f: Found, dir: &str) -> std::result::Result<Item, Diagnostic> {
 /// UTF-8 text without a byte-order mark, or a diagnostic at the first bad byte.
 fn decode(rel: &str, bytes: Vec<u8>) -> std::result::Result<String, Diagnostic> {
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
-        let (line, column) = position_in_bytes(&bytes, nul);
+        let (line, column) = diag::position_in_bytes(&bytes, nul);
         return Err(Diagnostic::new(
             &diag::INVALID_SOURCE,
             rel,
@@ -429,7 +498,7 @@ fn decode(rel: &str, bytes: Vec<u8>) -> std::result::Result<String, Diagnostic> 
     }
     let mut text = String::from_utf8(bytes).map_err(|e| {
         let bad = e.utf8_error().valid_up_to();
-        let (line, column) = position_in_bytes(e.as_bytes(), bad);
+        let (line, column) = diag::position_in_bytes(e.as_bytes(), bad);
         Diagnostic::new(
             &diag::INVALID_SOURCE,
             rel,
@@ -442,12 +511,6 @@ fn decode(rel: &str, bytes: Vec<u8>) -> std::result::Result<String, Diagnostic> 
         text.drain(..3);
     }
     Ok(text)
-}
-
-/// Line and column of byte `at`, counting only the valid text before it.
-fn position_in_bytes(bytes: &[u8], at: usize) -> (usize, usize) {
-    let before = String::from_utf8_lossy(&bytes[..at]);
-    LineIndex::new(&before).line_col(&before, before.len())
 }
 
 /// Puts a read file where it belongs.

@@ -85,7 +85,7 @@ impl Theme {
         // The theme's own files: the bundled theme of that name, then the site's folder.
         let mut own = shipped.unwrap_or_default();
         if dir.is_dir() {
-            own.extend(crate::versions::read_tree(&dir)?);
+            own.extend(crate::versions::read_tree(root, &dir)?);
         }
         let engine = match own.get("theme.toml") {
             Some(bytes) => {

@@ -209,30 +209,64 @@ pub fn files_listing(files: &BTreeMap<String, Vec<u8>>) -> String {
         .collect()
 }
 
-/// The files a release freezes from a content folder: everything under `dir` except the
-/// hidden files and editor leftovers keyguide skips (see [`crate::source::ignored`]).
-pub fn content_files(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
-    Ok(read_tree(dir)?
+/// The files a release freezes from the content folder `dir` of the site at `root`:
+/// everything except the hidden files and editor leftovers keyguide skips (see
+/// [`crate::source::ignored`]).
+pub fn content_files(root: &Path, dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
+    Ok(read_tree(root, dir)?
         .into_iter()
         .filter(|(path, _)| !path.split('/').any(crate::source::ignored))
         .collect())
 }
 
-/// Every file under `dir`, by path relative to it (`/`-separated), skipping nothing: a
-/// snapshot is compared byte for byte (and a theme folder read whole).
-pub fn read_tree(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
+/// Every file under `dir` (inside the site at `root`), by path relative to it
+/// (`/`-separated), skipping nothing: a snapshot is compared byte for byte (and a theme
+/// folder read whole). A symbolic link is followed only to an ordinary file inside the site
+/// root, so no link can make keyguide read, publish or freeze a file from elsewhere.
+pub fn read_tree(root: &Path, dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
     let mut files = BTreeMap::new();
     if !dir.is_dir() {
         return Ok(files);
     }
+    let root_real = root.canonicalize().map_err(Error::io("resolving", root))?;
+    let dir_real = dir.canonicalize().map_err(Error::io("resolving", dir))?;
+    if !dir_real.starts_with(&root_real) {
+        return Err(Error::Usage {
+            message: format!(
+                "refusing to read {}: it is a symbolic link to a folder outside the site root",
+                dir.display()
+            ),
+            help: "copy the folder into the site instead of linking it".into(),
+        });
+    }
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.map_err(|e| Error::Io {
-            path: dir.to_path_buf(),
+            path: e.path().unwrap_or(dir).to_path_buf(),
             action: "reading",
             source: e.into(),
         })?;
         if entry.file_type().is_dir() {
             continue;
+        }
+        let refuse = |why: &str| Error::Usage {
+            message: format!("refusing to read {}: {why}", entry.path().display()),
+            help: "replace it with an ordinary file inside the site, or remove it".into(),
+        };
+        if entry.path_is_symlink() {
+            match entry.path().canonicalize() {
+                Ok(target) if target.starts_with(&root_real) => {}
+                Ok(_) => {
+                    return Err(refuse(
+                        "it is a symbolic link that leads outside the site root",
+                    ));
+                }
+                Err(_) => return Err(refuse("it is a symbolic link that loops or leads nowhere")),
+            }
+        }
+        if !std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()) {
+            return Err(refuse(
+                "it is not an ordinary file (a named pipe, socket, device or linked folder)",
+            ));
         }
         let rel = entry
             .path()
@@ -309,6 +343,10 @@ pub fn load(root: &Path) -> Result<Releases> {
                 "entry `{}` repeats a version, is not a valid label, or has a control character in its approver",
                 record.version
             )));
+            // Such an entry names no folder keyguide may open: a label like `../x` would
+            // lead out of releases/.
+            previous = record.digest;
+            continue;
         } else if record.digest != record.compute_digest() {
             out.diagnostics.push(broken(format!(
                 "entry `{}` was altered: its digest no longer matches its fields",
@@ -368,7 +406,7 @@ fn check_snapshot(root: &Path, record: &Record, out: &mut Vec<Diagnostic>) -> Re
                 .map(|(d, p)| (p.to_owned(), d.to_owned()))
         })
         .collect();
-    let actual = read_tree(&dir.join("content"))?;
+    let actual = read_tree(root, &dir.join("content"))?;
     for (path, bytes) in &actual {
         match recorded.get(path) {
             None => out.push(modified(

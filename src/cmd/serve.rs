@@ -9,6 +9,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use keyguide::config::Config;
@@ -20,6 +21,9 @@ use notify_debouncer_mini::notify::RecursiveMode;
 
 use crate::Outcome;
 use crate::cli::ServeArgs;
+
+/// Requests answered at once (open pages each hold one for live reload); more get a 503.
+const MAX_IN_FLIGHT: usize = 512;
 
 /// Ports tried after the one asked for, when it is taken.
 const PORT_TRIES: u16 = 20;
@@ -56,9 +60,23 @@ pub fn run(root: Option<&Path>, args: &ServeArgs) -> Result<Outcome> {
             eprintln!("could not open a browser ({e}); open {url} yourself");
         }
     }
+    let in_flight = Arc::new(AtomicUsize::new(0));
     for request in server.incoming_requests() {
+        // Each open page holds a thread for its reload stream; past the cap, a request gets
+        // a quick 503 instead of another thread, so memory stays bounded whatever connects.
+        if in_flight.fetch_add(1, Ordering::SeqCst) >= MAX_IN_FLIGHT {
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            let busy = tiny_http::Response::from_string("busy: too many open requests\n")
+                .with_status_code(503);
+            let _ = request.respond(busy);
+            continue;
+        }
         let served = Arc::clone(&served);
-        std::thread::spawn(move || serve::respond(&served, request));
+        let in_flight = Arc::clone(&in_flight);
+        std::thread::spawn(move || {
+            serve::respond(&served, request);
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+        });
     }
     eprintln!("stopped");
     Ok(Outcome::Success)

@@ -226,6 +226,13 @@ pub trait SourceText {
     fn text(&self, file: &str) -> Option<&str>;
 }
 
+/// Line and column of byte `at` of a file that is not valid UTF-8 from there on, counting
+/// only the text before it.
+pub fn position_in_bytes(bytes: &[u8], at: usize) -> (usize, usize) {
+    let before = String::from_utf8_lossy(bytes.get(..at).unwrap_or(bytes));
+    LineIndex::new(&before).line_col(&before, before.len())
+}
+
 /// Writes findings rustc-style, with the source line and a caret, then a count.
 pub fn write_human(
     out: &mut dyn Write,

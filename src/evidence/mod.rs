@@ -28,7 +28,7 @@ use crate::diag::{self, Diagnostic, LineIndex};
 use crate::error::{Error, Result};
 use crate::frontmatter::{Date, parse_date};
 use crate::lint::exceptions::Exception;
-use crate::source::TextFile;
+use crate::source::{MAX_TEXT_BYTES, ReadError, TextFile, read_bounded};
 use crate::versions::Releases;
 
 /// The customer list, relative to the site root.
@@ -290,10 +290,32 @@ fn finding(file: &str, at: (usize, usize), message: String, help: &str) -> Diagn
 /// The text of `root/rel`, none when it does not exist; a KG100 finding when it is not UTF-8.
 fn read(root: &Path, rel: &str, diags: &mut Vec<Diagnostic>) -> Result<Option<TextFile>> {
     let path = root.join(rel);
-    let bytes = match std::fs::read(&path) {
+    let bytes = match read_bounded(&path, MAX_TEXT_BYTES) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io("reading", &path)(e)),
+        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(ReadError::Io(e)) => return Err(Error::io("reading", &path)(e)),
+        Err(ReadError::NotRegular) => {
+            diags.push(finding(
+                rel,
+                (1, 1),
+                "is not a regular file (a named pipe, socket or device)".into(),
+                "replace it with the CSV file itself",
+            ));
+            return Ok(None);
+        }
+        Err(ReadError::TooBig(len)) => {
+            diags.push(finding(
+                rel,
+                (1, 1),
+                format!(
+                    "is {} MiB; keyguide reads evidence files of at most {} MiB",
+                    len / (1024 * 1024),
+                    MAX_TEXT_BYTES / (1024 * 1024)
+                ),
+                "archive old distribution records in a separate file",
+            ));
+            return Ok(None);
+        }
     };
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Some(TextFile {

@@ -91,15 +91,30 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     check_named(ctx, out);
 }
 
+/// How many known workflow ids a KG041 help line lists.
+const KNOWN_SHOWN: usize = 10;
+
 /// KG041: every workflow an addendum names exists.
 fn check_named(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    let known: Vec<&str> = ctx
+    let known: std::collections::BTreeSet<&str> = ctx
         .content
         .inventory
         .workflows
         .iter()
         .map(|w| w.id.get_ref().as_str())
         .collect();
+    // The help names a few known ids, not all: an inventory may hold thousands.
+    let listed = {
+        let mut ids: Vec<&str> = known.iter().copied().take(KNOWN_SHOWN).collect();
+        if known.len() > KNOWN_SHOWN {
+            ids.push("…");
+        }
+        if ids.is_empty() {
+            "none".to_owned()
+        } else {
+            ids.join(", ")
+        }
+    };
     for page in ctx.content.guides.iter().flat_map(|g| &g.addenda) {
         for wf in &page.matter.workflows {
             if !known.contains(&wf.get_ref().as_str()) {
@@ -111,7 +126,7 @@ fn check_named(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                     format!(
                         "add a [[workflow]] with id = \"{}\" to content/inventory.toml, or correct the id (known: {})",
                         wf.get_ref(),
-                        if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                        listed
                     ),
                 ));
             }

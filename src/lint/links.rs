@@ -7,7 +7,7 @@
 //! a section it inherits from its base guide is fine. A bare `#fragment` is checked against
 //! the page the link is shown on.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use crate::compose::{ComposedGuide, Tree};
 use crate::content::Page;
@@ -19,26 +19,44 @@ use super::{Ctx, at};
 
 /// Runs KG020 and KG021.
 pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    let mut anchors = Anchors::default();
     for composed in ctx.composed {
         let base = &composed.guide.base;
-        check_page(ctx, base, &composed.base, out);
+        check_page(ctx, base, &composed.base, &mut anchors, out);
         for (page, tree) in &composed.integrations {
-            check_page(ctx, page, tree, out);
+            check_page(ctx, page, tree, &mut anchors, out);
         }
     }
 }
 
-fn check_page<M>(
-    ctx: &Ctx<'_>,
+/// The section ids of each page, collected once per page rather than once per link, so
+/// checking stays linear in links plus sections.
+#[derive(Default)]
+struct Anchors<'t> {
+    by_page: HashMap<*const (), BTreeSet<&'t str>>,
+}
+
+impl<'t> Anchors<'t> {
+    fn of<'d: 't>(&mut self, tree: &'t Tree<'d>) -> &BTreeSet<&'t str> {
+        self.by_page
+            .entry(std::ptr::from_ref(tree).cast())
+            .or_insert_with(|| tree.nodes().map(|n| n.id).collect())
+    }
+}
+
+fn check_page<'t, M>(
+    ctx: &'t Ctx<'_>,
     page: &Page<'_, M>,
-    shown_in: &Tree<'_>,
+    shown_in: &'t Tree<'_>,
+    anchors: &mut Anchors<'t>,
     out: &mut Vec<Diagnostic>,
 ) {
     let dir = &ctx.content.sources.dir;
     for link in &page.doc.links {
         if let Some(fragment) = link.dest.strip_prefix('#') {
             let fragment = links::decode(fragment);
-            check_anchor(page, link, &fragment, shown_in, "this page", out);
+            let ids = anchors.of(shown_in);
+            check_anchor(page, link, &fragment, ids, "this page", out);
             continue;
         }
         let Some(resolved) = links::resolve(&page.file.rel, dir, &link.dest) else {
@@ -65,7 +83,7 @@ fn check_page<M>(
                         page,
                         link,
                         fragment,
-                        tree,
+                        anchors.of(tree),
                         &format!("`{}`", link.dest.split('#').next().unwrap_or("")),
                         out,
                     );
@@ -114,23 +132,28 @@ fn find_page<'t, 'd>(composed: &'t [ComposedGuide<'d>], target: &Target) -> Foun
     }
 }
 
+/// How many of a page's section ids a "did you mean" suggestion looks through.
+const NEAREST_SCAN: usize = 1000;
+
 fn check_anchor<M>(
     page: &Page<'_, M>,
     link: &Link,
     fragment: &str,
-    tree: &Tree<'_>,
+    ids: &BTreeSet<&str>,
     where_: &str,
     out: &mut Vec<Diagnostic>,
 ) {
     if fragment.is_empty() {
         return;
     }
-    let ids: BTreeSet<&str> = tree.nodes().map(|n| n.id).collect();
     if ids.contains(fragment) {
         return;
     }
+    // The suggestion looks at a bounded number of ids, so a page of many broken anchors
+    // and many sections cannot make lint quadratic.
     let nearest = ids
         .iter()
+        .take(NEAREST_SCAN)
         .find(|id| id.contains(fragment) || fragment.contains(**id))
         .map(|id| format!("; did you mean `#{id}`?"))
         .unwrap_or_default();

@@ -173,15 +173,8 @@ fn file_names_that_cannot_be_published_faithfully_are_kg090() {
     let run = site.run(&["lint", "--as-of", crate::rules::AS_OF]).code(1);
     assert!(run.stderr.contains("holds a line break"), "{}", run.stderr);
     assert!(run.stderr.contains("holds a backslash"), "{}", run.stderr);
-    site.run(&[
-        "release",
-        "1.0.0",
-        "--approver",
-        "CISO",
-        "--date",
-        "2026-10-15",
-    ])
-    .code(1)
-    .stderr_has("release refused");
+    site.run(crate::versions::RELEASE_1_0_0)
+        .code(1)
+        .stderr_has("release refused");
     assert!(!site.path("releases").exists());
 }

@@ -609,3 +609,19 @@ fn an_earlier_day_is_judged_by_the_ledger_of_that_day() {
     site.run_in(".", &["lint", "--as-of", "2026-10-20"], &[TODAY])
         .stderr_lacks("in the future");
 }
+
+#[test]
+fn an_evidence_file_that_is_a_named_pipe_is_refused_instead_of_waited_on() {
+    let site = SiteTest::example().with_evidence();
+    let pipe = site.path("evidence/distribution.csv");
+    std::fs::remove_file(&pipe).unwrap_or_else(|e| panic!("{e}"));
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    assert!(made.success());
+    site.run(&["audit", "--as-of", AS_OF])
+        .code(1)
+        .stderr_has("evidence/distribution.csv:1:1")
+        .stderr_has("is not a regular file");
+}

@@ -9,18 +9,18 @@ use std::time::{Duration, Instant};
 use crate::support::SiteTest;
 
 /// How long a change may take to show (generous: CI machines are shared and slow).
-const WAIT: Duration = Duration::from_secs(15);
+pub const WAIT: Duration = Duration::from_secs(15);
 
 /// A running `keyguide serve`, stopped when dropped.
-struct Server {
-    child: Child,
-    port: u16,
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
     stderr: Receiver<String>,
     log: Vec<String>,
 }
 
 impl Server {
-    fn start(site: &SiteTest, port: u16) -> Server {
+    pub fn start(site: &SiteTest, port: u16) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_keyguide"))
             .args(["serve", "--port", &port.to_string()])
             .current_dir(site.path("."))
@@ -78,7 +78,7 @@ impl Server {
     }
 
     /// A raw HTTP/1.0 request; (status, head, body).
-    fn request(&self, method: &str, path: &str, headers: &str) -> (u16, String, Vec<u8>) {
+    pub fn request(&self, method: &str, path: &str, headers: &str) -> (u16, String, Vec<u8>) {
         let mut stream =
             TcpStream::connect(("127.0.0.1", self.port)).unwrap_or_else(|e| panic!("connect: {e}"));
         let _ = stream.set_read_timeout(Some(WAIT));
@@ -101,7 +101,7 @@ impl Server {
         (status, head, raw[split..].to_vec())
     }
 
-    fn get(&self, path: &str) -> (u16, String) {
+    pub fn get(&self, path: &str) -> (u16, String) {
         let (status, _, body) = self.request("GET", path, "");
         (status, String::from_utf8_lossy(&body).into_owned())
     }
@@ -127,7 +127,7 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

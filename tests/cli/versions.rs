@@ -6,18 +6,20 @@ use crate::support::SiteTest;
 const BASE: &str = "content/payment-api/_index.md";
 const ADDENDUM: &str = "content/payment-api/partner-api.md";
 
+/// The command that releases a pinned scaffold as 1.0.0.
+pub const RELEASE_1_0_0: &[&str] = &[
+    "release",
+    "1.0.0",
+    "--approver",
+    "CISO",
+    "--date",
+    "2026-10-15",
+];
+
 /// The scaffold released once, as 1.0.0.
 pub fn first_release() -> SiteTest {
     let site = pinned_scaffold();
-    site.run(&[
-        "release",
-        "1.0.0",
-        "--approver",
-        "CISO",
-        "--date",
-        "2026-10-15",
-    ])
-    .code(0);
+    site.run(RELEASE_1_0_0).code(0);
     site
 }
 
