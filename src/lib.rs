@@ -33,6 +33,7 @@ pub mod links;
 pub mod lint;
 pub mod manifest;
 pub mod markdown;
+pub mod memo;
 pub mod output;
 pub mod profile;
 pub mod release;
@@ -64,9 +65,17 @@ pub struct BuildOptions<'c> {
     pub drafts: bool,
     /// The date reviews and exceptions are judged at.
     pub as_of: Date,
-    /// Pages rendered by an earlier build of the same process (`keyguide serve`), reused
-    /// when nothing they depend on changed.
-    pub cache: Option<&'c render::PageCache>,
+    /// What earlier builds of the same process (`keyguide serve`) left to reuse.
+    pub cache: Option<&'c Cache>,
+}
+
+/// What a process that builds again and again (`keyguide serve`) keeps between builds.
+#[derive(Debug, Default)]
+pub struct Cache {
+    /// Rendered pages, reused when nothing they depend on changed.
+    pub pages: render::PageCache,
+    /// Parses and scans, reused for the same text.
+    pub memo: memo::Memo,
 }
 
 /// The outcome of checking (and possibly rendering) a site.
@@ -116,26 +125,32 @@ pub fn build(
 ) -> Result<Checked> {
     // Load the theme first: a broken theme stops the build before any content is read.
     let theme = theme::Theme::load(&config.root, &config.theme)?;
-    run(
+    let own = memo::Memo::default();
+    let memo = options.cache.map_or(&own, |c| &c.memo);
+    memo.begin();
+    let checked = run(
         config,
         options.as_of,
+        memo,
         Then::Render(&theme, options, output_label, signer),
-    )
+    );
+    memo.sweep();
+    checked
 }
 
 /// Checks the draft.
 pub fn lint(config: &Config, as_of: Date) -> Result<Checked> {
-    run(config, as_of, Then::Nothing)
+    run(config, as_of, &memo::Memo::default(), Then::Nothing)
 }
 
 /// Checks the draft and reports its coverage.
 pub fn coverage(config: &Config, as_of: Date) -> Result<Checked> {
-    run(config, as_of, Then::Coverage)
+    run(config, as_of, &memo::Memo::default(), Then::Coverage)
 }
 
 /// The shared pipeline: load the draft and every release, parse, compose, check, then what
-/// `then` asks for.
-fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
+/// `then` asks for. Work on a file's contents is done once per distinct content (`memo`).
+fn run(config: &Config, as_of: Date, memo: &memo::Memo, then: Then<'_>) -> Result<Checked> {
     let profile = profile::Profile::load(&config.root, &config.profile)?;
     let releases = versions::load(&config.root)?;
     let sources = source::load(&config.root, DRAFT_DIR)?;
@@ -147,10 +162,10 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
     let mut diags = sources.diagnostics.clone();
     diags.extend(releases.diagnostics.iter().cloned());
     diags.extend(snapshots.iter().flat_map(|s| s.diagnostics.iter().cloned()));
-    let content = content::parse(&sources, &mut diags);
+    let content = content::parse(&sources, memo, &mut diags);
     let released: Vec<content::Content<'_>> = snapshots
         .iter()
-        .map(|s| content::parse(s, &mut diags))
+        .map(|s| content::parse(s, memo, &mut diags))
         .collect();
     let exceptions = lint::exceptions::load(&sources, &mut diags);
     let composed = compose::compose(&content, &mut diags);
@@ -165,6 +180,7 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
         config,
         exceptions: &exceptions,
         as_of,
+        memo,
     };
     diags.extend(lint::check(&ctx));
     lint::releases::notes(&config.root, &releases, &mut diags);
@@ -227,8 +243,9 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
                 notes,
                 signing: published.as_ref(),
             };
-            let mut output = render::render(&site, theme, options.cache)?;
-            let leaks = lint::secrets::check_output(&output, label);
+            let mut output = render::render(&site, theme, options.cache.map(|c| &c.pages))?;
+            let digests = manifest::digests(&output);
+            let leaks = lint::secrets::check_output(&output, &digests, memo, label);
             if leaks.is_empty() {
                 let seal = manifest::Seal {
                     base_url: &config.base_url,
@@ -236,7 +253,7 @@ fn run(config: &Config, as_of: Date, then: Then<'_>) -> Result<Checked> {
                     signer: signer.zip(published.as_ref()),
                     expires_days: config.signing_expires_days,
                 };
-                manifest::seal(&mut output, &seal)?;
+                manifest::seal(&mut output, &digests, &seal)?;
                 checked.output = Some(output);
             } else {
                 diagnostics.extend(leaks);
@@ -288,10 +305,10 @@ pub fn diff_versions(config: &Config, from: &str, to: &str) -> Result<diff::Comp
         source::load(&config.root, &dir(&from))?,
         source::load(&config.root, &dir(&to))?,
     );
-    let mut ignored = Vec::new();
+    let (mut ignored, memo) = (Vec::new(), memo::Memo::default());
     let changes = diff::diff(
-        Some(&content::parse(&old, &mut ignored)),
-        &content::parse(&new, &mut ignored),
+        Some(&content::parse(&old, &memo, &mut ignored)),
+        &content::parse(&new, &memo, &mut ignored),
     );
     let files = diff::files(
         &versions::content_files(&config.root.join(dir(&from)))?,

@@ -196,15 +196,25 @@ impl Required {
 
 /// Lowercase letters and digits, words separated by one space.
 pub fn normalise(text: &str) -> String {
+    // One pass, with ASCII (nearly all guidance text) lowercased without the Unicode tables:
+    // every section's text goes through here when lint looks for placeholders.
     let mut out = String::with_capacity(text.len());
-    for word in text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
+    let mut gap = false;
+    for c in text.chars() {
+        let ascii = c.is_ascii_alphanumeric();
+        if !ascii && (c.is_ascii() || !c.is_alphanumeric()) {
+            gap = true;
+            continue;
+        }
+        if gap && !out.is_empty() {
             out.push(' ');
         }
-        out.extend(word.chars().flat_map(char::to_lowercase));
+        gap = false;
+        if ascii {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
     }
     out
 }
@@ -259,6 +269,17 @@ mod tests {
         assert!(storage.is_some_and(|s| s.matches("x", "SECURE STORAGE!")));
         assert!(storage.is_some_and(|s| s.matches("x", "Key storage")));
         assert!(!storage.is_some_and(|s| s.matches("x", "Storage of logs")));
+    }
+
+    #[test]
+    fn normalising_keeps_words_lowercased_and_drops_the_rest() {
+        assert_eq!(normalise("  Key-STORAGE: (HSM)  "), "key storage hsm");
+        assert_eq!(
+            normalise("Übersicht — Schlüssel_ÄNDERN 2x"),
+            "übersicht schlüssel ändern 2x"
+        );
+        assert_eq!(normalise("İ"), "i\u{307}");
+        assert_eq!(normalise("--- ..."), "");
     }
 
     #[test]

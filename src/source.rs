@@ -26,6 +26,8 @@ pub struct TextFile {
     pub rel: String,
     /// The file's text, without a byte-order mark.
     pub text: String,
+    /// The SHA-256 of `text`, which work on the file is remembered by.
+    pub digest: crate::memo::Digest,
 }
 
 /// A file copied to the output unchanged.
@@ -387,6 +389,7 @@ fn read(f: Found, dir: &str) -> std::result::Result<Item, Diagnostic> {
     let text = |bytes| {
         decode(&f.rel, bytes).map(|text| TextFile {
             rel: f.rel.clone(),
+            digest: crate::memo::digest(text.as_bytes()),
             text,
         })
     };

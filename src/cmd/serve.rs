@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use keyguide::Cache;
 use keyguide::config::Config;
 use keyguide::error::{Error, Result};
-use keyguide::render::PageCache;
 use keyguide::serve::{self, Served};
 use keyguide::{BuildOptions, diag};
 use notify_debouncer_mini::notify::RecursiveMode;
@@ -46,7 +46,7 @@ pub fn run(root: Option<&Path>, args: &ServeArgs) -> Result<Outcome> {
         );
     }
     let served = Arc::new(Served::default());
-    let cache = Arc::new(PageCache::default());
+    let cache = Arc::new(Cache::default());
     // Watch before the first build, so no save between the two goes unnoticed.
     let _watcher = watch(&root, &url, &served, &cache)?;
     rebuild(&root, &url, &served, &cache, "built");
@@ -84,7 +84,7 @@ fn bind(ip: IpAddr, port: u16) -> Result<(tiny_http::Server, SocketAddr)> {
 }
 
 /// Builds the draft and installs the result; prints what happened.
-fn rebuild(root: &Path, url: &str, served: &Served, cache: &PageCache, verb: &str) {
+fn rebuild(root: &Path, url: &str, served: &Served, cache: &Cache, verb: &str) {
     let started = Instant::now();
     match build(root, url, cache) {
         Ok((site, headers, warnings)) => {
@@ -94,7 +94,7 @@ fn rebuild(root: &Path, url: &str, served: &Served, cache: &PageCache, verb: &st
             eprintln!(
                 "{verb} {files} files in {} ms ({} pages rendered, the rest unchanged)",
                 started.elapsed().as_millis(),
-                cache.rendered()
+                cache.pages.rendered()
             );
         }
         Err(errors) => {
@@ -109,7 +109,7 @@ type Built = (keyguide::output::OutputTree, Vec<(String, String)>, String);
 
 /// One build of the draft for `url`: the site, its headers and the warnings' text, or the
 /// text of what stopped it.
-fn build(root: &Path, url: &str, cache: &PageCache) -> std::result::Result<Built, String> {
+fn build(root: &Path, url: &str, cache: &Cache) -> std::result::Result<Built, String> {
     let config = Config::load(root)
         .and_then(|c| c.with_base_url(url))
         .map_err(|e| format!("error: {e}\n"))?;
@@ -135,7 +135,7 @@ fn watch(
     root: &Path,
     url: &str,
     served: &Arc<Served>,
-    cache: &Arc<PageCache>,
+    cache: &Arc<Cache>,
 ) -> Result<notify_debouncer_mini::Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>> {
     let (root_owned, url_owned) = (root.to_path_buf(), url.to_owned());
     let (served, cache) = (Arc::clone(served), Arc::clone(cache));

@@ -13,7 +13,7 @@ use super::{Ctx, at};
 
 /// Runs KG070 over every page.
 pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    for guide in &ctx.content.guides {
+    super::each(&ctx.content.guides, out, |guide, out| {
         check_page(&guide.base, out);
         for page in &guide.addenda {
             check_page(page, out);
@@ -21,7 +21,7 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for asset in guide.assets {
             check_asset(asset, out);
         }
-    }
+    });
 }
 
 /// Asset file extensions that a browser renders as a document, with script.

@@ -100,9 +100,11 @@ fn check_named(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         .iter()
         .map(|w| w.id.get_ref().as_str())
         .collect();
+    // Looked up once per addendum workflow: a set, so large sites stay linear.
+    let lookup: std::collections::HashSet<&str> = known.iter().copied().collect();
     for page in ctx.content.guides.iter().flat_map(|g| &g.addenda) {
         for wf in &page.matter.workflows {
-            if !known.contains(&wf.get_ref().as_str()) {
+            if !lookup.contains(wf.get_ref().as_str()) {
                 out.push(at(
                     &diag::UNKNOWN_WORKFLOW,
                     page,

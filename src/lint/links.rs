@@ -19,13 +19,13 @@ use super::{Ctx, at};
 
 /// Runs KG020 and KG021.
 pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    for composed in ctx.composed {
+    super::each(ctx.composed, out, |composed, out| {
         let base = &composed.guide.base;
         check_page(ctx, base, &composed.base, out);
         for (page, tree) in &composed.integrations {
             check_page(ctx, page, tree, out);
         }
-    }
+    });
 }
 
 fn check_page<M>(

@@ -37,6 +37,8 @@ pub struct Ctx<'a> {
     pub exceptions: &'a [exceptions::Exception],
     /// The date reviews and exceptions are judged at.
     pub as_of: Date,
+    /// Scans of earlier texts, reused for the same text.
+    pub memo: &'a crate::memo::Memo,
 }
 
 /// Runs every rule.
@@ -54,7 +56,7 @@ pub fn check(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     inventory::check(ctx, &mut diags);
     html::check(ctx, &mut diags);
     exceptions::check(ctx, &mut diags);
-    secrets::check(ctx.content.sources, &mut diags);
+    secrets::check(ctx.content.sources, ctx.memo, &mut diags);
     diags
 }
 
@@ -114,6 +116,25 @@ fn rules_named(ids: &[String], key: &str, config: &Config) -> Result<Vec<&'stati
             })
         })
         .collect()
+}
+
+/// Runs `check` on each of `items` (guides) in parallel and appends the findings in the order of
+/// `items`, so the result is the same as one pass in order.
+pub(crate) fn each<T: Sync>(
+    items: &[T],
+    out: &mut Vec<Diagnostic>,
+    check: impl Fn(&T, &mut Vec<Diagnostic>) + Sync,
+) {
+    use rayon::prelude::*;
+    let found: Vec<Vec<Diagnostic>> = items
+        .par_iter()
+        .map(|item| {
+            let mut found = Vec::new();
+            check(item, &mut found);
+            found
+        })
+        .collect();
+    out.extend(found.into_iter().flatten());
 }
 
 /// A finding at byte `offset` of the page `page`.

@@ -21,13 +21,13 @@ use super::{Ctx, at};
 
 /// Runs KG001–KG003.
 pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    for composed in ctx.composed {
+    super::each(ctx.composed, out, |composed, out| {
         let base = &composed.guide.base;
         check_base(ctx.profile, base, out);
         for (page, tree) in &composed.integrations {
             check_addendum(ctx, &base.doc, page, tree, out);
         }
-    }
+    });
 }
 
 /// The first section of `doc` that is `req`.
