@@ -323,18 +323,19 @@ impl Job<'_> {
     }
 }
 
-/// Guide and integration pages of an earlier build, post-processed, by output path, with the
-/// digest of everything each depended on. `keyguide serve` keeps one across rebuilds, so an
+/// Guide and integration pages of an earlier build, post-processed, by output path, with their
+/// search index entries and the digest of everything each depended on. `keyguide serve` keeps one across rebuilds, so an
 /// edit re-renders only the pages it touches.
 ///
 /// A page's digest covers the site's shape (configuration, theme files, every version's
 /// label, date, approver and guide/integration ids — what the switcher, banners and links are
 /// made of), its own version's guide and integration titles (the navigation), and the page's
-/// own sources (its base guide's text and, for an integration page, its addendum's). Everything else the build writes (landing, release
-/// notes, feeds, indexes, manifest) is rebuilt every time.
+/// own sources (its base guide's text and, for an integration page, its addendum's), which is
+/// more than its search entry depends on. Everything else the build writes (landing, release
+/// notes, feeds, the search indexes made of the entries, manifest) is rebuilt every time.
 #[derive(Debug, Default)]
 pub struct PageCache {
-    pages: std::sync::Mutex<std::collections::HashMap<String, (u64, Vec<u8>)>>,
+    pages: std::sync::Mutex<std::collections::HashMap<String, (u64, Vec<u8>, String)>>,
     rendered: std::sync::atomic::AtomicUsize,
 }
 
@@ -344,23 +345,24 @@ impl PageCache {
         self.rendered.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    fn get(&self, path: &str, key: u64) -> Option<Vec<u8>> {
+    /// The page at `path` and its search entry, when it was built from inputs of digest `key`.
+    fn get(&self, path: &str, key: u64) -> Option<(Vec<u8>, String)> {
         let pages = self
             .pages
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         pages
             .get(path)
-            .filter(|(k, _)| *k == key)
-            .map(|(_, bytes)| bytes.clone())
+            .filter(|(k, _, _)| *k == key)
+            .map(|(_, bytes, search)| (bytes.clone(), search.clone()))
     }
 
-    fn put(&self, path: String, key: u64, bytes: Vec<u8>) {
+    fn put(&self, path: String, key: u64, bytes: Vec<u8>, search: String) {
         let mut pages = self
             .pages
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        pages.insert(path, (key, bytes));
+        pages.insert(path, (key, bytes, search));
     }
 }
 
@@ -415,6 +417,8 @@ fn page_key(site_key: u64, titles_key: u64, job: &Job<'_>) -> u64 {
 struct Rendered {
     path: String,
     bytes: Vec<u8>,
+    /// Its entry in the version's search index.
+    search: String,
     reused: bool,
     /// The page's digest, when there is a cache.
     key: u64,
@@ -457,10 +461,11 @@ pub fn render(site: &Site<'_>, theme: &Theme, cache: Option<&PageCache>) -> Resu
                 }
                 None => 0,
             };
-            if let Some(bytes) = cache.and_then(|c| c.get(&path, key)) {
+            if let Some((bytes, search)) = cache.and_then(|c| c.get(&path, key)) {
                 return Ok(Rendered {
                     path,
                     bytes,
+                    search,
                     reused: true,
                     key,
                 });
@@ -468,6 +473,7 @@ pub fn render(site: &Site<'_>, theme: &Theme, cache: Option<&PageCache>) -> Resu
             Ok(Rendered {
                 path,
                 bytes: render_page(site, theme, job)?.into_bytes(),
+                search: search_entry(job),
                 reused: false,
                 key,
             })
@@ -485,13 +491,20 @@ pub fn render(site: &Site<'_>, theme: &Theme, cache: Option<&PageCache>) -> Resu
     let mut out = OutputTree::default();
     let mut reused = std::collections::BTreeSet::new();
     let mut keys = Vec::new();
-    for page in pages {
+    // Each version's search entries, in site order (jobs are in site order).
+    let mut entries: std::collections::HashMap<&str, Vec<String>> =
+        std::collections::HashMap::new();
+    for (job, page) in jobs.iter().zip(pages) {
         let page = page?;
         if page.reused {
             reused.insert(page.path.clone());
-        } else {
-            keys.push((page.path.clone(), page.key));
+        } else if cache.is_some() {
+            keys.push((page.path.clone(), page.key, page.search.clone()));
         }
+        entries
+            .entry(job.version.label.as_str())
+            .or_default()
+            .push(page.search);
         out.insert(page.path, page.bytes)?;
     }
     // Content assets are published as the author wrote them; everything else that ends in
@@ -513,7 +526,13 @@ pub fn render(site: &Site<'_>, theme: &Theme, cache: Option<&PageCache>) -> Resu
         let dir = format!("{}/", version.label);
         out.insert(
             format!("{dir}{}", search::INDEX_FILE),
-            search::index(version),
+            search::index(
+                entries
+                    .get(version.label.as_str())
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str),
+            ),
         )?;
         out.insert(format!("{dir}print.css"), host::print_css(site, version))?;
         let root = render_landing(site, theme, Some(version), &dir)?;
@@ -567,9 +586,9 @@ pub fn render(site: &Site<'_>, theme: &Theme, cache: Option<&PageCache>) -> Resu
     }
     if let Some(cache) = cache {
         // Only newly rendered pages: reused ones are in the cache already.
-        for (path, key) in keys {
+        for (path, key, search) in keys {
             if let Some(bytes) = out.get(&path) {
-                cache.put(path, key, bytes.to_vec());
+                cache.put(path, key, bytes.to_vec(), search);
             }
         }
     }
@@ -745,6 +764,22 @@ fn nav<'a>(
             }
         })
         .collect()
+}
+
+/// The page's entry in its version's search index.
+fn search_entry(job: &Job<'_>) -> String {
+    let guide = job.guide;
+    let guide_title = &guide.guide.base.matter.title;
+    match job.integration.map(|i| &guide.integrations[i]) {
+        Some((page, tree)) => search::entry(
+            guide_title,
+            &page.matter.title,
+            guide.guide.id,
+            Some(page.stem),
+            tree,
+        ),
+        None => search::entry(guide_title, guide_title, guide.guide.id, None, &guide.base),
+    }
 }
 
 fn render_page(site: &Site<'_>, theme: &Theme, job: &Job<'_>) -> Result<String> {
