@@ -243,8 +243,9 @@ fn run(config: &Config, as_of: Date, memo: &memo::Memo, then: Then<'_>) -> Resul
                 notes,
                 signing: published.as_ref(),
             };
-            let mut output = render::render(&site, theme, options.cache.map(|c| &c.pages))?;
-            let digests = manifest::digests(&output);
+            let (mut output, known) =
+                render::render(&site, theme, options.cache.map(|c| &c.pages))?;
+            let digests = manifest::digests(&output, known);
             let leaks = lint::secrets::check_output(&output, &digests, memo, label);
             if leaks.is_empty() {
                 let seal = manifest::Seal {

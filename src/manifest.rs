@@ -133,16 +133,20 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
     memo::hex(&memo::digest(bytes))
 }
 
-/// The SHA-256 of every file in `tree`, by path, hashed in parallel. The KG010 check of the
-/// output and [`seal`] share them, so each file is hashed once.
-pub fn digests(tree: &OutputTree) -> BTreeMap<String, Digest> {
-    let files: Vec<(&str, &[u8])> = tree.files().collect();
-    files
+/// The SHA-256 of every file in `tree`, by path: those in `known` (files a cache knows
+/// unchanged), the others hashed now, in parallel. The KG010 check of the output and [`seal`]
+/// share them, so each file is hashed once.
+pub fn digests(tree: &OutputTree, mut known: BTreeMap<String, Digest>) -> BTreeMap<String, Digest> {
+    let files: Vec<(&str, &[u8])> = tree
+        .files()
+        .filter(|(path, _)| !known.contains_key(*path))
+        .collect();
+    let hashed: Vec<(String, Digest)> = files
         .par_iter()
         .map(|(path, bytes)| ((*path).to_owned(), memo::digest(bytes)))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .collect()
+        .collect();
+    known.extend(hashed);
+    known
 }
 
 /// One `SHA256SUMS` line for `path`, escaped the way coreutils escapes names holding a

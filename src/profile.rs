@@ -221,9 +221,23 @@ pub fn normalise(text: &str) -> String {
 
 /// Whether `text` contains `phrase` as whole words, ignoring case and punctuation.
 pub fn contains_words(text: &str, phrase: &str) -> bool {
-    let text = format!(" {} ", normalise(text));
-    let phrase = normalise(phrase);
-    !phrase.is_empty() && text.contains(&format!(" {phrase} "))
+    Words::new(text).contains(&Words::new(phrase))
+}
+
+/// A text normalised once, for matching many phrases in it, or it in many texts.
+#[derive(Debug)]
+pub struct Words(String);
+
+impl Words {
+    /// `text`, normalised, between spaces.
+    pub fn new(text: &str) -> Words {
+        Words(format!(" {} ", normalise(text)))
+    }
+
+    /// Whether this text contains `phrase` as whole words (never an empty phrase).
+    pub fn contains(&self, phrase: &Words) -> bool {
+        !phrase.0.trim().is_empty() && self.0.contains(&phrase.0)
+    }
 }
 
 /// The clauses of a description: split at `,`, `;` and the word "then".
