@@ -139,9 +139,10 @@ impl Profile {
         self
     }
 
-    /// The first placeholder in `text`, as the profile normalised it.
-    pub fn placeholder_in(&self, text: &str) -> Option<&str> {
-        let text = format!(" {} ", normalise(text));
+    /// The first placeholder in `key`, a text already normalised ([`normalise`]), as the
+    /// profile normalised it.
+    pub fn placeholder_in(&self, key: &str) -> Option<&str> {
+        let text = format!(" {key} ");
         self.placeholders
             .iter()
             .find(|p| !p.is_empty() && text.contains(&format!(" {p} ")))

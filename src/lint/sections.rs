@@ -216,8 +216,7 @@ fn placeholders<M>(
     s: &Section,
     out: &mut Vec<Diagnostic>,
 ) {
-    let text = format!("{} {}", s.title, s.own_text());
-    if let Some(word) = profile.placeholder_in(&text) {
+    if let Some(word) = profile.placeholder_in(s.text_key()) {
         out.push(at(
             &diag::THIN_SECTION,
             page,
