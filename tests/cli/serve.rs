@@ -353,3 +353,93 @@ fn a_guide_folder_moved_out_and_back_is_noticed() {
     assert_eq!(status, 200);
     assert!(page.contains("every twelve months"));
 }
+
+/// The `-->` lines (file:line:column of each finding) of a human report.
+fn places(report: &str) -> Vec<String> {
+    report
+        .lines()
+        .filter(|l| l.trim_start().starts_with("-->"))
+        .map(|l| l.trim().to_owned())
+        .collect()
+}
+
+#[test]
+fn whatever_serve_reuses_is_redone_when_its_inputs_change_and_equals_a_full_build() {
+    const ADDENDUM: &str = "content/gateway/hosted-fields-psk.md";
+    const DONE: &str = "Only your server signs session requests.";
+    const TODO: &str = "Only your server signs session requests. TODO";
+    let site = SiteTest::example();
+    let mut server = Server::start(&site, free_port());
+    // A placeholder: the page parsed and linted before is parsed and linted again, and serve
+    // reports exactly what lint reports.
+    let site = site.edit(ADDENDUM, DONE, TODO);
+    server.wait_for("build failed; still serving the last good version");
+    let lint = site.run(&["lint"]).code(1);
+    let expected = places(&lint.stderr);
+    assert!(!expected.is_empty() && lint.stderr.contains("holds the placeholder `todo`"));
+    let reported = places(&server.log.join("\n"));
+    assert_eq!(reported, expected, "serve reports what lint reports");
+    // A configuration change re-renders every page, and turns the error into a warning.
+    let site = site.edit("keyguide.toml", "warn = []", "warn = [\"KG003\"]");
+    server.wait_for("(21 pages rendered");
+    assert!(server.log.iter().any(|l| l.contains("warning[KG003]")));
+    // Key material in the content: the memo of earlier scans does not hide it...
+    let (block, body) = crate::key_material::armored("PRIVATE KEY", 5);
+    let site = site.edit(ADDENDUM, TODO, &format!("{TODO}\n\n```text\n{block}\n```"));
+    server.wait_for("build failed; still serving the last good version");
+    let leak = format!("--> {ADDENDUM}:");
+    assert!(
+        server.log.iter().any(|l| l.contains(&leak)),
+        "{:?}",
+        server.log
+    );
+    assert!(!server.log.iter().any(|l| l.contains(&body[10..50])));
+    // ...and once it is gone, the page is the one built before it: nothing to render.
+    let site = site.edit(ADDENDUM, &format!("{TODO}\n\n```text\n{block}\n```"), TODO);
+    server.wait_for("(0 pages rendered");
+    // Key material reaching the output through the theme, not the content.
+    let site = site.write("themes/default/static/notes.txt", &block);
+    server.wait_for("build failed; still serving the last good version");
+    assert!(
+        server
+            .log
+            .iter()
+            .any(|l| l.contains("serve/static/notes.txt:1:1")),
+        "{:?}",
+        server.log
+    );
+    let site = site.remove_file("themes/default/static/notes.txt");
+    server.wait_for("rebuilt");
+    // A template change (an override of the built-in one) shows on every guide page.
+    let template = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("themes/default/templates/guide.html");
+    let template = std::fs::read_to_string(template).unwrap_or_else(|e| panic!("{e}"));
+    assert!(template.contains("{{ page.title }} — {{ site.title }}"));
+    let site = site.write(
+        "themes/default/templates/guide.html",
+        template.replace(
+            "{{ page.title }} — {{ site.title }}",
+            "{{ page.title }} · {{ site.title }}",
+        ),
+    );
+    server.wait_for("(21 pages rendered");
+    server.eventually("/next/gateway/", "Key Handling Guide · Acme Payments");
+    // Back to clean content and configuration.
+    let site =
+        site.edit(ADDENDUM, TODO, DONE)
+            .edit("keyguide.toml", "warn = [\"KG003\"]", "warn = []");
+    server.eventually("/next/gateway/hosted-fields-psk/", DONE);
+    server.wait_for("rebuilt");
+    let (status, served) = server.get("/manifest.json");
+    assert_eq!(status, 200);
+    site.run(&[
+        "build",
+        "--drafts",
+        "--out",
+        "full",
+        "--base-url",
+        &format!("http://127.0.0.1:{}/", server.port),
+    ])
+    .code(0);
+    assert_eq!(served, site.read("full/manifest.json"));
+}
