@@ -181,6 +181,7 @@ fn run(config: &Config, as_of: Date, memo: &memo::Memo, then: Then<'_>) -> Resul
         exceptions: &exceptions,
         as_of,
         memo,
+        settings: lint::Ctx::settings_digest(&profile, &exceptions, as_of),
     };
     diags.extend(lint::check(&ctx));
     lint::releases::notes(&config.root, &releases, &mut diags);

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use sha2::{Digest as _, Sha256};
 
+use crate::diag::Diagnostic;
 use crate::frontmatter::{AddendumMatter, BaseMatter};
 use crate::lint::key_material::Finding;
 use crate::markdown::Doc;
@@ -97,7 +98,18 @@ impl<T> Table<T> {
     }
 }
 
-/// What builds reuse: parsed pages and KG010 scans, by content digest.
+/// The SHA-256 of several inputs in order, each with its length, so no two lists of inputs
+/// share a digest by running into each other.
+pub fn digest_of(inputs: &[&[u8]]) -> Digest {
+    let mut h = Sha256::new();
+    for input in inputs {
+        h.update((input.len() as u64).to_le_bytes());
+        h.update(input);
+    }
+    h.finalize().into()
+}
+
+/// What builds reuse: parsed pages, KG010 scans and per-page findings, by content digest.
 #[derive(Debug, Default)]
 pub struct Memo {
     /// Counts builds; entries remember the last one that used them.
@@ -105,6 +117,7 @@ pub struct Memo {
     bases: Table<Parsed<BaseMatter>>,
     addenda: Table<Parsed<AddendumMatter>>,
     scans: Table<Vec<Finding>>,
+    findings: Table<Vec<Diagnostic>>,
 }
 
 /// Front matter types whose parsed pages the memo keeps.
@@ -141,6 +154,7 @@ impl Memo {
         self.bases.sweep(build);
         self.addenda.sweep(build);
         self.scans.sweep(build);
+        self.findings.sweep(build);
     }
 
     /// The page parsed from the text with digest `key`, when an earlier parse succeeded.
@@ -151,6 +165,16 @@ impl Memo {
     /// Keeps a page parsed from the text with digest `key`.
     pub(crate) fn keep_parsed<M: Matter>(&self, key: Digest, parsed: Parsed<M>) -> Arc<Parsed<M>> {
         M::table(self).put(key, self.current(), parsed)
+    }
+
+    /// The findings of a check whose inputs have digest `key` ([`digest_of`]), checked by
+    /// `check` the first time.
+    pub fn findings(
+        &self,
+        key: &Digest,
+        check: impl FnOnce() -> Vec<Diagnostic>,
+    ) -> Arc<Vec<Diagnostic>> {
+        self.findings.get_or(key, self.current(), check)
     }
 
     /// The KG010 findings in the text with digest `key`, scanned by `scan` the first time.

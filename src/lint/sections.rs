@@ -23,9 +23,20 @@ use super::{Ctx, at};
 pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     super::each(ctx.composed, out, |composed, out| {
         let base = &composed.guide.base;
-        check_base(ctx.profile, base, out);
+        // Each page's findings depend on the settings, the page and (for an addendum, whose
+        // compiled tree it reads) its base guide alone.
+        ctx.per_page("KG001-KG003 base", &[base.file], out, |out| {
+            check_base(ctx.profile, base, out);
+        });
         for (page, tree) in &composed.integrations {
-            check_addendum(ctx, &base.doc, page, tree, out);
+            ctx.per_page(
+                "KG001-KG003 addendum",
+                &[base.file, page.file],
+                out,
+                |out| {
+                    check_addendum(ctx, &base.doc, page, tree, out);
+                },
+            );
         }
     });
 }

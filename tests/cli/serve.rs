@@ -411,9 +411,11 @@ fn whatever_serve_reuses_is_redone_when_its_inputs_change_and_equals_a_full_buil
     let site = site.remove_file("themes/default/static/notes.txt");
     server.wait_for("rebuilt");
     // A template change (an override of the built-in one) shows on every guide page.
-    let template = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("themes/default/templates/guide.html");
-    let template = std::fs::read_to_string(template).unwrap_or_else(|e| panic!("{e}"));
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |rel: &str| {
+        std::fs::read_to_string(repo.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    };
+    let template = read("themes/default/templates/guide.html");
     assert!(template.contains("{{ page.title }} — {{ site.title }}"));
     let site = site.write(
         "themes/default/templates/guide.html",
@@ -424,10 +426,36 @@ fn whatever_serve_reuses_is_redone_when_its_inputs_change_and_equals_a_full_buil
     );
     server.wait_for("(21 pages rendered");
     server.eventually("/next/gateway/", "Key Handling Guide · Acme Payments");
+    // A profile change checks every page again: findings kept for unchanged pages are not.
+    let profile = read("profiles/pci-dss-4.0.1-3.7.9.toml");
+    let stricter = profile.replace("\"coming soon\"]", "\"coming soon\", \"better still\"]");
+    assert_ne!(profile, stricter);
+    let site = site.write("site-profile.toml", &stricter).edit(
+        "keyguide.toml",
+        "profile = \"pci-dss-4.0.1-3.7.9\"",
+        "profile = \"site-profile.toml\"",
+    );
+    server.wait_for("holds the placeholder `better still`");
+    server.wait_for("rebuilt");
+    let seen = server.log.len();
+    let site = site.write("site-profile.toml", &profile);
+    server.wait_for("rebuilt");
+    assert!(
+        !server.log[seen..]
+            .iter()
+            .any(|l| l.contains("better still")),
+        "{:?}",
+        &server.log[seen..]
+    );
     // Back to clean content and configuration.
-    let site =
-        site.edit(ADDENDUM, TODO, DONE)
-            .edit("keyguide.toml", "warn = [\"KG003\"]", "warn = []");
+    let site = site
+        .edit(ADDENDUM, TODO, DONE)
+        .edit("keyguide.toml", "warn = [\"KG003\"]", "warn = []")
+        .edit(
+            "keyguide.toml",
+            "profile = \"site-profile.toml\"",
+            "profile = \"pci-dss-4.0.1-3.7.9\"",
+        );
     server.eventually("/next/gateway/hosted-fields-psk/", DONE);
     server.wait_for("rebuilt");
     let (status, served) = server.get("/manifest.json");
