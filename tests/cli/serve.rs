@@ -106,6 +106,23 @@ impl Server {
         (status, String::from_utf8_lossy(&body).into_owned())
     }
 
+    /// Asserts that what serve has in memory is exactly what a full build of the same files
+    /// writes: the manifests, which list every file's digest, are equal.
+    fn equals_a_full_build(&self, site: &SiteTest) {
+        let (status, served) = self.get("/manifest.json");
+        assert_eq!(status, 200);
+        site.run(&[
+            "build",
+            "--drafts",
+            "--out",
+            "full",
+            "--base-url",
+            &format!("http://127.0.0.1:{}/", self.port),
+        ])
+        .code(0);
+        assert_eq!(served, site.read("full/manifest.json"));
+    }
+
     /// Polls `path` until its body contains `text`, within [`WAIT`].
     fn eventually(&self, path: &str, text: &str) -> String {
         let deadline = Instant::now() + WAIT;
@@ -324,20 +341,7 @@ fn an_edit_re_renders_only_the_pages_it_touches_and_equals_a_full_build() {
         "title = \"Renamed: ",
     );
     server.wait_for("(7 pages rendered");
-    // What serve has in memory is exactly what a full build writes: the manifests, which
-    // list every file's digest, are equal.
-    let (status, served) = server.get("/manifest.json");
-    assert_eq!(status, 200);
-    site.run(&[
-        "build",
-        "--drafts",
-        "--out",
-        "full",
-        "--base-url",
-        &format!("http://127.0.0.1:{}/", server.port),
-    ])
-    .code(0);
-    assert_eq!(served, site.read("full/manifest.json"));
+    server.equals_a_full_build(&site);
 }
 
 #[test]
@@ -458,16 +462,5 @@ fn whatever_serve_reuses_is_redone_when_its_inputs_change_and_equals_a_full_buil
         );
     server.eventually("/next/gateway/hosted-fields-psk/", DONE);
     server.wait_for("rebuilt");
-    let (status, served) = server.get("/manifest.json");
-    assert_eq!(status, 200);
-    site.run(&[
-        "build",
-        "--drafts",
-        "--out",
-        "full",
-        "--base-url",
-        &format!("http://127.0.0.1:{}/", server.port),
-    ])
-    .code(0);
-    assert_eq!(served, site.read("full/manifest.json"));
+    server.equals_a_full_build(&site);
 }
