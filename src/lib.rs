@@ -153,11 +153,14 @@ pub fn coverage(config: &Config, as_of: Date) -> Result<Checked> {
 fn run(config: &Config, as_of: Date, memo: &memo::Memo, then: Then<'_>) -> Result<Checked> {
     let profile = profile::Profile::load(&config.root, &config.profile)?;
     let releases = versions::load(&config.root)?;
-    let sources = source::load(&config.root, DRAFT_DIR)?;
+    let sources = source::load(&config.root, DRAFT_DIR, memo)?;
     let snapshots = releases
         .records
         .iter()
-        .map(|r| source::load(&config.root, &versions::Releases::content_dir(&r.version)))
+        .map(|r| {
+            let dir = versions::Releases::content_dir(&r.version);
+            source::load(&config.root, &dir, memo)
+        })
         .collect::<Result<Vec<_>>>()?;
     let mut diags = sources.diagnostics.clone();
     diags.extend(releases.diagnostics.iter().cloned());
@@ -303,11 +306,11 @@ pub fn diff_versions(config: &Config, from: &str, to: &str) -> Result<diff::Comp
         v => versions::Releases::content_dir(v),
     };
     let (from, to) = (resolve(from)?, resolve(to)?);
-    let (old, new) = (
-        source::load(&config.root, &dir(&from))?,
-        source::load(&config.root, &dir(&to))?,
-    );
     let (mut ignored, memo) = (Vec::new(), memo::Memo::default());
+    let (old, new) = (
+        source::load(&config.root, &dir(&from), &memo)?,
+        source::load(&config.root, &dir(&to), &memo)?,
+    );
     let changes = diff::diff(
         Some(&content::parse(&old, &memo, &mut ignored)),
         &content::parse(&new, &memo, &mut ignored),

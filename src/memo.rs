@@ -21,6 +21,7 @@ use crate::diag::Diagnostic;
 use crate::frontmatter::{AddendumMatter, BaseMatter};
 use crate::lint::key_material::Finding;
 use crate::markdown::Doc;
+use crate::source::{Item, Stamp};
 
 /// A SHA-256 digest.
 pub type Digest = [u8; 32];
@@ -118,6 +119,7 @@ pub struct Memo {
     addenda: Table<Parsed<AddendumMatter>>,
     scans: Table<Vec<Finding>>,
     findings: Table<Vec<Diagnostic>>,
+    files: Table<(Stamp, Item)>,
 }
 
 /// Front matter types whose parsed pages the memo keeps.
@@ -155,6 +157,7 @@ impl Memo {
         self.addenda.sweep(build);
         self.scans.sweep(build);
         self.findings.sweep(build);
+        self.files.sweep(build);
     }
 
     /// The page parsed from the text with digest `key`, when an earlier parse succeeded.
@@ -175,6 +178,17 @@ impl Memo {
         check: impl FnOnce() -> Vec<Diagnostic>,
     ) -> Arc<Vec<Diagnostic>> {
         self.findings.get_or(key, self.current(), check)
+    }
+
+    /// The file read before under `key` (its path), when its stamp then was `stamp`.
+    pub(crate) fn file(&self, key: &Digest, stamp: &Stamp) -> Option<Item> {
+        let (kept, item) = &*self.files.get(key, self.current())?;
+        (kept == stamp).then(|| item.clone())
+    }
+
+    /// Keeps a file read under `key` (its path) while its stamp was `stamp`.
+    pub(crate) fn keep_file(&self, key: Digest, stamp: Stamp, item: Item) {
+        self.files.put(key, self.current(), (stamp, item));
     }
 
     /// The KG010 findings in the text with digest `key`, scanned by `scan` the first time.

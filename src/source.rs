@@ -6,11 +6,13 @@
 //! too large, misplaced, symlinks that leave the site). Nothing here interprets Markdown.
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use rayon::prelude::*;
 
 use crate::diag::{self, Diagnostic, LineIndex};
 use crate::error::{Error, Result};
+use crate::memo::Memo;
 
 /// Largest Markdown or TOML file keyguide reads. Guidance documents are far smaller; a file
 /// this big is a mistake (a pasted log, a generated dump) and would slow every build.
@@ -104,8 +106,9 @@ struct Found {
     kind: Kind,
 }
 
-/// Loads the content tree `dir` (relative to `root`).
-pub fn load(root: &Path, dir: &str) -> Result<Sources> {
+/// Loads the content tree `dir` (relative to `root`); files unchanged since `memo` read them
+/// (same size, times and inode) are taken from it.
+pub fn load(root: &Path, dir: &str, memo: &Memo) -> Result<Sources> {
     let content = root.join(dir);
     let mut sources = Sources {
         dir: dir.to_owned(),
@@ -122,7 +125,7 @@ pub fn load(root: &Path, dir: &str) -> Result<Sources> {
     let root_real = root.canonicalize().map_err(Error::io("resolving", root))?;
     let found = walk(&content, dir, &root_real, &mut sources.diagnostics)?;
     let items: Vec<std::result::Result<Item, Diagnostic>> =
-        found.into_par_iter().map(|f| read(f, dir)).collect();
+        found.into_par_iter().map(|f| read(f, dir, memo)).collect();
     for item in items {
         match item {
             Ok(item) => place(&mut sources, item),
@@ -173,7 +176,8 @@ fn page_path_taken(guide: &GuideSource, within: &str) -> Option<String> {
 }
 
 /// One file, read and ready to be placed.
-enum Item {
+#[derive(Debug, Clone)]
+pub(crate) enum Item {
     Inventory(TextFile),
     Exceptions(TextFile),
     Base(String, TextFile),
@@ -360,8 +364,47 @@ fn rel_path(content: &Path, dir: &str, path: &Path) -> String {
     rel
 }
 
-/// Reads one file: text for pages and data, bytes for assets.
-fn read(f: Found, dir: &str) -> std::result::Result<Item, Diagnostic> {
+/// What tells a file unchanged without reading it: its size, modification and status-change
+/// times, and (on Unix) its inode. A write always moves the status-change time, which no tool
+/// can set back, and renaming another file over it changes the inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    #[cfg(unix)]
+    changed: (i64, i64, u64, u64),
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt as _;
+        Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            changed: (meta.ctime(), meta.ctime_nsec(), meta.ino(), meta.dev()),
+        }
+    }
+
+    /// Whether a file with this stamp, read at `read_at`, may be taken as unchanged for as
+    /// long as its stamp stays the same. File times can be as coarse as the kernel's clock
+    /// tick (or two seconds on some file systems): a file written just before it was read
+    /// could be written again within the same tick without its times moving, so a file
+    /// modified less than [`SETTLED`] before it was read is read again every time.
+    fn settled(&self, read_at: SystemTime) -> bool {
+        self.modified
+            .and_then(|m| m.checked_add(SETTLED))
+            .is_some_and(|settled| settled < read_at)
+    }
+}
+
+/// How long before it is read a file must have been last modified for [`Stamp::settled`].
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Reads one file — or takes it from `memo` when its [`Stamp`] is that of the file `memo`
+/// read before — as text for pages and data, bytes for assets.
+fn read(f: Found, dir: &str, memo: &Memo) -> std::result::Result<Item, Diagnostic> {
     let limit = match f.kind {
         Kind::Asset(_) => MAX_ASSET_BYTES,
         _ => MAX_TEXT_BYTES,
@@ -385,6 +428,12 @@ fn read(f: Found, dir: &str) -> std::result::Result<Item, Diagnostic> {
             "split the document, or move large data out of the content folder",
         ));
     }
+    let stamp = Stamp::of(&meta);
+    let key = crate::memo::digest_of(&[f.path.as_os_str().as_encoded_bytes(), f.rel.as_bytes()]);
+    if let Some(item) = memo.file(&key, &stamp) {
+        return Ok(item);
+    }
+    let read_at = SystemTime::now();
     let bytes = std::fs::read(&f.path).map_err(unreadable)?;
     let text = |bytes| {
         decode(&f.rel, bytes).map(|text| TextFile {
@@ -393,7 +442,7 @@ fn read(f: Found, dir: &str) -> std::result::Result<Item, Diagnostic> {
             text,
         })
     };
-    Ok(match f.kind {
+    let item = match f.kind {
         Kind::Inventory => Item::Inventory(text(bytes)?),
         Kind::Exceptions => Item::Exceptions(text(bytes)?),
         Kind::Base(g) => Item::Base(g, text(bytes)?),
@@ -410,7 +459,11 @@ fn read(f: Found, dir: &str) -> std::result::Result<Item, Diagnostic> {
                 },
             )
         }
-    })
+    };
+    if stamp.settled(read_at) {
+        memo.keep_file(key, stamp, item.clone());
+    }
+    Ok(item)
 }
 
 /// UTF-8 text without a byte-order mark, or a diagnostic at the first bad byte.

@@ -464,3 +464,35 @@ fn whatever_serve_reuses_is_redone_when_its_inputs_change_and_equals_a_full_buil
     server.wait_for("rebuilt");
     server.equals_a_full_build(&site);
 }
+
+#[test]
+fn a_file_unchanged_for_long_is_reused_until_an_edit_of_the_same_size() {
+    let site = SiteTest::scaffold();
+    // Files last modified an hour ago are "settled": serve keeps what it read of them and
+    // takes it again as long as their size, times and inode stay the same.
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for rel in [
+        BASE,
+        "content/payment-api/partner-api.md",
+        "content/inventory.toml",
+    ] {
+        std::fs::File::options()
+            .write(true)
+            .open(site.path(rel))
+            .and_then(|f| f.set_modified(hour_ago))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"));
+    }
+    let mut server = Server::start(&site, free_port());
+    // Another file's save: the settled ones are taken as read.
+    let addendum = site.read("content/payment-api/partner-api.md");
+    let site = site.write(
+        "content/payment-api/partner-api.md",
+        format!("{addendum}\nEdited.\n"),
+    );
+    server.wait_for("rebuilt");
+    // An edit in place that keeps the size still moves the file's times: it is read again.
+    let site = site.edit(BASE, "every twelve months", "every TWELVE months");
+    server.wait_for("rebuilt");
+    server.eventually(PAGE, "every TWELVE months");
+    server.equals_a_full_build(&site);
+}
