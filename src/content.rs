@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::diag::{self, Diagnostic, LineIndex};
 use crate::frontmatter::{self, AddendumMatter, BaseMatter};
-use crate::inventory::{self, Inventory};
+use crate::inventory::Inventory;
 use crate::markdown::{self, Doc};
 use crate::memo::{Matter, Memo, Parsed};
 use crate::source::{Asset, GuideSource, Sources, TextFile};
@@ -84,7 +84,7 @@ pub fn parse<'s>(sources: &'s Sources, memo: &Memo, diags: &mut Vec<Diagnostic>)
         guides.extend(guide);
     }
     let inventory = match &sources.inventory {
-        Some(file) => inventory::parse(file).unwrap_or_else(|d| {
+        Some(file) => memo.inventory(file).unwrap_or_else(|d| {
             diags.push(d);
             Inventory::default()
         }),

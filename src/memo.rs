@@ -19,9 +19,10 @@ use sha2::{Digest as _, Sha256};
 
 use crate::diag::Diagnostic;
 use crate::frontmatter::{AddendumMatter, BaseMatter};
+use crate::inventory::Inventory;
 use crate::lint::key_material::Finding;
 use crate::markdown::Doc;
-use crate::source::{Item, Stamp};
+use crate::source::{Item, Stamp, TextFile};
 
 /// A SHA-256 digest.
 pub type Digest = [u8; 32];
@@ -120,6 +121,7 @@ pub struct Memo {
     scans: Table<Vec<Finding>>,
     findings: Table<Vec<Diagnostic>>,
     files: Table<(Stamp, Item)>,
+    inventories: Table<Result<Inventory, Diagnostic>>,
 }
 
 /// Front matter types whose parsed pages the memo keeps.
@@ -158,6 +160,7 @@ impl Memo {
         self.scans.sweep(build);
         self.findings.sweep(build);
         self.files.sweep(build);
+        self.inventories.sweep(build);
     }
 
     /// The page parsed from the text with digest `key`, when an earlier parse succeeded.
@@ -189,6 +192,15 @@ impl Memo {
     /// Keeps a file read under `key` (its path) while its stamp was `stamp`.
     pub(crate) fn keep_file(&self, key: Digest, stamp: Stamp, item: Item) {
         self.files.put(key, self.current(), (stamp, item));
+    }
+
+    /// The inventory `file`, parsed once per distinct path and text.
+    pub(crate) fn inventory(&self, file: &TextFile) -> Result<Inventory, Diagnostic> {
+        let key = digest_of(&[file.rel.as_bytes(), &file.digest]);
+        let parsed = self
+            .inventories
+            .get_or(&key, self.current(), || crate::inventory::parse(file));
+        (*parsed).clone()
     }
 
     /// The KG010 findings in the text with digest `key`, scanned by `scan` the first time.

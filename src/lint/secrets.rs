@@ -26,7 +26,7 @@ pub fn check(sources: &Sources, memo: &Memo, out: &mut Vec<Diagnostic>) {
     let texts: Vec<_> = sources.texts().collect();
     let found: Vec<Vec<Diagnostic>> = texts
         .par_iter()
-        .map(|file| scan_text(&file.rel, &file.text, &file.digest, memo))
+        .map(|file| scan_text(&file.rel, file.text.as_bytes(), &file.digest, memo))
         .collect();
     out.extend(found.into_iter().flatten());
     for asset in sources.guides.iter().flat_map(|g| &g.assets) {
@@ -39,9 +39,9 @@ pub fn check(sources: &Sources, memo: &Memo, out: &mut Vec<Diagnostic>) {
                 "an asset named as key material (by its extension) would be published",
                 "remove the file from the content folder; keys are delivered over the approved channels, never published",
             ));
-        } else if let Ok(text) = std::str::from_utf8(&asset.bytes) {
+        } else {
             let digest = memo::digest(&asset.bytes);
-            out.extend(scan_text(&asset.rel, text, &digest, memo));
+            out.extend(scan_text(&asset.rel, &asset.bytes, &digest, memo));
         }
     }
 }
@@ -68,26 +68,33 @@ pub fn check_output(
                     "the built site would publish a file named as key material",
                     "remove it from the theme or content",
                 )]
-            } else if let Ok(text) = std::str::from_utf8(bytes) {
+            } else {
                 let digest = digests
                     .get(*path)
                     .copied()
                     .unwrap_or_else(|| memo::digest(bytes));
-                scan_text(&rel, text, &digest, memo)
-            } else {
-                Vec::new()
+                scan_text(&rel, bytes, &digest, memo)
             }
         })
         .collect();
     found.into_iter().flatten().collect()
 }
 
-/// The KG010 findings in `text` (whose digest is `digest`), as diagnostics about `rel`.
-fn scan_text(rel: &str, text: &str, digest: &Digest, memo: &Memo) -> Vec<Diagnostic> {
-    let findings = memo.scan(digest, || key_material::scan(text));
+/// The KG010 findings in `bytes` (whose digest is `digest`), as diagnostics about `rel`. Only
+/// text is scanned: bytes that are not UTF-8 (images, PDFs) have no findings. A file scanned
+/// before is not even checked for UTF-8 again.
+fn scan_text(rel: &str, bytes: &[u8], digest: &Digest, memo: &Memo) -> Vec<Diagnostic> {
+    let findings = memo.scan(digest, || {
+        std::str::from_utf8(bytes)
+            .map(key_material::scan)
+            .unwrap_or_default()
+    });
     if findings.is_empty() {
         return Vec::new();
     }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Vec::new();
+    };
     let lines = LineIndex::new(text);
     let mut out = Vec::new();
     for f in findings.iter() {

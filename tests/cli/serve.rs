@@ -387,6 +387,13 @@ fn whatever_serve_reuses_is_redone_when_its_inputs_change_and_equals_a_full_buil
     let site = site.edit("keyguide.toml", "warn = []", "warn = [\"KG003\"]");
     server.wait_for("(21 pages rendered");
     assert!(server.log.iter().any(|l| l.contains("warning[KG003]")));
+    // An inventory edit: a workflow no addendum covers, then gone again.
+    let inventory = site.read("content/inventory.toml");
+    let uncovered = "\n[[workflow]]\nid = \"wf-uncovered\"\nkey_material = \"AES-256 key\"\ncustomers = \"All\"\nprotects = [\"storage\"]\ndelivery = \"customer portal (MFA) download\"\nupdates = \"annual rotation\"\n";
+    let site = site.write("content/inventory.toml", format!("{inventory}{uncovered}"));
+    server.wait_for("workflow `wf-uncovered` is covered by no addendum");
+    let site = site.write("content/inventory.toml", &inventory);
+    server.wait_for("rebuilt");
     // Key material in the content: the memo of earlier scans does not hide it...
     let (block, body) = crate::key_material::armored("PRIVATE KEY", 5);
     let site = site.edit(ADDENDUM, TODO, &format!("{TODO}\n\n```text\n{block}\n```"));
