@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """keyguide serve: time from saving one page to the reload event, on the shared corpus.
 
-Usage: bench/serve_latency.py [--pages N] [--saves S] [--shared DIR] [--work DIR]
+Usage: bench/serve_latency.py [--pages N] [--saves S] [--shared DIR] [--work DIR] [--binary PATH]
 
 Generates the N-page corpus like bench/run.py (reusing it when present), starts the release
 binary's `keyguide serve` on a free loopback port, listens to /__keyguide/events, then S times
 appends a sentence to one addendum and measures the wall time until the next event. Prints the
-median, min and max. Standard library only; results are printed, never asserted.
+median, 90th percentile, min and max. `--binary` times another keyguide build (e.g. a copy of
+the previous commit's) instead of building this one. Standard library only; results are
+printed, never asserted.
 """
 import argparse
 import os
@@ -34,15 +36,18 @@ def main():
     p.add_argument("--saves", type=int, default=7)
     p.add_argument("--shared", default=os.path.join(REPO, "..", "shared", "bench"))
     p.add_argument("--work", default="/tmp/keyguide-bench")
+    p.add_argument("--binary", help="keyguide binary to time (default: build this repository's)")
     args = p.parse_args()
     os.makedirs(args.work, exist_ok=True)
     _, site = prepare_site(os.path.abspath(args.shared), args.work, args.pages)
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+    binary = args.binary or os.path.join(REPO, "target", "release", "keyguide")
+    if not args.binary:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([os.path.join(REPO, "target", "release", "keyguide"), "serve", "--port", str(port)],
+    server = subprocess.Popen([binary, "serve", "--port", str(port)],
                               cwd=site, stderr=subprocess.PIPE, text=True)
     try:
         while "serving the draft" not in server.stderr.readline():
@@ -66,8 +71,9 @@ def main():
         server.terminate()
         server.wait()
     ms = [t * 1000 for t in times]
-    print(f"{args.pages} pages: save -> reload event, {args.saves} saves: median {statistics.median(ms):.0f} ms "
-          f"(min {min(ms):.0f}, max {max(ms):.0f})")
+    p90 = statistics.quantiles(ms, n=10, method="inclusive")[-1] if len(ms) > 1 else ms[0]
+    print(f"{args.pages} pages: save -> reload event, {args.saves} saves: median {statistics.median(ms):.0f} ms, "
+          f"p90 {p90:.0f} ms (min {min(ms):.0f}, max {max(ms):.0f})")
 
 
 if __name__ == "__main__":

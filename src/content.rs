@@ -5,13 +5,15 @@
 //! parsed in parallel; the result keeps the sources' sorted order.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::diag::{self, Diagnostic, LineIndex};
 use crate::frontmatter::{self, AddendumMatter, BaseMatter};
-use crate::inventory::{self, Inventory};
+use crate::inventory::Inventory;
 use crate::markdown::{self, Doc};
+use crate::memo::{Matter, Memo, Parsed};
 use crate::source::{Asset, GuideSource, Sources, TextFile};
 
 /// A parsed page: its file, front matter and section tree.
@@ -26,8 +28,8 @@ pub struct Page<'s, M> {
     /// Byte offset of the front matter's TOML in the file (spans in `matter` are relative
     /// to it).
     pub matter_offset: usize,
-    /// The body's section tree.
-    pub doc: Doc,
+    /// The body's section tree (shared with other pages of the same text).
+    pub doc: Arc<Doc>,
 }
 
 /// A guide whose base guide parsed.
@@ -68,17 +70,21 @@ impl Content<'_> {
     }
 }
 
-/// Parses every page of `sources`; findings are appended to `diags`.
-pub fn parse<'s>(sources: &'s Sources, diags: &mut Vec<Diagnostic>) -> Content<'s> {
-    let parsed: Vec<(Option<Guide<'s>>, Vec<Diagnostic>)> =
-        sources.guides.par_iter().map(parse_guide).collect();
+/// Parses every page of `sources`, reusing what `memo` holds for the same text; findings are
+/// appended to `diags`.
+pub fn parse<'s>(sources: &'s Sources, memo: &Memo, diags: &mut Vec<Diagnostic>) -> Content<'s> {
+    let parsed: Vec<(Option<Guide<'s>>, Vec<Diagnostic>)> = sources
+        .guides
+        .par_iter()
+        .map(|g| parse_guide(g, memo))
+        .collect();
     let mut guides = Vec::with_capacity(parsed.len());
     for (guide, found) in parsed {
         diags.extend(found);
         guides.extend(guide);
     }
     let inventory = match &sources.inventory {
-        Some(file) => inventory::parse(file).unwrap_or_else(|d| {
+        Some(file) => memo.inventory(file).unwrap_or_else(|d| {
             diags.push(d);
             Inventory::default()
         }),
@@ -91,12 +97,12 @@ pub fn parse<'s>(sources: &'s Sources, diags: &mut Vec<Diagnostic>) -> Content<'
     }
 }
 
-fn parse_guide(g: &GuideSource) -> (Option<Guide<'_>>, Vec<Diagnostic>) {
+fn parse_guide<'s>(g: &'s GuideSource, memo: &Memo) -> (Option<Guide<'s>>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let addenda = g
         .addenda
         .par_iter()
-        .map(parse_page::<AddendumMatter>)
+        .map(|file| parse_page::<AddendumMatter>(file, memo))
         .collect::<Vec<_>>()
         .into_iter()
         .filter_map(|r| r.map_err(|d| diags.extend(d)).ok())
@@ -104,7 +110,7 @@ fn parse_guide(g: &GuideSource) -> (Option<Guide<'_>>, Vec<Diagnostic>) {
     let base = g
         .base
         .as_ref()
-        .map(parse_page::<BaseMatter>)
+        .map(|file| parse_page::<BaseMatter>(file, memo))
         .and_then(|r| r.map_err(|d| diags.extend(d)).ok());
     let guide = base.map(|base| Guide {
         id: &g.id,
@@ -115,22 +121,35 @@ fn parse_guide(g: &GuideSource) -> (Option<Guide<'_>>, Vec<Diagnostic>) {
     (guide, diags)
 }
 
-/// Parses one page; its findings come back with it, or alone when the page is unusable.
-fn parse_page<M: serde::de::DeserializeOwned>(
-    file: &TextFile,
-) -> Result<Page<'_, M>, Vec<Diagnostic>> {
-    let split = frontmatter::split(&file.rel, &file.text).map_err(|d| vec![d])?;
-    let matter = frontmatter::parse::<M>(&file.rel, &file.text, &split).map_err(|d| vec![d])?;
-    let doc = markdown::parse(split.body, split.body_offset);
+/// Parses one page, or takes it from `memo` when a page of the same text parsed before (the
+/// result depends on the text alone); its findings come back alone when it is unusable.
+fn parse_page<'f, M: serde::de::DeserializeOwned + Matter + Clone>(
+    file: &'f TextFile,
+    memo: &Memo,
+) -> Result<Page<'f, M>, Vec<Diagnostic>> {
+    let parsed = match memo.parsed::<M>(&file.digest) {
+        Some(parsed) => parsed,
+        None => {
+            let split = frontmatter::split(&file.rel, &file.text).map_err(|d| vec![d])?;
+            let matter =
+                frontmatter::parse::<M>(&file.rel, &file.text, &split).map_err(|d| vec![d])?;
+            let doc = markdown::parse(split.body, split.body_offset);
+            let parsed = Parsed {
+                matter,
+                matter_offset: split.toml_offset,
+                doc: Arc::new(doc),
+            };
+            memo.keep_parsed(file.digest, parsed)
+        }
+    };
     let name = file.rel.rsplit('/').next().unwrap_or(&file.rel);
-    let page = Page {
+    Ok(Page {
         file,
         stem: name.strip_suffix(".md").unwrap_or(name),
-        matter,
-        matter_offset: split.toml_offset,
-        doc,
-    };
-    Ok(page)
+        matter: parsed.matter.clone(),
+        matter_offset: parsed.matter_offset,
+        doc: Arc::clone(&parsed.doc),
+    })
 }
 
 /// KG004: the same section id twice in one page makes links and composition ambiguous.

@@ -34,6 +34,7 @@ pub mod links;
 pub mod lint;
 pub mod manifest;
 pub mod markdown;
+pub mod memo;
 pub mod output;
 pub mod profile;
 pub mod release;
@@ -65,9 +66,17 @@ pub struct BuildOptions<'c> {
     pub drafts: bool,
     /// The date reviews and exceptions are judged at.
     pub as_of: Date,
-    /// Pages rendered by an earlier build of the same process (`keyguide serve`), reused
-    /// when nothing they depend on changed.
-    pub cache: Option<&'c render::PageCache>,
+    /// What earlier builds of the same process (`keyguide serve`) left to reuse.
+    pub cache: Option<&'c Cache>,
+}
+
+/// What a process that builds again and again (`keyguide serve`) keeps between builds.
+#[derive(Debug, Default)]
+pub struct Cache {
+    /// Rendered pages, reused when nothing they depend on changed.
+    pub pages: render::PageCache,
+    /// Parses and scans, reused for the same text.
+    pub memo: memo::Memo,
 }
 
 /// The outcome of checking (and possibly rendering) a site.
@@ -117,48 +126,76 @@ pub fn build(
 ) -> Result<Checked> {
     // Load the theme first: a broken theme stops the build before any content is read.
     let theme = theme::Theme::load(&config.root, &config.theme)?;
-    run(
+    let own = memo::Memo::default();
+    let memo = options.cache.map_or(&own, |c| &c.memo);
+    memo.begin();
+    let checked = run(
         config,
         DRAFT_DIR,
         options.as_of,
+        memo,
         Then::Render(&theme, options, output_label, signer),
-    )
+    );
+    memo.sweep();
+    checked
 }
 
 /// Checks the draft.
 pub fn lint(config: &Config, as_of: Date) -> Result<Checked> {
-    run(config, DRAFT_DIR, as_of, Then::Nothing)
+    run(
+        config,
+        DRAFT_DIR,
+        as_of,
+        &memo::Memo::default(),
+        Then::Nothing,
+    )
 }
 
 /// Checks the draft and reports its coverage.
 pub fn coverage(config: &Config, as_of: Date) -> Result<Checked> {
-    run(config, DRAFT_DIR, as_of, Then::Coverage)
+    run(
+        config,
+        DRAFT_DIR,
+        as_of,
+        &memo::Memo::default(),
+        Then::Coverage,
+    )
 }
 
 /// Checks a released version's snapshot and reports its coverage: what customers hold.
 pub fn release_coverage(config: &Config, version: &str, as_of: Date) -> Result<Checked> {
     let dir = versions::Releases::content_dir(version);
-    run(config, &dir, as_of, Then::Coverage)
+    run(config, &dir, as_of, &memo::Memo::default(), Then::Coverage)
 }
 
 /// The shared pipeline: load the content in `dir` (the draft, or a release's snapshot) and
-/// every release, parse, compose, check, then what `then` asks for.
-fn run(config: &Config, dir: &str, as_of: Date, then: Then<'_>) -> Result<Checked> {
+/// every release, parse, compose, check, then what `then` asks for. Work on a file's
+/// contents is done once per distinct content (`memo`).
+fn run(
+    config: &Config,
+    dir: &str,
+    as_of: Date,
+    memo: &memo::Memo,
+    then: Then<'_>,
+) -> Result<Checked> {
     let profile = profile::Profile::load(&config.root, &config.profile)?;
     let releases = versions::load(&config.root)?;
-    let sources = source::load(&config.root, dir)?;
+    let sources = source::load(&config.root, dir, memo)?;
     let snapshots = releases
         .records
         .iter()
-        .map(|r| source::load(&config.root, &versions::Releases::content_dir(&r.version)))
+        .map(|r| {
+            let dir = versions::Releases::content_dir(&r.version);
+            source::load(&config.root, &dir, memo)
+        })
         .collect::<Result<Vec<_>>>()?;
     let mut diags = sources.diagnostics.clone();
     diags.extend(releases.diagnostics.iter().cloned());
     diags.extend(snapshots.iter().flat_map(|s| s.diagnostics.iter().cloned()));
-    let content = content::parse(&sources, &mut diags);
+    let content = content::parse(&sources, memo, &mut diags);
     let released: Vec<content::Content<'_>> = snapshots
         .iter()
-        .map(|s| content::parse(s, &mut diags))
+        .map(|s| content::parse(s, memo, &mut diags))
         .collect();
     let exceptions = lint::exceptions::load(&sources, &mut diags);
     // Records are real events: judged against today, not the day reviews are judged at (a
@@ -196,6 +233,8 @@ fn run(config: &Config, dir: &str, as_of: Date, then: Then<'_>) -> Result<Checke
         config,
         exceptions: &exceptions,
         as_of,
+        memo,
+        settings: lint::Ctx::settings_digest(&profile, &exceptions, as_of),
     };
     diags.extend(lint::check(&ctx));
     lint::releases::notes(&config.root, &releases, &mut diags);
@@ -258,8 +297,10 @@ fn run(config: &Config, dir: &str, as_of: Date, then: Then<'_>) -> Result<Checke
                 notes,
                 signing: published.as_ref(),
             };
-            let mut output = render::render(&site, theme, options.cache)?;
-            let mut leaks = lint::secrets::check_output(&output, label);
+            let (mut output, known) =
+                render::render(&site, theme, options.cache.map(|c| &c.pages))?;
+            let digests = manifest::digests(&output, known);
+            let mut leaks = lint::secrets::check_output(&output, &digests, memo, label);
             if let Some(evidence) = &evidence {
                 leaks.extend(evidence::leaks::check_output(
                     &output,
@@ -274,7 +315,7 @@ fn run(config: &Config, dir: &str, as_of: Date, then: Then<'_>) -> Result<Checke
                     signer: signer.zip(published.as_ref()),
                     expires_days: config.signing_expires_days,
                 };
-                manifest::seal(&mut output, &seal)?;
+                manifest::seal(&mut output, &digests, &seal)?;
                 checked.output = Some(output);
             } else {
                 diagnostics.extend(leaks);
@@ -314,7 +355,7 @@ fn release_notes(root: &std::path::Path, releases: &versions::Releases) -> Vec<s
         .filter_map(|r| {
             let rel = format!("releases/{}/NOTES.md", r.version);
             let text = std::fs::read_to_string(root.join(&rel)).ok()?;
-            Some(source::TextFile { rel, text })
+            Some(source::TextFile::new(rel, text))
         })
         .collect()
 }
@@ -380,7 +421,7 @@ impl Audited {
 /// guides.
 pub fn audit(config: &Config, as_of: Date, today: Date) -> Result<Audited> {
     let releases = versions::load(&config.root)?;
-    let sources = source::load(&config.root, DRAFT_DIR)?;
+    let sources = source::load(&config.root, DRAFT_DIR, &memo::Memo::default())?;
     let mut diags = releases.diagnostics.clone();
     let inventory = match &sources.inventory {
         Some(file) => inventory::parse(file).unwrap_or_else(|d| {
@@ -446,14 +487,14 @@ pub fn diff_versions(config: &Config, from: &str, to: &str) -> Result<diff::Comp
         v => versions::Releases::content_dir(v),
     };
     let (from, to) = (resolve(from)?, resolve(to)?);
+    let (mut ignored, memo) = (Vec::new(), memo::Memo::default());
     let (old, new) = (
-        source::load(&config.root, &dir(&from))?,
-        source::load(&config.root, &dir(&to))?,
+        source::load(&config.root, &dir(&from), &memo)?,
+        source::load(&config.root, &dir(&to), &memo)?,
     );
-    let mut ignored = Vec::new();
     let changes = diff::diff(
-        Some(&content::parse(&old, &mut ignored)),
-        &content::parse(&new, &mut ignored),
+        Some(&content::parse(&old, &memo, &mut ignored)),
+        &content::parse(&new, &memo, &mut ignored),
     );
     let files = diff::files(
         &versions::content_files(&config.root, &config.root.join(dir(&from)))?,

@@ -16,15 +16,18 @@
 //! Everything is sorted and nothing depends on the clock, the thread count or the file
 //! system, so the same input gives the same bytes.
 
+use std::collections::BTreeMap;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use time::Duration;
 
 use crate::error::Result;
 use crate::frontmatter::{Date, parse_date};
+use crate::memo::{self, Digest};
 use crate::output::OutputTree;
 use crate::signing::{Published, Signer};
-use crate::versions::{self, Record, Releases};
+use crate::versions::{Record, Releases};
 
 /// The manifest's schema id; the JSON Schema is `schema/manifest.schema.json`.
 pub const SCHEMA: &str = "urn:keyguide:manifest:1";
@@ -127,7 +130,23 @@ impl ManifestRecord {
 
 /// Lowercase hex SHA-256 of `bytes`.
 pub fn hex_sha256(bytes: &[u8]) -> String {
-    versions::sha256(bytes)["sha256:".len()..].to_owned()
+    memo::hex(&memo::digest(bytes))
+}
+
+/// The SHA-256 of every file in `tree`, by path: those in `known` (files a cache knows
+/// unchanged), the others hashed now, in parallel. The KG010 check of the output and [`seal`]
+/// share them, so each file is hashed once.
+pub fn digests(tree: &OutputTree, mut known: BTreeMap<String, Digest>) -> BTreeMap<String, Digest> {
+    let files: Vec<(&str, &[u8])> = tree
+        .files()
+        .filter(|(path, _)| !known.contains_key(*path))
+        .collect();
+    let hashed: Vec<(String, Digest)> = files
+        .par_iter()
+        .map(|(path, bytes)| ((*path).to_owned(), memo::digest(bytes)))
+        .collect();
+    known.extend(hashed);
+    known
 }
 
 /// One `SHA256SUMS` line for `path`, escaped the way coreutils escapes names holding a
@@ -144,8 +163,9 @@ pub fn sums_line(sha256: &str, path: &str) -> String {
     }
 }
 
-/// Size and digest of every file in `tree`, in path order, hashed in parallel.
-fn entries(tree: &OutputTree) -> Vec<FileEntry> {
+/// Size and digest of every file in `tree`, in path order: from `digests` where it has the
+/// file, else hashed now (in parallel).
+fn entries(tree: &OutputTree, digests: &BTreeMap<String, Digest>) -> Vec<FileEntry> {
     let files: Vec<(&str, &[u8])> = tree
         .files()
         .filter(|(path, _)| !HOST_FILES.contains(path))
@@ -155,7 +175,12 @@ fn entries(tree: &OutputTree) -> Vec<FileEntry> {
         .map(|(path, bytes)| FileEntry {
             path: (*path).to_owned(),
             size: bytes.len() as u64,
-            sha256: hex_sha256(bytes),
+            sha256: memo::hex(
+                &digests
+                    .get(*path)
+                    .copied()
+                    .unwrap_or_else(|| memo::digest(bytes)),
+            ),
         })
         .collect()
 }
@@ -173,8 +198,12 @@ pub struct Seal<'a> {
 }
 
 /// Adds the published key, `SHA256SUMS`, `manifest.json` and (with a key) its signature to
-/// `tree`.
-pub fn seal(tree: &mut OutputTree, seal: &Seal<'_>) -> Result<()> {
+/// `tree`, whose files' digests are `digests` (from [`digests`]).
+pub fn seal(
+    tree: &mut OutputTree,
+    digests: &BTreeMap<String, Digest>,
+    seal: &Seal<'_>,
+) -> Result<()> {
     if let Some((_, published)) = seal.signer {
         tree.insert(
             format!("{WELL_KNOWN}/signing-key.pub"),
@@ -185,7 +214,7 @@ pub fn seal(tree: &mut OutputTree, seal: &Seal<'_>) -> Result<()> {
             format!("{}\n", published.allowed_signers).into_bytes(),
         )?;
     }
-    let mut files = entries(tree);
+    let mut files = entries(tree, digests);
     let sums: String = files
         .iter()
         .map(|f| sums_line(&f.sha256, &f.path))

@@ -47,6 +47,8 @@ pub struct Section {
     pub body: Vec<Ev>,
     /// Sections with deeper headings that follow this one.
     pub children: Vec<Section>,
+    /// [`Section::text_key`], once asked for.
+    text_key: std::sync::OnceLock<String>,
 }
 
 impl Section {
@@ -58,6 +60,15 @@ impl Section {
     /// The text of the section's own body (not its subsections), without markup.
     pub fn own_text(&self) -> String {
         plain_text(&self.body)
+    }
+
+    /// The title and the section's own text, normalised for matching phrases (lowercase
+    /// words, punctuation dropped). Computed once, and kept as long as the parsed page is, so
+    /// rebuilds that reuse the page do not normalise its text again.
+    pub fn text_key(&self) -> &str {
+        self.text_key.get_or_init(|| {
+            crate::profile::normalise(&format!("{} {}", self.title, self.own_text()))
+        })
     }
 
     /// Words in the section, its subsections included.
@@ -191,6 +202,7 @@ fn close_heading(h: OpenHeading) -> Section {
         offset: h.offset,
         body: Vec::new(),
         children: Vec::new(),
+        text_key: std::sync::OnceLock::new(),
     }
 }
 

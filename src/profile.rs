@@ -142,9 +142,10 @@ impl Profile {
         self
     }
 
-    /// The first placeholder in `text`, as the profile normalised it.
-    pub fn placeholder_in(&self, text: &str) -> Option<&str> {
-        let text = format!(" {} ", normalise(text));
+    /// The first placeholder in `key`, a text already normalised ([`normalise`]), as the
+    /// profile normalised it.
+    pub fn placeholder_in(&self, key: &str) -> Option<&str> {
+        let text = format!(" {key} ");
         self.placeholders
             .iter()
             .find(|p| !p.is_empty() && text.contains(&format!(" {p} ")))
@@ -199,24 +200,48 @@ impl Required {
 
 /// Lowercase letters and digits, words separated by one space.
 pub fn normalise(text: &str) -> String {
+    // One pass, with ASCII (nearly all guidance text) lowercased without the Unicode tables:
+    // every section's text goes through here when lint looks for placeholders.
     let mut out = String::with_capacity(text.len());
-    for word in text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
+    let mut gap = false;
+    for c in text.chars() {
+        let ascii = c.is_ascii_alphanumeric();
+        if !ascii && (c.is_ascii() || !c.is_alphanumeric()) {
+            gap = true;
+            continue;
+        }
+        if gap && !out.is_empty() {
             out.push(' ');
         }
-        out.extend(word.chars().flat_map(char::to_lowercase));
+        gap = false;
+        if ascii {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
     }
     out
 }
 
 /// Whether `text` contains `phrase` as whole words, ignoring case and punctuation.
 pub fn contains_words(text: &str, phrase: &str) -> bool {
-    let text = format!(" {} ", normalise(text));
-    let phrase = normalise(phrase);
-    !phrase.is_empty() && text.contains(&format!(" {phrase} "))
+    Words::new(text).contains(&Words::new(phrase))
+}
+
+/// A text normalised once, for matching many phrases in it, or it in many texts.
+#[derive(Debug)]
+pub struct Words(String);
+
+impl Words {
+    /// `text`, normalised, between spaces.
+    pub fn new(text: &str) -> Words {
+        Words(format!(" {} ", normalise(text)))
+    }
+
+    /// Whether this text contains `phrase` as whole words (never an empty phrase).
+    pub fn contains(&self, phrase: &Words) -> bool {
+        !phrase.0.trim().is_empty() && self.0.contains(&phrase.0)
+    }
 }
 
 /// The clauses of a description: split at `,`, `;` and the word "then".
@@ -262,6 +287,17 @@ mod tests {
         assert!(storage.is_some_and(|s| s.matches("x", "SECURE STORAGE!")));
         assert!(storage.is_some_and(|s| s.matches("x", "Key storage")));
         assert!(!storage.is_some_and(|s| s.matches("x", "Storage of logs")));
+    }
+
+    #[test]
+    fn normalising_keeps_words_lowercased_and_drops_the_rest() {
+        assert_eq!(normalise("  Key-STORAGE: (HSM)  "), "key storage hsm");
+        assert_eq!(
+            normalise("Übersicht — Schlüssel_ÄNDERN 2x"),
+            "übersicht schlüssel ändern 2x"
+        );
+        assert_eq!(normalise("İ"), "i\u{307}");
+        assert_eq!(normalise("--- ..."), "");
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub struct Request {
 #[derive(Debug)]
 pub enum Outcome {
     /// The draft has errors; nothing was written.
-    Refused(Checked),
+    Refused(Box<Checked>),
     /// The release was written.
     Released(Record),
 }
@@ -67,7 +67,7 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
     }
     let checked = crate::lint(config, request.date)?;
     if checked.has_errors() {
-        return Ok(Outcome::Refused(checked));
+        return Ok(Outcome::Refused(Box::new(checked)));
     }
     let releases = versions::load(&config.root)?;
     let taken = releases

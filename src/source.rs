@@ -6,11 +6,13 @@
 //! too large, misplaced, symlinks that leave the site). Nothing here interprets Markdown.
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use rayon::prelude::*;
 
 use crate::diag::{self, Diagnostic};
 use crate::error::{Error, Result};
+use crate::memo::Memo;
 
 /// Largest Markdown or TOML file keyguide reads. Guidance documents are far smaller; a file
 /// this big is a mistake (a pasted log, a generated dump) and would slow every build.
@@ -26,6 +28,19 @@ pub struct TextFile {
     pub rel: String,
     /// The file's text, without a byte-order mark.
     pub text: String,
+    /// The SHA-256 of `text`, which work on the file is remembered by.
+    pub digest: crate::memo::Digest,
+}
+
+impl TextFile {
+    /// The file at `rel` holding `text`.
+    pub fn new(rel: String, text: String) -> TextFile {
+        TextFile {
+            rel,
+            digest: crate::memo::digest(text.as_bytes()),
+            text,
+        }
+    }
 }
 
 /// A file copied to the output unchanged.
@@ -107,8 +122,9 @@ struct Found {
     kind: Kind,
 }
 
-/// Loads the content tree `dir` (relative to `root`).
-pub fn load(root: &Path, dir: &str) -> Result<Sources> {
+/// Loads the content tree `dir` (relative to `root`); files unchanged since `memo` read them
+/// (same size, times and inode) are taken from it.
+pub fn load(root: &Path, dir: &str, memo: &Memo) -> Result<Sources> {
     let content = root.join(dir);
     let mut sources = Sources {
         dir: dir.to_owned(),
@@ -144,7 +160,7 @@ pub fn load(root: &Path, dir: &str) -> Result<Sources> {
     }
     let found = walk(&content, dir, &root_real, &mut sources.diagnostics)?;
     let items: Vec<std::result::Result<Item, Diagnostic>> =
-        found.into_par_iter().map(|f| read(f, dir)).collect();
+        found.into_par_iter().map(|f| read(f, dir, memo)).collect();
     for item in items {
         match item {
             Ok(item) => place(&mut sources, item),
@@ -195,7 +211,8 @@ fn page_path_taken(guide: &GuideSource, within: &str) -> Option<String> {
 }
 
 /// One file, read and ready to be placed.
-enum Item {
+#[derive(Debug, Clone)]
+pub(crate) enum Item {
     Inventory(TextFile),
     Exceptions(TextFile),
     Base(String, TextFile),
@@ -425,8 +442,47 @@ pub fn read_bounded(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, Rea
     Ok(bytes)
 }
 
-/// Reads one file: text for pages and data, bytes for assets.
-fn read(f: Found, dir: &str) -> std::result::Result<Item, Diagnostic> {
+/// What tells a file unchanged without reading it: its size, modification and status-change
+/// times, and (on Unix) its inode. A write always moves the status-change time, which no tool
+/// can set back, and renaming another file over it changes the inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    #[cfg(unix)]
+    changed: (i64, i64, u64, u64),
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt as _;
+        Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            changed: (meta.ctime(), meta.ctime_nsec(), meta.ino(), meta.dev()),
+        }
+    }
+
+    /// Whether a file with this stamp, read at `read_at`, may be taken as unchanged for as
+    /// long as its stamp stays the same. File times can be as coarse as the kernel's clock
+    /// tick (or two seconds on some file systems): a file written just before it was read
+    /// could be written again within the same tick without its times moving, so a file
+    /// modified less than [`SETTLED`] before it was read is read again every time.
+    fn settled(&self, read_at: SystemTime) -> bool {
+        self.modified
+            .and_then(|m| m.checked_add(SETTLED))
+            .is_some_and(|settled| settled < read_at)
+    }
+}
+
+/// How long before it is read a file must have been last modified for [`Stamp::settled`].
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Reads one file — or takes it from `memo` when its [`Stamp`] is that of the file `memo`
+/// read before — as text for pages and data, bytes for assets.
+fn read(f: Found, dir: &str, memo: &Memo) -> std::result::Result<Item, Diagnostic> {
     let limit = match f.kind {
         Kind::Asset(_) => MAX_ASSET_BYTES,
         _ => MAX_TEXT_BYTES,
@@ -449,6 +505,13 @@ fn read(f: Found, dir: &str) -> std::result::Result<Item, Diagnostic> {
             "split the document, or move large data out of the content folder",
         )
     };
+    let meta = std::fs::metadata(&f.path).map_err(unreadable)?;
+    let stamp = Stamp::of(&meta);
+    let key = crate::memo::digest_of(&[f.path.as_os_str().as_encoded_bytes(), f.rel.as_bytes()]);
+    if let Some(item) = memo.file(&key, &stamp) {
+        return Ok(item);
+    }
+    let read_at = SystemTime::now();
     let bytes = read_bounded(&f.path, limit).map_err(|e| match e {
         ReadError::Io(e) => unreadable(e),
         ReadError::NotRegular => invalid(
@@ -458,13 +521,8 @@ fn read(f: Found, dir: &str) -> std::result::Result<Item, Diagnostic> {
         ),
         ReadError::TooBig(len) => too_big(len),
     })?;
-    let text = |bytes| {
-        decode(&f.rel, bytes).map(|text| TextFile {
-            rel: f.rel.clone(),
-            text,
-        })
-    };
-    Ok(match f.kind {
+    let text = |bytes| decode(&f.rel, bytes).map(|text| TextFile::new(f.rel.clone(), text));
+    let item = match f.kind {
         Kind::Inventory => Item::Inventory(text(bytes)?),
         Kind::Exceptions => Item::Exceptions(text(bytes)?),
         Kind::Base(g) => Item::Base(g, text(bytes)?),
@@ -481,7 +539,11 @@ fn read(f: Found, dir: &str) -> std::result::Result<Item, Diagnostic> {
                 },
             )
         }
-    })
+    };
+    if stamp.settled(read_at) {
+        memo.keep_file(key, stamp, item.clone());
+    }
+    Ok(item)
 }
 
 /// UTF-8 text without a byte-order mark, or a diagnostic at the first bad byte.

@@ -2,22 +2,24 @@
 //!
 //! HTTP: tiny_http, a small, synchronous, well-kept server — a docs preview serves one author,
 //! and server-sent events need nothing more than a thread per open page, so an async runtime
-//! would only add weight. Watching: notify through notify-debouncer-mini (50 ms), which
-//! collapses the bursts editors make when they save by writing in place or by renaming a temp
-//! file over the original.
+//! would only add weight. Watching: notify, with the events of opening and reading files left
+//! out (builds read every file) and a short quiet period ([`QUIET`]) that collapses the bursts
+//! editors make when they save by writing in place or by renaming a temp file over the
+//! original. notify-debouncer-mini cannot tell reads from writes.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use keyguide::Cache;
 use keyguide::config::Config;
 use keyguide::error::{Error, Result};
-use keyguide::render::PageCache;
 use keyguide::serve::{self, Served};
 use keyguide::{BuildOptions, diag};
-use notify_debouncer_mini::notify::RecursiveMode;
+use notify::event::{AccessKind, AccessMode};
+use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher as _};
 
 use crate::Outcome;
 use crate::cli::ServeArgs;
@@ -50,7 +52,7 @@ pub fn run(root: Option<&Path>, args: &ServeArgs) -> Result<Outcome> {
         );
     }
     let served = Arc::new(Served::default());
-    let cache = Arc::new(PageCache::default());
+    let cache = Arc::new(Cache::default());
     // Watch before the first build, so no save between the two goes unnoticed.
     let _watcher = watch(&root, &url, &served, &cache)?;
     rebuild(&root, &url, &served, &cache, "built");
@@ -102,7 +104,7 @@ fn bind(ip: IpAddr, port: u16) -> Result<(tiny_http::Server, SocketAddr)> {
 }
 
 /// Builds the draft and installs the result; prints what happened.
-fn rebuild(root: &Path, url: &str, served: &Served, cache: &PageCache, verb: &str) {
+fn rebuild(root: &Path, url: &str, served: &Served, cache: &Cache, verb: &str) {
     let started = Instant::now();
     match build(root, url, cache) {
         Ok((site, headers, warnings)) => {
@@ -112,7 +114,7 @@ fn rebuild(root: &Path, url: &str, served: &Served, cache: &PageCache, verb: &st
             eprintln!(
                 "{verb} {files} files in {} ms ({} pages rendered, the rest unchanged)",
                 started.elapsed().as_millis(),
-                cache.rendered()
+                cache.pages.rendered()
             );
         }
         Err(errors) => {
@@ -127,7 +129,7 @@ type Built = (keyguide::output::OutputTree, Vec<(String, String)>, String);
 
 /// One build of the draft for `url`: the site, its headers and the warnings' text, or the
 /// text of what stopped it.
-fn build(root: &Path, url: &str, cache: &PageCache) -> std::result::Result<Built, String> {
+fn build(root: &Path, url: &str, cache: &Cache) -> std::result::Result<Built, String> {
     let config = Config::load(root)
         .and_then(|c| c.with_base_url(url))
         .map_err(|e| format!("error: {e}\n"))?;
@@ -148,53 +150,89 @@ fn build(root: &Path, url: &str, cache: &PageCache) -> std::result::Result<Built
     }
 }
 
-/// Watches what the site is built from and rebuilds after each change.
+/// How long the files must be quiet before a rebuild: an editor's save is a burst of events
+/// (write in place, or write a temp file and rename it over the original) over a few
+/// milliseconds; each further event starts the wait again.
+const QUIET: Duration = Duration::from_millis(25);
+
+/// Folders of the site root whose files the site is built from, watched recursively.
+const WATCHED: [&str; 3] = ["content", "releases", "themes"];
+
+/// Watches what the site is built from and rebuilds after each change, on a thread of its own
+/// that ends when the returned watcher is dropped.
 fn watch(
     root: &Path,
     url: &str,
     served: &Arc<Served>,
-    cache: &Arc<PageCache>,
-) -> Result<notify_debouncer_mini::Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>> {
-    let (root_owned, url_owned) = (root.to_path_buf(), url.to_owned());
-    let (served, cache) = (Arc::clone(served), Arc::clone(cache));
-    // Reading files during a build raises access events too; a rebuild happens only when the
-    // inputs' sizes or modification times really changed.
-    let mut last = inputs(root);
-    let mut debouncer = notify_debouncer_mini::new_debouncer(
-        Duration::from_millis(50),
-        move |events: notify_debouncer_mini::DebounceEventResult| {
-            let Ok(events) = events else { return };
-            if !events.iter().any(|e| relevant(&root_owned, &e.path)) {
-                return;
-            }
-            let now = inputs(&root_owned);
-            if now == last {
-                return;
-            }
-            let before: std::collections::HashSet<_> = last.iter().collect();
-            let after: std::collections::HashSet<_> = now.iter().collect();
-            let first = now
-                .iter()
-                .find(|f| !before.contains(f))
-                .or_else(|| last.iter().find(|f| !after.contains(f)))
-                .map(|(p, _, _)| {
-                    p.strip_prefix(&root_owned)
-                        .unwrap_or(p)
-                        .display()
-                        .to_string()
-                })
-                .unwrap_or_default();
-            eprintln!("changed: {first}");
-            last = now;
-            rebuild(&root_owned, &url_owned, &served, &cache, "rebuilt");
-        },
-    )
+    cache: &Arc<Cache>,
+) -> Result<Arc<Mutex<RecommendedWatcher>>> {
+    let (tx, rx) = std::sync::mpsc::channel::<PathBuf>();
+    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        // Opening and reading a file changes nothing, and every build reads every file (as
+        // does the check below): acting on those would rebuild, or walk the site, forever.
+        let Ok(event) = event else { return };
+        let read = matches!(event.kind, EventKind::Access(kind)
+            if kind != AccessKind::Close(AccessMode::Write));
+        if !read {
+            event.paths.into_iter().for_each(|p| {
+                // The receiver is gone only when serve is stopping.
+                let _ = tx.send(p);
+            });
+        }
+    })
     .map_err(|e| watch_error(root, &e))?;
-    let watcher = debouncer.watcher();
+    let watcher = Arc::new(Mutex::new(watcher));
+    watch_folders(root, &watcher)?;
+    let (root, url) = (root.to_path_buf(), url.to_owned());
+    // Weak, so dropping the watcher closes the channel and ends the thread.
+    let (served, cache, folders) = (
+        Arc::clone(served),
+        Arc::clone(cache),
+        Arc::downgrade(&watcher),
+    );
+    // Taken before the first build, so no save between the two goes unnoticed.
+    let mut last = inputs(&root);
+    std::thread::spawn(move || {
+        while let Ok(first) = rx.recv() {
+            let mut paths = vec![first];
+            while let Ok(path) = rx.recv_timeout(QUIET) {
+                paths.push(path);
+            }
+            // A watched folder created (or moved back) after the start is watched from now on.
+            if let Some(folders) = folders
+                .upgrade()
+                .filter(|_| paths.iter().any(|p| top_folder(&root, p)))
+            {
+                if let Err(e) = watch_folders(&root, &folders) {
+                    eprintln!("{e}");
+                }
+            }
+            if !paths
+                .iter()
+                .any(|p| relevant(&root, p) || top_folder(&root, p))
+            {
+                continue;
+            }
+            // Sizes and modification times tell a real change from, say, a touch of a folder.
+            let now = inputs(&root);
+            if now == last {
+                continue;
+            }
+            eprintln!("changed: {}", first_change(&root, &last, &now));
+            last = now;
+            rebuild(&root, &url, &served, &cache, "rebuilt");
+        }
+    });
+    Ok(watcher)
+}
+
+/// Watches the site root (its own files) and each folder of [`WATCHED`] that exists.
+fn watch_folders(root: &Path, watcher: &Mutex<RecommendedWatcher>) -> Result<()> {
+    let mut watcher = watcher.lock().unwrap_or_else(PoisonError::into_inner);
     watcher
         .watch(root, RecursiveMode::NonRecursive)
         .map_err(|e| watch_error(root, &e))?;
-    for dir in ["content", "releases", "themes"] {
+    for dir in WATCHED {
         let path = root.join(dir);
         if path.is_dir() {
             watcher
@@ -202,27 +240,45 @@ fn watch(
                 .map_err(|e| watch_error(&path, &e))?;
         }
     }
-    Ok(debouncer)
+    Ok(())
 }
 
+/// Whether `path` is one of the [`WATCHED`] folders itself.
+fn top_folder(root: &Path, path: &Path) -> bool {
+    path.strip_prefix(root)
+        .is_ok_and(|rel| WATCHED.iter().any(|dir| rel == Path::new(dir)))
+}
+
+/// The first input that differs between two snapshots of [`inputs`], relative to the root.
+fn first_change(root: &Path, last: &[Input], now: &[Input]) -> String {
+    let before: std::collections::HashSet<_> = last.iter().collect();
+    let after: std::collections::HashSet<_> = now.iter().collect();
+    now.iter()
+        .find(|f| !before.contains(f))
+        .or_else(|| last.iter().find(|f| !after.contains(f)))
+        .map(|(p, _, _)| p.strip_prefix(root).unwrap_or(p).display().to_string())
+        .unwrap_or_default()
+}
+
+/// An input file: path, size and modification time.
+type Input = (PathBuf, u64, Option<std::time::SystemTime>);
+
 /// Path, size and modification time of every input file, in order.
-fn inputs(root: &Path) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
+fn inputs(root: &Path) -> Vec<Input> {
     let top = std::fs::read_dir(root)
         .into_iter()
         .flatten()
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.is_file());
-    let nested = ["content", "releases", "themes"]
-        .into_iter()
-        .flat_map(|dir| {
-            walkdir::WalkDir::new(root.join(dir))
-                .sort_by_file_name()
-                .into_iter()
-                .flatten()
-                .filter(|e| e.file_type().is_file())
-                .map(walkdir::DirEntry::into_path)
-        });
+    let nested = WATCHED.into_iter().flat_map(|dir| {
+        walkdir::WalkDir::new(root.join(dir))
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(walkdir::DirEntry::into_path)
+    });
     let mut files: Vec<_> = top
         .chain(nested)
         .filter(|p| relevant(root, p))
@@ -270,9 +326,7 @@ fn relevant(root: &Path, path: &Path) -> bool {
             let only = only.as_os_str();
             only == "keyguide.toml" || only.to_string_lossy().ends_with(".toml")
         }
-        (Some(top), Some(_)) => ["content", "releases", "themes"]
-            .iter()
-            .any(|dir| top.as_os_str() == *dir),
+        (Some(top), Some(_)) => WATCHED.iter().any(|dir| top.as_os_str() == *dir),
         _ => false,
     }
 }

@@ -318,10 +318,10 @@ fn read(root: &Path, rel: &str, diags: &mut Vec<Diagnostic>) -> Result<Option<Te
         }
     };
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(Some(TextFile {
-            rel: rel.to_owned(),
-            text: text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned(),
-        })),
+        Ok(text) => Ok(Some(TextFile::new(
+            rel.to_owned(),
+            text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned(),
+        ))),
         Err(e) => {
             let text = String::from_utf8_lossy(e.as_bytes());
             let offset = e.utf8_error().valid_up_to();

@@ -13,15 +13,17 @@ use super::{Ctx, at};
 
 /// Runs KG070 over every page.
 pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    for guide in &ctx.content.guides {
-        check_page(&guide.base, out);
+    super::each(&ctx.content.guides, out, |guide, out| {
+        ctx.per_page("KG070", &[guide.base.file], out, |out| {
+            check_page(&guide.base, out);
+        });
         for page in &guide.addenda {
-            check_page(page, out);
+            ctx.per_page("KG070", &[page.file], out, |out| check_page(page, out));
         }
         for asset in guide.assets {
             check_asset(asset, out);
         }
-    }
+    });
 }
 
 /// Asset file extensions that a browser renders as a document, with script.

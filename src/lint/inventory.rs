@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::diag::{self, Diagnostic, LineIndex};
-use crate::profile::{clauses, contains_words};
+use crate::profile::{Words, clauses};
 
 use super::{Ctx, at};
 
@@ -39,6 +39,15 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     let lines = LineIndex::new(&file.text);
     let pos = |offset: usize| lines.line_col(&file.text, offset);
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    // The profile's phrases, normalised once for every workflow.
+    let phrases = |words: &[String]| words.iter().map(|w| Words::new(w)).collect::<Vec<_>>();
+    let notice_words = phrases(&ctx.profile.notice_words);
+    let channels: Vec<_> = ctx
+        .profile
+        .prohibited_channels
+        .iter()
+        .map(|c| (c, phrases(&c.words), phrases(&c.unless)))
+        .collect();
     for wf in workflows {
         let id = wf.id.get_ref().as_str();
         if let Some(first) = seen.insert(id, wf.id.span().start) {
@@ -64,17 +73,15 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 ),
             ));
         }
-        let clauses = clauses(wf.delivery.get_ref());
-        let notice = |clause: &str| {
-            ctx.profile
-                .notice_words
-                .iter()
-                .any(|w| contains_words(clause, w))
-        };
-        for channel in &ctx.profile.prohibited_channels {
+        let clauses: Vec<Words> = clauses(wf.delivery.get_ref())
+            .iter()
+            .map(|c| Words::new(c))
+            .collect();
+        let notice = |clause: &Words| notice_words.iter().any(|w| clause.contains(w));
+        for (channel, words, unless) in &channels {
             let hit = clauses.iter().any(|clause| {
-                channel.words.iter().any(|w| contains_words(clause, w))
-                    && !channel.unless.iter().any(|w| contains_words(clause, w))
+                words.iter().any(|w| clause.contains(w))
+                    && !unless.iter().any(|w| clause.contains(w))
                     && !notice(clause)
             });
             if hit {
@@ -115,9 +122,11 @@ fn check_named(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             ids.join(", ")
         }
     };
+    // Looked up once per addendum workflow: a set, so large sites stay linear.
+    let lookup: std::collections::HashSet<&str> = known.iter().copied().collect();
     for page in ctx.content.guides.iter().flat_map(|g| &g.addenda) {
         for wf in &page.matter.workflows {
-            if !known.contains(&wf.get_ref().as_str()) {
+            if !lookup.contains(wf.get_ref().as_str()) {
                 out.push(at(
                     &diag::UNKNOWN_WORKFLOW,
                     page,

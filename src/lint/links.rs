@@ -19,14 +19,14 @@ use super::{Ctx, at};
 
 /// Runs KG020 and KG021.
 pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    let mut anchors = Anchors::default();
-    for composed in ctx.composed {
+    super::each(ctx.composed, out, |composed, out| {
+        let mut anchors = Anchors::default();
         let base = &composed.guide.base;
         check_page(ctx, base, &composed.base, &mut anchors, out);
         for (page, tree) in &composed.integrations {
             check_page(ctx, page, tree, &mut anchors, out);
         }
-    }
+    });
 }
 
 /// The section ids of each page, collected once per page rather than once per link, so

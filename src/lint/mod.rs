@@ -37,15 +37,60 @@ pub struct Ctx<'a> {
     pub exceptions: &'a [exceptions::Exception],
     /// The date reviews and exceptions are judged at.
     pub as_of: Date,
+    /// Scans and findings of earlier builds, reused for the same inputs.
+    pub memo: &'a crate::memo::Memo,
+    /// The digest of what every rule may read besides the pages: the profile, the approved
+    /// exceptions and the date ([`Ctx::settings_digest`]).
+    pub settings: crate::memo::Digest,
+}
+
+impl Ctx<'_> {
+    /// The digest of the profile, the exceptions and the date, for [`Ctx::settings`].
+    pub fn settings_digest(
+        profile: &Profile,
+        exceptions: &[exceptions::Exception],
+        as_of: Date,
+    ) -> crate::memo::Digest {
+        let settings = format!("{profile:?}\n{exceptions:?}\n{as_of}");
+        crate::memo::digest(settings.as_bytes())
+    }
+
+    /// The findings of the check `family` on one page, which reads only the settings
+    /// ([`Ctx::settings`]) and `pages` (files named by their path and content digest): made by
+    /// `check` once per distinct inputs, then reused.
+    pub(crate) fn per_page(
+        &self,
+        family: &str,
+        pages: &[&crate::source::TextFile],
+        out: &mut Vec<Diagnostic>,
+        check: impl FnOnce(&mut Vec<Diagnostic>),
+    ) {
+        let mut inputs: Vec<&[u8]> = vec![family.as_bytes(), &self.settings];
+        for page in pages {
+            inputs.push(page.rel.as_bytes());
+            inputs.push(&page.digest);
+        }
+        let key = crate::memo::digest_of(&inputs);
+        let found = self.memo.findings(&key, || {
+            let mut found = Vec::new();
+            check(&mut found);
+            found
+        });
+        out.extend(found.iter().cloned());
+    }
 }
 
 /// Runs every rule.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for guide in &ctx.content.guides {
-        diags.extend(content::duplicate_sections(&guide.base));
+        ctx.per_page("KG004", &[guide.base.file], &mut diags, |out| {
+            out.extend(content::duplicate_sections(&guide.base));
+        });
         for addendum in &guide.addenda {
-            diags.extend(content::duplicate_sections(addendum));
+            ctx.per_page("KG004", &[addendum.file], &mut diags, |out| {
+                out.extend(content::duplicate_sections(addendum));
+            });
         }
     }
     sections::check(ctx, &mut diags);
@@ -54,7 +99,7 @@ pub fn check(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     inventory::check(ctx, &mut diags);
     html::check(ctx, &mut diags);
     exceptions::check(ctx, &mut diags);
-    secrets::check(ctx.content.sources, &mut diags);
+    secrets::check(ctx.content.sources, ctx.memo, &mut diags);
     diags
 }
 
@@ -114,6 +159,25 @@ fn rules_named(ids: &[String], key: &str, config: &Config) -> Result<Vec<&'stati
             })
         })
         .collect()
+}
+
+/// Runs `check` on each of `items` (guides) in parallel and appends the findings in the order of
+/// `items`, so the result is the same as one pass in order.
+pub(crate) fn each<T: Sync>(
+    items: &[T],
+    out: &mut Vec<Diagnostic>,
+    check: impl Fn(&T, &mut Vec<Diagnostic>) + Sync,
+) {
+    use rayon::prelude::*;
+    let found: Vec<Vec<Diagnostic>> = items
+        .par_iter()
+        .map(|item| {
+            let mut found = Vec::new();
+            check(item, &mut found);
+            found
+        })
+        .collect();
+    out.extend(found.into_iter().flatten());
 }
 
 /// A finding at byte `offset` of the page `page`.

@@ -21,13 +21,24 @@ use super::{Ctx, at};
 
 /// Runs KG001–KG003.
 pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
-    for composed in ctx.composed {
+    super::each(ctx.composed, out, |composed, out| {
         let base = &composed.guide.base;
-        check_base(ctx.profile, base, out);
+        // Each page's findings depend on the settings, the page and (for an addendum, whose
+        // compiled tree it reads) its base guide alone.
+        ctx.per_page("KG001-KG003 base", &[base.file], out, |out| {
+            check_base(ctx.profile, base, out);
+        });
         for (page, tree) in &composed.integrations {
-            check_addendum(ctx, &base.doc, page, tree, out);
+            ctx.per_page(
+                "KG001-KG003 addendum",
+                &[base.file, page.file],
+                out,
+                |out| {
+                    check_addendum(ctx, &base.doc, page, tree, out);
+                },
+            );
         }
-    }
+    });
 }
 
 /// The first section of `doc` that is `req`.
@@ -216,8 +227,7 @@ fn placeholders<M>(
     s: &Section,
     out: &mut Vec<Diagnostic>,
 ) {
-    let text = format!("{} {}", s.title, s.own_text());
-    if let Some(word) = profile.placeholder_in(&text) {
+    if let Some(word) = profile.placeholder_in(s.text_key()) {
         out.push(at(
             &diag::THIN_SECTION,
             page,

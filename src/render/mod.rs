@@ -12,6 +12,8 @@ pub mod post;
 mod releases;
 mod search;
 
+use std::collections::BTreeMap;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -23,6 +25,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::links::{self, Target};
 use crate::markdown::HtmlWriter;
+use crate::memo::Digest;
 use crate::output::OutputTree;
 use crate::theme::Theme;
 
@@ -323,18 +326,19 @@ impl Job<'_> {
     }
 }
 
-/// Guide and integration pages of an earlier build, post-processed, by output path, with the
-/// digest of everything each depended on. `keyguide serve` keeps one across rebuilds, so an
+/// Guide and integration pages of an earlier build, post-processed, by output path, with their
+/// search index entries and the digest of everything each depended on. `keyguide serve` keeps one across rebuilds, so an
 /// edit re-renders only the pages it touches.
 ///
 /// A page's digest covers the site's shape (configuration, theme files, every version's
 /// label, date, approver and guide/integration ids — what the switcher, banners and links are
 /// made of), its own version's guide and integration titles (the navigation), and the page's
-/// own sources (its base guide's text and, for an integration page, its addendum's). Everything else the build writes (landing, release
-/// notes, feeds, indexes, manifest) is rebuilt every time.
+/// own sources (its base guide's text and, for an integration page, its addendum's), which is
+/// more than its search entry depends on. Everything else the build writes (landing, release
+/// notes, feeds, the search indexes made of the entries, manifest) is rebuilt every time.
 #[derive(Debug, Default)]
 pub struct PageCache {
-    pages: std::sync::Mutex<std::collections::HashMap<String, (u64, Vec<u8>)>>,
+    pages: std::sync::Mutex<std::collections::HashMap<String, Cached>>,
     rendered: std::sync::atomic::AtomicUsize,
 }
 
@@ -344,24 +348,35 @@ impl PageCache {
         self.rendered.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    fn get(&self, path: &str, key: u64) -> Option<Vec<u8>> {
+    /// The page at `path`, when it was built from inputs of digest `key`.
+    fn get(&self, path: &str, key: u64) -> Option<Cached> {
         let pages = self
             .pages
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        pages
-            .get(path)
-            .filter(|(k, _)| *k == key)
-            .map(|(_, bytes)| bytes.clone())
+        pages.get(path).filter(|c| c.key == key).cloned()
     }
 
-    fn put(&self, path: String, key: u64, bytes: Vec<u8>) {
+    fn put(&self, path: String, page: Cached) {
         let mut pages = self
             .pages
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        pages.insert(path, (key, bytes));
+        pages.insert(path, page);
     }
+}
+
+/// A page as the cache keeps it.
+#[derive(Debug, Clone)]
+struct Cached {
+    /// The digest of what it was built from.
+    key: u64,
+    /// The page, post-processed.
+    bytes: Vec<u8>,
+    /// Its entry in the version's search index.
+    search: String,
+    /// The SHA-256 of `bytes`, for the manifest and the KG010 memo.
+    digest: Digest,
 }
 
 /// The digest of what every page depends on besides its own version and sources: the
@@ -404,9 +419,9 @@ fn page_key(site_key: u64, titles_key: u64, job: &Job<'_>) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     (site_key, titles_key).hash(&mut h);
     job.dir().hash(&mut h);
-    job.guide.guide.base.file.text.hash(&mut h);
+    job.guide.guide.base.file.digest.hash(&mut h);
     if let Some(i) = job.integration {
-        job.guide.integrations[i].0.file.text.hash(&mut h);
+        job.guide.integrations[i].0.file.digest.hash(&mut h);
     }
     h.finish()
 }
@@ -415,13 +430,21 @@ fn page_key(site_key: u64, titles_key: u64, job: &Job<'_>) -> u64 {
 struct Rendered {
     path: String,
     bytes: Vec<u8>,
-    reused: bool,
+    /// Its entry in the version's search index.
+    search: String,
+    /// The SHA-256 of `bytes`, when the page comes from the cache.
+    reused: Option<Digest>,
     /// The page's digest, when there is a cache.
     key: u64,
 }
 
 /// Renders the whole site, reusing pages from `cache` where nothing they depend on changed.
-pub fn render(site: &Site<'_>, theme: &Theme, cache: Option<&PageCache>) -> Result<OutputTree> {
+/// Returns the site and the SHA-256 of the files the cache knows it for (the pages).
+pub fn render(
+    site: &Site<'_>,
+    theme: &Theme,
+    cache: Option<&PageCache>,
+) -> Result<(OutputTree, BTreeMap<String, Digest>)> {
     let jobs: Vec<Job<'_>> = site
         .versions
         .iter()
@@ -457,18 +480,20 @@ pub fn render(site: &Site<'_>, theme: &Theme, cache: Option<&PageCache>) -> Resu
                 }
                 None => 0,
             };
-            if let Some(bytes) = cache.and_then(|c| c.get(&path, key)) {
+            if let Some(page) = cache.and_then(|c| c.get(&path, key)) {
                 return Ok(Rendered {
                     path,
-                    bytes,
-                    reused: true,
+                    bytes: page.bytes,
+                    search: page.search,
+                    reused: Some(page.digest),
                     key,
                 });
             }
             Ok(Rendered {
                 path,
                 bytes: render_page(site, theme, job)?.into_bytes(),
-                reused: false,
+                search: search_entry(job),
+                reused: None,
                 key,
             })
         })
@@ -476,22 +501,29 @@ pub fn render(site: &Site<'_>, theme: &Theme, cache: Option<&PageCache>) -> Resu
     if let Some(cache) = cache {
         let rendered = pages
             .iter()
-            .filter(|p| matches!(p, Ok(Rendered { reused: false, .. })))
+            .filter(|p| matches!(p, Ok(Rendered { reused: None, .. })))
             .count();
         cache
             .rendered
             .store(rendered, std::sync::atomic::Ordering::Relaxed);
     }
     let mut out = OutputTree::default();
-    let mut reused = std::collections::BTreeSet::new();
+    let mut reused = BTreeMap::new();
     let mut keys = Vec::new();
-    for page in pages {
+    // Each version's search entries, in site order (jobs are in site order).
+    let mut entries: std::collections::HashMap<&str, Vec<String>> =
+        std::collections::HashMap::new();
+    for (job, page) in jobs.iter().zip(pages) {
         let page = page?;
-        if page.reused {
-            reused.insert(page.path.clone());
-        } else {
-            keys.push((page.path.clone(), page.key));
+        if let Some(digest) = page.reused {
+            reused.insert(page.path.clone(), digest);
+        } else if cache.is_some() {
+            keys.push((page.path.clone(), page.key, page.search.clone()));
         }
+        entries
+            .entry(job.version.label.as_str())
+            .or_default()
+            .push(page.search);
         out.insert(page.path, page.bytes)?;
     }
     // Content assets are published as the author wrote them; everything else that ends in
@@ -513,7 +545,13 @@ pub fn render(site: &Site<'_>, theme: &Theme, cache: Option<&PageCache>) -> Resu
         let dir = format!("{}/", version.label);
         out.insert(
             format!("{dir}{}", search::INDEX_FILE),
-            search::index(version),
+            search::index(
+                entries
+                    .get(version.label.as_str())
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str),
+            ),
         )?;
         out.insert(format!("{dir}print.css"), host::print_css(site, version))?;
         let root = render_landing(site, theme, Some(version), &dir)?;
@@ -551,7 +589,9 @@ pub fn render(site: &Site<'_>, theme: &Theme, cache: Option<&PageCache>) -> Resu
     let theme_pages: Vec<(&str, &[u8])> = out
         .files()
         .filter(|(path, _)| {
-            path.ends_with(".html") && !content_assets.contains(*path) && !reused.contains(*path)
+            path.ends_with(".html")
+                && !content_assets.contains(*path)
+                && !reused.contains_key(*path)
         })
         .collect();
     let processed: Vec<Result<(String, String)>> = theme_pages
@@ -567,13 +607,24 @@ pub fn render(site: &Site<'_>, theme: &Theme, cache: Option<&PageCache>) -> Resu
     }
     if let Some(cache) = cache {
         // Only newly rendered pages: reused ones are in the cache already.
-        for (path, key) in keys {
+        for (path, key, search) in keys {
             if let Some(bytes) = out.get(&path) {
-                cache.put(path, key, bytes.to_vec());
+                let digest = crate::memo::digest(bytes);
+                let bytes = bytes.to_vec();
+                reused.insert(path.clone(), digest);
+                cache.put(
+                    path,
+                    Cached {
+                        key,
+                        bytes,
+                        search,
+                        digest,
+                    },
+                );
             }
         }
     }
-    Ok(out)
+    Ok((out, reused))
 }
 
 fn site_ctx(config: &Config) -> SiteCtx<'_> {
@@ -745,6 +796,22 @@ fn nav<'a>(
             }
         })
         .collect()
+}
+
+/// The page's entry in its version's search index.
+fn search_entry(job: &Job<'_>) -> String {
+    let guide = job.guide;
+    let guide_title = &guide.guide.base.matter.title;
+    match job.integration.map(|i| &guide.integrations[i]) {
+        Some((page, tree)) => search::entry(
+            guide_title,
+            &page.matter.title,
+            guide.guide.id,
+            Some(page.stem),
+            tree,
+        ),
+        None => search::entry(guide_title, guide_title, guide.guide.id, None, &guide.base),
+    }
 }
 
 fn render_page(site: &Site<'_>, theme: &Theme, job: &Job<'_>) -> Result<String> {

@@ -13,8 +13,6 @@ use crate::compose::{Node, Tree};
 use crate::links::{self, Target};
 use crate::markdown::plain_text;
 
-use super::Version;
-
 /// The file name of a version's index, inside the version folder.
 pub const INDEX_FILE: &str = "search-index.js";
 
@@ -40,25 +38,33 @@ struct Section<'a> {
     x: String,
 }
 
-/// The contents of `/<version>/search-index.js`.
-pub fn index(version: &Version<'_>) -> Vec<u8> {
-    let mut pages = Vec::new();
-    for guide in version.guides {
-        let id = guide.guide.id;
-        let guide_title = guide.guide.base.matter.title.as_str();
-        pages.push(page(guide_title, guide_title, id, None, &guide.base));
-        for (addendum, tree) in &guide.integrations {
-            pages.push(page(
-                guide_title,
-                &addendum.matter.title,
-                id,
-                Some(addendum.stem),
-                tree,
-            ));
+/// The contents of `/<version>/search-index.js`, from the [`entry`] of each of its pages in
+/// site order.
+pub fn index<'e>(entries: impl Iterator<Item = &'e str>) -> Vec<u8> {
+    let mut js = b"window.keyguideSearch = [".to_vec();
+    for (i, entry) in entries.enumerate() {
+        if i > 0 {
+            js.push(b',');
         }
+        js.extend_from_slice(entry.as_bytes());
     }
-    let json = serde_json::to_string(&pages).unwrap_or_else(|_| "[]".to_owned());
-    format!("window.keyguideSearch = {json};\n").into_bytes()
+    js.extend_from_slice(b"];\n");
+    js
+}
+
+/// One page's entry in its version's index (JSON): the guide `guide_title`, the page of
+/// `integration` (none for the guide's own page) titled `title`, whose compiled tree is `tree`.
+/// Each page's entry is made on its own, so rebuilds can reuse those of unchanged pages.
+pub fn entry(
+    guide_title: &str,
+    title: &str,
+    guide: &str,
+    integration: Option<&str>,
+    tree: &Tree<'_>,
+) -> String {
+    let page = page(guide_title, title, guide, integration, tree);
+    // Strings and numbers only: serialising cannot fail.
+    serde_json::to_string(&page).unwrap_or_default()
 }
 
 fn page<'a>(

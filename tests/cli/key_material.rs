@@ -21,7 +21,7 @@ fn base64_noise(n: usize, seed: u64) -> String {
 }
 
 /// An armored block of `label` with a 64-column body.
-fn armored(label: &str, seed: u64) -> (String, String) {
+pub(crate) fn armored(label: &str, seed: u64) -> (String, String) {
     let body = base64_noise(1216, seed);
     let lines: Vec<&str> = body
         .as_bytes()

@@ -106,6 +106,23 @@ impl Server {
         (status, String::from_utf8_lossy(&body).into_owned())
     }
 
+    /// Asserts that what serve has in memory is exactly what a full build of the same files
+    /// writes: the manifests, which list every file's digest, are equal.
+    fn equals_a_full_build(&self, site: &SiteTest) {
+        let (status, served) = self.get("/manifest.json");
+        assert_eq!(status, 200);
+        site.run(&[
+            "build",
+            "--drafts",
+            "--out",
+            "full",
+            "--base-url",
+            &format!("http://127.0.0.1:{}/", self.port),
+        ])
+        .code(0);
+        assert_eq!(served, site.read("full/manifest.json"));
+    }
+
     /// Polls `path` until its body contains `text`, within [`WAIT`].
     fn eventually(&self, path: &str, text: &str) -> String {
         let deadline = Instant::now() + WAIT;
@@ -324,20 +341,7 @@ fn an_edit_re_renders_only_the_pages_it_touches_and_equals_a_full_build() {
         "title = \"Renamed: ",
     );
     server.wait_for("(7 pages rendered");
-    // What serve has in memory is exactly what a full build writes: the manifests, which
-    // list every file's digest, are equal.
-    let (status, served) = server.get("/manifest.json");
-    assert_eq!(status, 200);
-    site.run(&[
-        "build",
-        "--drafts",
-        "--out",
-        "full",
-        "--base-url",
-        &format!("http://127.0.0.1:{}/", server.port),
-    ])
-    .code(0);
-    assert_eq!(served, site.read("full/manifest.json"));
+    server.equals_a_full_build(&site);
 }
 
 #[test]
@@ -352,4 +356,150 @@ fn a_guide_folder_moved_out_and_back_is_noticed() {
     let (status, page) = server.get(PAGE);
     assert_eq!(status, 200);
     assert!(page.contains("every twelve months"));
+}
+
+/// The `-->` lines (file:line:column of each finding) of a human report.
+fn places(report: &str) -> Vec<String> {
+    report
+        .lines()
+        .filter(|l| l.trim_start().starts_with("-->"))
+        .map(|l| l.trim().to_owned())
+        .collect()
+}
+
+#[test]
+fn whatever_serve_reuses_is_redone_when_its_inputs_change_and_equals_a_full_build() {
+    const ADDENDUM: &str = "content/gateway/hosted-fields-psk.md";
+    const DONE: &str = "Only your server signs session requests.";
+    const TODO: &str = "Only your server signs session requests. TODO";
+    let site = SiteTest::example();
+    let mut server = Server::start(&site, free_port());
+    // A placeholder: the page parsed and linted before is parsed and linted again, and serve
+    // reports exactly what lint reports.
+    let site = site.edit(ADDENDUM, DONE, TODO);
+    server.wait_for("build failed; still serving the last good version");
+    let lint = site.run(&["lint"]).code(1);
+    let expected = places(&lint.stderr);
+    assert!(!expected.is_empty() && lint.stderr.contains("holds the placeholder `todo`"));
+    let reported = places(&server.log.join("\n"));
+    assert_eq!(reported, expected, "serve reports what lint reports");
+    // A configuration change re-renders every page, and turns the error into a warning.
+    let site = site.edit("keyguide.toml", "warn = []", "warn = [\"KG003\"]");
+    server.wait_for("(21 pages rendered");
+    assert!(server.log.iter().any(|l| l.contains("warning[KG003]")));
+    // An inventory edit: a workflow no addendum covers, then gone again.
+    let inventory = site.read("content/inventory.toml");
+    let uncovered = "\n[[workflow]]\nid = \"wf-uncovered\"\nkey_material = \"AES-256 key\"\ncustomers = \"All\"\nprotects = [\"storage\"]\ndelivery = \"customer portal (MFA) download\"\nupdates = \"annual rotation\"\n";
+    let site = site.write("content/inventory.toml", format!("{inventory}{uncovered}"));
+    server.wait_for("workflow `wf-uncovered` is covered by no addendum");
+    let site = site.write("content/inventory.toml", &inventory);
+    server.wait_for("rebuilt");
+    // Key material in the content: the memo of earlier scans does not hide it...
+    let (block, body) = crate::key_material::armored("PRIVATE KEY", 5);
+    let site = site.edit(ADDENDUM, TODO, &format!("{TODO}\n\n```text\n{block}\n```"));
+    server.wait_for("build failed; still serving the last good version");
+    let leak = format!("--> {ADDENDUM}:");
+    assert!(
+        server.log.iter().any(|l| l.contains(&leak)),
+        "{:?}",
+        server.log
+    );
+    assert!(!server.log.iter().any(|l| l.contains(&body[10..50])));
+    // ...and once it is gone, the page is the one built before it: nothing to render.
+    let site = site.edit(ADDENDUM, &format!("{TODO}\n\n```text\n{block}\n```"), TODO);
+    server.wait_for("(0 pages rendered");
+    // Key material reaching the output through the theme, not the content.
+    let site = site.write("themes/default/static/notes.txt", &block);
+    server.wait_for("build failed; still serving the last good version");
+    assert!(
+        server
+            .log
+            .iter()
+            .any(|l| l.contains("serve/static/notes.txt:1:1")),
+        "{:?}",
+        server.log
+    );
+    let site = site.remove_file("themes/default/static/notes.txt");
+    server.wait_for("rebuilt");
+    // A template change (an override of the built-in one) shows on every guide page.
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |rel: &str| {
+        std::fs::read_to_string(repo.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    };
+    let template = read("themes/default/templates/guide.html");
+    assert!(template.contains("{{ page.title }} — {{ site.title }}"));
+    let site = site.write(
+        "themes/default/templates/guide.html",
+        template.replace(
+            "{{ page.title }} — {{ site.title }}",
+            "{{ page.title }} · {{ site.title }}",
+        ),
+    );
+    server.wait_for("(21 pages rendered");
+    server.eventually("/next/gateway/", "Key Handling Guide · Acme Payments");
+    // A profile change checks every page again: findings kept for unchanged pages are not.
+    let profile = read("profiles/pci-dss-4.0.1-3.7.9.toml");
+    let stricter = profile.replace("\"coming soon\"]", "\"coming soon\", \"better still\"]");
+    assert_ne!(profile, stricter);
+    let site = site.write("site-profile.toml", &stricter).edit(
+        "keyguide.toml",
+        "profile = \"pci-dss-4.0.1-3.7.9\"",
+        "profile = \"site-profile.toml\"",
+    );
+    server.wait_for("holds the placeholder `better still`");
+    server.wait_for("rebuilt");
+    let seen = server.log.len();
+    let site = site.write("site-profile.toml", &profile);
+    server.wait_for("rebuilt");
+    assert!(
+        !server.log[seen..]
+            .iter()
+            .any(|l| l.contains("better still")),
+        "{:?}",
+        &server.log[seen..]
+    );
+    // Back to clean content and configuration.
+    let site = site
+        .edit(ADDENDUM, TODO, DONE)
+        .edit("keyguide.toml", "warn = [\"KG003\"]", "warn = []")
+        .edit(
+            "keyguide.toml",
+            "profile = \"site-profile.toml\"",
+            "profile = \"pci-dss-4.0.1-3.7.9\"",
+        );
+    server.eventually("/next/gateway/hosted-fields-psk/", DONE);
+    server.wait_for("rebuilt");
+    server.equals_a_full_build(&site);
+}
+
+#[test]
+fn a_file_unchanged_for_long_is_reused_until_an_edit_of_the_same_size() {
+    let site = SiteTest::scaffold();
+    // Files last modified an hour ago are "settled": serve keeps what it read of them and
+    // takes it again as long as their size, times and inode stay the same.
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for rel in [
+        BASE,
+        "content/payment-api/partner-api.md",
+        "content/inventory.toml",
+    ] {
+        std::fs::File::options()
+            .write(true)
+            .open(site.path(rel))
+            .and_then(|f| f.set_modified(hour_ago))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"));
+    }
+    let mut server = Server::start(&site, free_port());
+    // Another file's save: the settled ones are taken as read.
+    let addendum = site.read("content/payment-api/partner-api.md");
+    let site = site.write(
+        "content/payment-api/partner-api.md",
+        format!("{addendum}\nEdited.\n"),
+    );
+    server.wait_for("rebuilt");
+    // An edit in place that keeps the size still moves the file's times: it is read again.
+    let site = site.edit(BASE, "every twelve months", "every TWELVE months");
+    server.wait_for("rebuilt");
+    server.eventually(PAGE, "every TWELVE months");
+    server.equals_a_full_build(&site);
 }

@@ -1,0 +1,248 @@
+//! Results of pure work on a file's contents, kept by the contents' SHA-256.
+//!
+//! Input: the digest of a text (computed once, when the file is read or rendered) and the work
+//! to do on it. Output: the work's result, done once per distinct content. A build keeps one
+//! [`Memo`], so a file the draft and a release snapshot share is parsed and scanned once;
+//! `keyguide serve` keeps one across rebuilds, so a save re-parses and re-scans only the
+//! files it changed.
+//!
+//! Nothing here can change a result: a key is the full SHA-256 of the content the work reads
+//! and nothing else, so a hit is exactly what doing the work again would give. After each
+//! build, [`Memo::sweep`] drops what that build did not use, so the memory of a long serve
+//! session follows the size of the site, not the number of saves.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sha2::{Digest as _, Sha256};
+
+use crate::diag::Diagnostic;
+use crate::frontmatter::{AddendumMatter, BaseMatter};
+use crate::inventory::Inventory;
+use crate::lint::key_material::Finding;
+use crate::markdown::Doc;
+use crate::source::{Item, Stamp, TextFile};
+
+/// A SHA-256 digest.
+pub type Digest = [u8; 32];
+
+/// The SHA-256 of `bytes`.
+pub fn digest(bytes: &[u8]) -> Digest {
+    Sha256::digest(bytes).into()
+}
+
+/// Lowercase hex of a digest, as `sha256sum` prints it.
+pub fn hex(digest: &Digest) -> String {
+    use std::fmt::Write as _;
+    digest.iter().fold(String::with_capacity(64), |mut s, b| {
+        // Writing to a String cannot fail.
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// A page's front matter and section tree, as parsed from its text.
+#[derive(Debug)]
+pub struct Parsed<M> {
+    /// Typed front matter.
+    pub matter: M,
+    /// Byte offset of the front matter's TOML in the text.
+    pub matter_offset: usize,
+    /// The body's section tree.
+    pub doc: Arc<Doc>,
+}
+
+/// Results of one kind of work, by digest, each with the build that last used it.
+#[derive(Debug)]
+pub(crate) struct Table<T> {
+    entries: Mutex<HashMap<Digest, (u64, Arc<T>)>>,
+}
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Table {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<T> Table<T> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Digest, (u64, Arc<T>)>> {
+        // Every update is one insert or retain; a panic elsewhere cannot leave it half done.
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get(&self, key: &Digest, build: u64) -> Option<Arc<T>> {
+        let mut entries = self.lock();
+        let (used, value) = entries.get_mut(key)?;
+        *used = build;
+        Some(Arc::clone(value))
+    }
+
+    fn put(&self, key: Digest, build: u64, value: T) -> Arc<T> {
+        let value = Arc::new(value);
+        self.lock().insert(key, (build, Arc::clone(&value)));
+        value
+    }
+
+    /// The result for `key`, computed by `work` when there is none yet. The work runs outside
+    /// the lock, so parallel callers never wait for each other's work.
+    fn get_or(&self, key: &Digest, build: u64, work: impl FnOnce() -> T) -> Arc<T> {
+        match self.get(key, build) {
+            Some(value) => value,
+            None => self.put(*key, build, work()),
+        }
+    }
+
+    fn sweep(&self, build: u64) {
+        self.lock().retain(|_, (used, _)| *used == build);
+    }
+}
+
+/// The SHA-256 of several inputs in order, each with its length, so no two lists of inputs
+/// share a digest by running into each other.
+pub fn digest_of(inputs: &[&[u8]]) -> Digest {
+    let mut h = Sha256::new();
+    for input in inputs {
+        h.update((input.len() as u64).to_le_bytes());
+        h.update(input);
+    }
+    h.finalize().into()
+}
+
+/// What builds reuse: parsed pages, KG010 scans and per-page findings, by content digest.
+#[derive(Debug, Default)]
+pub struct Memo {
+    /// Counts builds; entries remember the last one that used them.
+    build: AtomicU64,
+    bases: Table<Parsed<BaseMatter>>,
+    addenda: Table<Parsed<AddendumMatter>>,
+    scans: Table<Vec<Finding>>,
+    findings: Table<Vec<Diagnostic>>,
+    files: Table<(Stamp, Item)>,
+    inventories: Table<Result<Inventory, Diagnostic>>,
+}
+
+/// Front matter types whose parsed pages the memo keeps.
+pub(crate) trait Matter: Sized {
+    /// The memo's table of pages with this front matter.
+    fn table(memo: &Memo) -> &Table<Parsed<Self>>;
+}
+
+impl Matter for BaseMatter {
+    fn table(memo: &Memo) -> &Table<Parsed<Self>> {
+        &memo.bases
+    }
+}
+
+impl Matter for AddendumMatter {
+    fn table(memo: &Memo) -> &Table<Parsed<Self>> {
+        &memo.addenda
+    }
+}
+
+impl Memo {
+    fn current(&self) -> u64 {
+        self.build.load(Ordering::Relaxed)
+    }
+
+    /// Starts a build: what it uses is kept by the next [`Memo::sweep`].
+    pub fn begin(&self) {
+        self.build.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Drops every result the current build did not use.
+    pub fn sweep(&self) {
+        let build = self.current();
+        self.bases.sweep(build);
+        self.addenda.sweep(build);
+        self.scans.sweep(build);
+        self.findings.sweep(build);
+        self.files.sweep(build);
+        self.inventories.sweep(build);
+    }
+
+    /// The page parsed from the text with digest `key`, when an earlier parse succeeded.
+    pub(crate) fn parsed<M: Matter>(&self, key: &Digest) -> Option<Arc<Parsed<M>>> {
+        M::table(self).get(key, self.current())
+    }
+
+    /// Keeps a page parsed from the text with digest `key`.
+    pub(crate) fn keep_parsed<M: Matter>(&self, key: Digest, parsed: Parsed<M>) -> Arc<Parsed<M>> {
+        M::table(self).put(key, self.current(), parsed)
+    }
+
+    /// The findings of a check whose inputs have digest `key` ([`digest_of`]), checked by
+    /// `check` the first time.
+    pub fn findings(
+        &self,
+        key: &Digest,
+        check: impl FnOnce() -> Vec<Diagnostic>,
+    ) -> Arc<Vec<Diagnostic>> {
+        self.findings.get_or(key, self.current(), check)
+    }
+
+    /// The file read before under `key` (its path), when its stamp then was `stamp`.
+    pub(crate) fn file(&self, key: &Digest, stamp: &Stamp) -> Option<Item> {
+        let (kept, item) = &*self.files.get(key, self.current())?;
+        (kept == stamp).then(|| item.clone())
+    }
+
+    /// Keeps a file read under `key` (its path) while its stamp was `stamp`.
+    pub(crate) fn keep_file(&self, key: Digest, stamp: Stamp, item: Item) {
+        self.files.put(key, self.current(), (stamp, item));
+    }
+
+    /// The inventory `file`, parsed once per distinct path and text.
+    pub(crate) fn inventory(&self, file: &TextFile) -> Result<Inventory, Diagnostic> {
+        let key = digest_of(&[file.rel.as_bytes(), &file.digest]);
+        let parsed = self
+            .inventories
+            .get_or(&key, self.current(), || crate::inventory::parse(file));
+        (*parsed).clone()
+    }
+
+    /// The KG010 findings in the text with digest `key`, scanned by `scan` the first time.
+    pub fn scan(&self, key: &Digest, scan: impl FnOnce() -> Vec<Finding>) -> Arc<Vec<Finding>> {
+        self.scans.get_or(key, self.current(), scan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sweep_keeps_only_what_the_last_build_used() {
+        let memo = Memo::default();
+        let (a, b) = (digest(b"a"), digest(b"b"));
+        memo.begin();
+        memo.scan(&a, Vec::new);
+        memo.scan(&b, Vec::new);
+        memo.begin();
+        let again = memo.scan(&a, || {
+            vec![Finding {
+                offset: 1,
+                kind: "x",
+            }]
+        });
+        assert!(again.is_empty(), "the first result is reused");
+        memo.sweep();
+        let fresh = memo.scan(&b, || {
+            vec![Finding {
+                offset: 1,
+                kind: "x",
+            }]
+        });
+        assert_eq!(fresh.len(), 1, "b was swept and scanned again");
+    }
+
+    #[test]
+    fn hex_is_what_sha256sum_prints() {
+        assert_eq!(
+            hex(&digest(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
