@@ -153,7 +153,7 @@ fn build(root: &Path, url: &str, cache: &Cache) -> std::result::Result<Built, St
 /// How long the files must be quiet before a rebuild: an editor's save is a burst of events
 /// (write in place, or write a temp file and rename it over the original) over a few
 /// milliseconds; each further event starts the wait again.
-const QUIET: Duration = Duration::from_millis(25);
+const QUIET: Duration = Duration::from_millis(10);
 
 /// Folders of the site root whose files the site is built from, watched recursively.
 const WATCHED: [&str; 3] = ["content", "releases", "themes"];

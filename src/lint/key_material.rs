@@ -41,14 +41,37 @@ pub struct Finding {
 /// Findings are sorted by offset, at most one per starting place; never panics.
 pub fn scan(text: &str) -> Vec<Finding> {
     let b = text.as_bytes();
-    let mut hits = Vec::new();
-    armored_blocks(b, &mut hits);
-    putty_keys(b, &mut hits);
-    text_dumps(b, &mut hits);
-    json_objects(b, &mut hits);
-    tokens(b, &mut hits);
+    let passes: [Pass; 5] = [armored_blocks, putty_keys, text_dumps, json_objects, tokens];
+    // The passes are independent: on a large text (a site's search index) they run in
+    // parallel, and their hits are joined in the same order as one after the other.
+    let hits = if b.len() >= PARALLEL_BYTES {
+        use rayon::prelude::*;
+        passes
+            .par_iter()
+            .map(|pass| {
+                let mut hits = Vec::new();
+                pass(b, &mut hits);
+                hits
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
+            .collect()
+    } else {
+        let mut hits = Vec::new();
+        for pass in passes {
+            pass(b, &mut hits);
+        }
+        hits
+    };
     resolve(hits)
 }
+
+/// One detector: appends the spans it finds in a text.
+type Pass = fn(&[u8], &mut Vec<Hit>);
+
+/// Texts at least this long are scanned by several threads.
+const PARALLEL_BYTES: usize = 256 * 1024;
 
 /// File extensions that hold key material by their nature (`pem`, `key`, `p12`, `pfx`, `ppk`,
 /// `jks`, `keystore`, `p8`, `der` of a private key, ...); the build refuses assets named so.
