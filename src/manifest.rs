@@ -144,6 +144,16 @@ pub fn sums_line(sha256: &str, path: &str) -> String {
     }
 }
 
+/// What `SHA256SUMS` holds for a manifest listing `files`: a line for every file but
+/// `SHA256SUMS` itself, in the manifest's order.
+pub fn sums_text(files: &[FileEntry]) -> String {
+    files
+        .iter()
+        .filter(|f| f.path != SUMS)
+        .map(|f| sums_line(&f.sha256, &f.path))
+        .collect()
+}
+
 /// Size and digest of every file in `tree`, in path order, hashed in parallel.
 fn entries(tree: &OutputTree) -> Vec<FileEntry> {
     let files: Vec<(&str, &[u8])> = tree
