@@ -28,6 +28,7 @@ pub mod diag;
 pub mod diff;
 pub mod error;
 pub mod frontmatter;
+pub mod fuzzing;
 pub mod inventory;
 pub mod links;
 pub mod lint;
