@@ -430,3 +430,29 @@ pub fn verify(data: &[u8]) {
         Err(e) => assert!(!e.to_string().is_empty(), "error without a message"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::FRONT_MATTER;
+
+    #[test]
+    #[should_panic(expected = "finding on line 3 of a 2-line file")]
+    fn a_finding_past_the_last_line_is_caught() {
+        let d = Diagnostic::new(&FRONT_MATTER, REL, (3, 1), "m", "h");
+        check_position(&d, REL, "one line\n");
+    }
+
+    #[test]
+    #[should_panic(expected = "column 5 of a 3-character line")]
+    fn a_finding_past_the_end_of_its_line_is_caught() {
+        let d = Diagnostic::new(&FRONT_MATTER, REL, (1, 5), "m", "h");
+        check_position(&d, REL, "été\n");
+    }
+
+    #[test]
+    fn a_finding_just_after_the_last_character_is_a_place() {
+        let d = Diagnostic::new(&FRONT_MATTER, REL, (1, 4), "m", "h");
+        check_position(&d, REL, "été");
+    }
+}
