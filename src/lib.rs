@@ -29,6 +29,7 @@ pub mod diff;
 pub mod error;
 pub mod evidence;
 pub mod frontmatter;
+pub mod fuzzing;
 pub mod inventory;
 pub mod links;
 pub mod lint;

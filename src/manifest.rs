@@ -163,6 +163,16 @@ pub fn sums_line(sha256: &str, path: &str) -> String {
     }
 }
 
+/// What `SHA256SUMS` holds for a manifest listing `files`: a line for every file but
+/// `SHA256SUMS` itself, in the manifest's order.
+pub fn sums_text(files: &[FileEntry]) -> String {
+    files
+        .iter()
+        .filter(|f| f.path != SUMS)
+        .map(|f| sums_line(&f.sha256, &f.path))
+        .collect()
+}
+
 /// Size and digest of every file in `tree`, in path order: from `digests` where it has the
 /// file, else hashed now (in parallel).
 fn entries(tree: &OutputTree, digests: &BTreeMap<String, Digest>) -> Vec<FileEntry> {
@@ -215,10 +225,7 @@ pub fn seal(
         )?;
     }
     let mut files = entries(tree, digests);
-    let sums: String = files
-        .iter()
-        .map(|f| sums_line(&f.sha256, &f.path))
-        .collect();
+    let sums = sums_text(&files);
     let sums_entry = FileEntry {
         path: SUMS.to_owned(),
         size: sums.len() as u64,

@@ -246,12 +246,7 @@ fn check_files(site: &Path, manifest: &Manifest, failures: &mut Vec<String>) -> 
             failures.push(format!("{path}: not in the manifest (a file was added)"));
         }
     }
-    let sums: String = manifest
-        .files
-        .iter()
-        .filter(|f| f.path != manifest::SUMS)
-        .map(|f| manifest::sums_line(&f.sha256, &f.path))
-        .collect();
+    let sums = manifest::sums_text(&manifest.files);
     if listed.contains_key(manifest::SUMS) {
         if let Ok(text) = std::fs::read(site.join(manifest::SUMS)) {
             if text != sums.as_bytes() {

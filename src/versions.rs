@@ -294,20 +294,47 @@ pub fn load(root: &Path) -> Result<Releases> {
         }
         Err(e) => return Err(Error::io("reading", &path)(e)),
     };
-    let lines = LineIndex::new(&text);
-    let at = |offset: usize| lines.line_col(&text, offset);
-    let parsed: LedgerFile = match toml::from_str(&text) {
-        Ok(p) => p,
-        Err(e) => {
-            out.diagnostics.push(Diagnostic::new(
-                &diag::LEDGER_BROKEN,
-                LEDGER,
-                toml_error_position(&text, &e, 0),
-                format!("the ledger cannot be read: {}", toml_error_message(&e)),
-                format!("{}; restore releases/ledger.toml from version control — the ledger is append-only", toml_error_help(&e)),
-            ));
+    let (records, diagnostics) = match parse_ledger(&text) {
+        Ok(parsed) => parsed,
+        Err(unreadable) => {
+            out.diagnostics.push(unreadable);
             out.ledger_text = Some(text);
             return Ok(out);
+        }
+    };
+    out.diagnostics = diagnostics;
+    for record in &records {
+        check_snapshot(root, record, &mut out.diagnostics)?;
+    }
+    out.records = records;
+    let mut found = Vec::new();
+    check_orphans(root, &out, &mut found)?;
+    out.diagnostics.extend(found);
+    out.ledger_text = Some(text);
+    Ok(out)
+}
+
+/// Parses the text of `releases/ledger.toml` and checks its hash chain, without reading any
+/// snapshot: the records in publication order and the KG051 findings about them, or, when the
+/// ledger cannot be read at all, one KG051 finding at the line and column of the problem.
+pub fn parse_ledger(text: &str) -> std::result::Result<(Vec<Record>, Vec<Diagnostic>), Diagnostic> {
+    let mut records: Vec<Record> = Vec::new();
+    let mut diagnostics = Vec::new();
+    let lines = LineIndex::new(text);
+    let at = |offset: usize| lines.line_col(text, offset);
+    let parsed: LedgerFile = match toml::from_str(text) {
+        Ok(p) => p,
+        Err(e) => {
+            return Err(Diagnostic::new(
+                &diag::LEDGER_BROKEN,
+                LEDGER,
+                toml_error_position(text, &e, 0),
+                format!("the ledger cannot be read: {}", toml_error_message(&e)),
+                format!(
+                    "{}; restore releases/ledger.toml from version control — the ledger is append-only",
+                    toml_error_help(&e)
+                ),
+            ));
         }
     };
     let mut previous = GENESIS.to_owned();
@@ -332,14 +359,13 @@ pub fn load(root: &Path) -> Result<Releases> {
                 "restore releases/ledger.toml from version control: published releases cannot be changed, removed or reordered; publish a correction as a new release",
             )
         };
-        if out
-            .records
+        if records
             .iter()
             .any(|r| r.version.eq_ignore_ascii_case(&record.version))
             || !valid_label(&record.version)
             || record.approver.chars().any(char::is_control)
         {
-            out.diagnostics.push(broken(format!(
+            diagnostics.push(broken(format!(
                 "entry `{}` repeats a version, is not a valid label, or has a control character in its approver",
                 record.version
             )));
@@ -348,25 +374,20 @@ pub fn load(root: &Path) -> Result<Releases> {
             previous = record.digest;
             continue;
         } else if record.digest != record.compute_digest() {
-            out.diagnostics.push(broken(format!(
+            diagnostics.push(broken(format!(
                 "entry `{}` was altered: its digest no longer matches its fields",
                 record.version
             )));
         } else if record.previous != previous {
-            out.diagnostics.push(broken(format!(
+            diagnostics.push(broken(format!(
                 "entry `{}` does not follow the entry before it: an entry was removed, reordered or inserted",
                 record.version
             )));
         }
         previous = record.digest.clone();
-        check_snapshot(root, &record, &mut out.diagnostics)?;
-        out.records.push(record);
+        records.push(record);
     }
-    let mut found = Vec::new();
-    check_orphans(root, &out, &mut found)?;
-    out.diagnostics.extend(found);
-    out.ledger_text = Some(text);
-    Ok(out)
+    Ok((records, diagnostics))
 }
 
 /// KG050: the snapshot of `record` must match its recorded digests, file by file.
