@@ -205,6 +205,16 @@ impl RawConfig {
                 "write `\"Header-Name\" = \"value\"` under [headers]: a name of letters, digits and `-`, a value on one line; `\"\"` removes a default header",
             )
         })?;
+        // A number of days that may not exceed `max` (`what` says how long that is).
+        let at_most =
+            |days: Option<Spanned<u32>>, max: u32, key: &str, what: &str, help: &str| match days {
+                Some(d) if *d.get_ref() > max => Err(invalid(
+                    d.span().start,
+                    format!("{key} = {} is more than {max} ({what})", d.get_ref()),
+                    help,
+                )),
+                other => Ok(other.map(Spanned::into_inner)),
+            };
         let theme = match theme {
             Some(t) if !is_simple_name(t.get_ref()) => {
                 return Err(invalid(
@@ -229,33 +239,21 @@ impl RawConfig {
             review_interval_days: interval_days.unwrap_or(365),
             review_warn_days: warn_days.unwrap_or(30),
             signing_identity,
-            signing_expires_days: match expires_days {
-                Some(days) if *days.get_ref() > MAX_EXPIRES_DAYS => {
-                    return Err(invalid(
-                        days.span().start,
-                        format!(
-                            "[signing] expires_days = {} is more than {MAX_EXPIRES_DAYS} (ten years)",
-                            days.get_ref()
-                        ),
-                        "a manifest meant to go stale should do so within years; leave expires_days out for none",
-                    ));
-                }
-                other => other.map(Spanned::into_inner),
-            },
-            evidence_grace_days: match grace_days {
-                Some(days) if *days.get_ref() > MAX_GRACE_DAYS => {
-                    return Err(invalid(
-                        days.span().start,
-                        format!(
-                            "[evidence] grace_days = {} is more than {MAX_GRACE_DAYS} (a year)",
-                            days.get_ref()
-                        ),
-                        "customers should have the current guidance within weeks of a release; the default is 30",
-                    ));
-                }
-                Some(days) => days.into_inner(),
-                None => DEFAULT_GRACE_DAYS,
-            },
+            signing_expires_days: at_most(
+                expires_days,
+                MAX_EXPIRES_DAYS,
+                "[signing] expires_days",
+                "ten years",
+                "a manifest meant to go stale should do so within years; leave expires_days out for none",
+            )?,
+            evidence_grace_days: at_most(
+                grace_days,
+                MAX_GRACE_DAYS,
+                "[evidence] grace_days",
+                "a year",
+                "customers should have the current guidance within weeks of a release; the default is 30",
+            )?
+            .unwrap_or(DEFAULT_GRACE_DAYS),
             headers,
         })
     }

@@ -204,18 +204,9 @@ fn editing_removing_or_reordering_ledger_entries_is_kg051() {
 #[test]
 fn release_refuses_empty_notes() {
     let site = pinned_scaffold().write("empty.md", "\n<!-- write the notes here -->\n  \n");
-    site.run(&[
-        "release",
-        "1.0.0",
-        "--approver",
-        "CISO",
-        "--date",
-        "2026-10-15",
-        "--notes",
-        "empty.md",
-    ])
-    .code(2)
-    .stderr_has("the release notes file is empty");
+    site.run(&[RELEASE_1_0_0, &["--notes", "empty.md"]].concat())
+        .code(2)
+        .stderr_has("the release notes file is empty");
     assert!(!site.path("releases").exists());
 }
 
