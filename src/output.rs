@@ -8,19 +8,26 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 
-/// Output files by path relative to the output root (`/`-separated), in sorted order.
+/// Output files by path relative to the output root (`/`-separated), in sorted order. The
+/// bytes are shared, so a page kept between rebuilds (`keyguide serve`) is not copied.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct OutputTree {
-    files: BTreeMap<String, Vec<u8>>,
+    files: BTreeMap<String, Arc<Vec<u8>>>,
 }
 
 impl OutputTree {
     /// Adds a file. The path must be relative, `/`-separated, without `.` or `..`
     /// segments, and not already taken.
     pub fn insert(&mut self, path: String, bytes: Vec<u8>) -> Result<()> {
+        self.insert_shared(path, Arc::new(bytes))
+    }
+
+    /// [`OutputTree::insert`] of bytes shared with their owner (a cache).
+    pub fn insert_shared(&mut self, path: String, bytes: Arc<Vec<u8>>) -> Result<()> {
         let safe = !path.is_empty()
             && !path.contains('\\')
             && path
@@ -51,7 +58,7 @@ impl OutputTree {
     pub fn replace(&mut self, path: &str, bytes: Vec<u8>) -> bool {
         match self.files.get_mut(path) {
             Some(old) => {
-                *old = bytes;
+                *old = Arc::new(bytes);
                 true
             }
             None => false,
@@ -65,7 +72,12 @@ impl OutputTree {
 
     /// The bytes at `path`.
     pub fn get(&self, path: &str) -> Option<&[u8]> {
-        self.files.get(path).map(Vec::as_slice)
+        self.files.get(path).map(|b| b.as_slice())
+    }
+
+    /// The bytes at `path`, shared.
+    pub fn get_shared(&self, path: &str) -> Option<Arc<Vec<u8>>> {
+        self.files.get(path).cloned()
     }
 
     /// Number of files.
@@ -117,7 +129,7 @@ impl OutputTree {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(Error::io("creating folder", parent))?;
             }
-            std::fs::write(&path, bytes).map_err(Error::io("writing", &path))?;
+            std::fs::write(&path, bytes.as_slice()).map_err(Error::io("writing", &path))?;
         }
         Ok(())
     }

@@ -371,10 +371,10 @@ impl PageCache {
 struct Cached {
     /// The digest of what it was built from.
     key: u64,
-    /// The page, post-processed.
-    bytes: Vec<u8>,
+    /// The page, post-processed, shared with the output trees that hold it.
+    bytes: std::sync::Arc<Vec<u8>>,
     /// Its entry in the version's search index.
-    search: String,
+    search: std::sync::Arc<str>,
     /// The SHA-256 of `bytes`, for the manifest and the KG010 memo.
     digest: Digest,
 }
@@ -429,9 +429,9 @@ fn page_key(site_key: u64, titles_key: u64, job: &Job<'_>) -> u64 {
 /// A guide or integration page, rendered now or reused (already post-processed) from the cache.
 struct Rendered {
     path: String,
-    bytes: Vec<u8>,
+    bytes: std::sync::Arc<Vec<u8>>,
     /// Its entry in the version's search index.
-    search: String,
+    search: std::sync::Arc<str>,
     /// The SHA-256 of `bytes`, when the page comes from the cache.
     reused: Option<Digest>,
     /// The page's digest, when there is a cache.
@@ -491,8 +491,8 @@ pub fn render(
             }
             Ok(Rendered {
                 path,
-                bytes: render_page(site, theme, job)?.into_bytes(),
-                search: search_entry(job),
+                bytes: std::sync::Arc::new(render_page(site, theme, job)?.into_bytes()),
+                search: search_entry(job).into(),
                 reused: None,
                 key,
             })
@@ -511,7 +511,7 @@ pub fn render(
     let mut reused = BTreeMap::new();
     let mut keys = Vec::new();
     // Each version's search entries, in site order (jobs are in site order).
-    let mut entries: std::collections::HashMap<&str, Vec<String>> =
+    let mut entries: std::collections::HashMap<&str, Vec<std::sync::Arc<str>>> =
         std::collections::HashMap::new();
     for (job, page) in jobs.iter().zip(pages) {
         let page = page?;
@@ -524,7 +524,7 @@ pub fn render(
             .entry(job.version.label.as_str())
             .or_default()
             .push(page.search);
-        out.insert(page.path, page.bytes)?;
+        out.insert_shared(page.path, page.bytes)?;
     }
     // Content assets are published as the author wrote them; everything else that ends in
     // .html came from the theme and is post-processed.
@@ -550,7 +550,7 @@ pub fn render(
                     .get(version.label.as_str())
                     .into_iter()
                     .flatten()
-                    .map(String::as_str),
+                    .map(|e| &**e),
             ),
         )?;
         out.insert(format!("{dir}print.css"), host::print_css(site, version))?;
@@ -608,9 +608,8 @@ pub fn render(
     if let Some(cache) = cache {
         // Only newly rendered pages: reused ones are in the cache already.
         for (path, key, search) in keys {
-            if let Some(bytes) = out.get(&path) {
-                let digest = crate::memo::digest(bytes);
-                let bytes = bytes.to_vec();
+            if let Some(bytes) = out.get_shared(&path) {
+                let digest = crate::memo::digest(&bytes);
                 reused.insert(path.clone(), digest);
                 cache.put(
                     path,
