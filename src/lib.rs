@@ -164,9 +164,16 @@ pub fn coverage(config: &Config, as_of: Date) -> Result<Checked> {
 }
 
 /// Checks a released version's snapshot and reports its coverage: what customers hold.
-pub fn release_coverage(config: &Config, version: &str, as_of: Date) -> Result<Checked> {
+/// `memo` holds the work of a build that just read the same files, so nothing is parsed
+/// twice.
+pub fn release_coverage(
+    config: &Config,
+    version: &str,
+    as_of: Date,
+    memo: &memo::Memo,
+) -> Result<Checked> {
     let dir = versions::Releases::content_dir(version);
-    run(config, &dir, as_of, &memo::Memo::default(), Then::Coverage)
+    run(config, &dir, as_of, memo, Then::Coverage)
 }
 
 /// The shared pipeline: load the content in `dir` (the draft, or a release's snapshot) and

@@ -113,20 +113,16 @@ fn write_table(out: &mut dyn std::io::Write, audit: &Audit) -> std::io::Result<(
         "distribution audit as of {}: version {} (released {}) is due at every in-scope customer by {} ({} days' grace)\n",
         audit.as_of, audit.latest, audit.released, audit.due, audit.grace_days
     )?;
-    let id_width = audit
-        .customers
-        .iter()
-        .map(|e| e.id.chars().count())
-        .chain([8])
-        .max()
-        .unwrap_or(8);
-    let name_width = audit
-        .customers
-        .iter()
-        .map(|e| e.name.chars().count())
-        .chain([4])
-        .max()
-        .unwrap_or(4);
+    let widest = |texts: &mut dyn Iterator<Item = &str>, header: &str| {
+        texts
+            .map(|t| t.chars().count())
+            .fold(header.chars().count(), usize::max)
+    };
+    let id_width = widest(
+        &mut audit.customers.iter().map(|e| e.id.as_str()),
+        "customer",
+    );
+    let name_width = widest(&mut audit.customers.iter().map(|e| e.name.as_str()), "name");
     writeln!(
         out,
         "{:12}  {:id_width$}  {:name_width$}  last received",

@@ -24,10 +24,13 @@ pub fn run(root: Option<&Path>, args: &EvidenceArgs) -> Result<Outcome> {
         return Ok(Outcome::Failed);
     };
     let signer = super::build::signer(&config, &args.signing, &out)?;
+    // The build and the coverage of the latest release read the same files: they share
+    // one cache, so each file is parsed and checked once.
+    let cache = keyguide::Cache::default();
     let options = BuildOptions {
         drafts: false,
         as_of,
-        cache: None,
+        cache: Some(&cache),
     };
     let label = format!("{}/{SITE_DIR}", out.display());
     let built = keyguide::build(&config, options, &label, signer.as_ref())?;
@@ -42,7 +45,7 @@ pub fn run(root: Option<&Path>, args: &EvidenceArgs) -> Result<Outcome> {
         .map_err(stream_error)?;
         return Ok(Outcome::Failed);
     };
-    let released = keyguide::release_coverage(&config, &audit.latest, as_of)?;
+    let released = keyguide::release_coverage(&config, &audit.latest, as_of, &cache.memo)?;
     let coverage = released.coverage.as_ref().ok_or_else(|| Error::Usage {
         message: format!(
             "the coverage of version {} could not be computed",

@@ -303,11 +303,7 @@ fn an_unreadable_guide_folder_is_reported_by_name() {
             .env("NO_COLOR", "1")
             .output()
             .unwrap_or_else(|e| panic!("setpriv: {e}"));
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::from(out)
     } else {
         site.run(&["lint"])
     };

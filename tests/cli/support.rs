@@ -105,11 +105,7 @@ impl SiteTest {
             .envs(env.iter().copied())
             .output()
             .unwrap_or_else(|e| panic!("running keyguide: {e}"));
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::from(out)
     }
 
     /// Runs another program (`ssh-keygen`, `sha256sum`) in `cwd` (relative to the site),
@@ -132,11 +128,7 @@ impl SiteTest {
         let out = child
             .wait_with_output()
             .unwrap_or_else(|e| panic!("running {program}: {e}"));
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::from(out)
     }
 
     /// Every file under `rel`, as (path relative to `rel`, bytes), sorted.
@@ -146,6 +138,16 @@ impl SiteTest {
         collect(&root, &root, &mut files);
         files.sort();
         files
+    }
+}
+
+impl From<std::process::Output> for Run {
+    fn from(out: std::process::Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
     }
 }
 
