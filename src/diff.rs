@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::content::{Content, Page};
-use crate::markdown::Section;
+use crate::content::Content;
+use crate::markdown::{Doc, Section};
+use crate::memo::Digest;
 
 /// How a section differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -95,9 +96,9 @@ pub struct Comparison {
 /// Section id → (title, normalised text) of one page.
 type Sections = BTreeMap<String, (String, String)>;
 
-fn sections<M>(page: &Page<'_, M>) -> Sections {
-    page.doc
-        .all_sections()
+fn sections(doc: Option<&Doc>) -> Sections {
+    doc.into_iter()
+        .flat_map(Doc::all_sections)
         .map(|s| (s.id.clone(), (s.title.clone(), normalised(s))))
         .collect()
 }
@@ -110,29 +111,37 @@ pub fn normalised(s: &Section) -> String {
         .join(" ")
 }
 
-/// Every page of `content`: (guide, integration) → sections.
-fn pages(content: &Content<'_>) -> BTreeMap<(String, Option<String>), Sections> {
+/// A page as the diff sees it: its file's digest and its section tree.
+type PageRef<'c> = (&'c Digest, &'c Doc);
+
+/// Every page of `content`: (guide, integration) → the page.
+fn pages<'c>(content: &'c Content<'_>) -> BTreeMap<(&'c str, Option<&'c str>), PageRef<'c>> {
     let mut out = BTreeMap::new();
     for g in &content.guides {
-        out.insert((g.id.to_owned(), None), sections(&g.base));
+        out.insert((g.id, None), (&g.base.file.digest, &*g.base.doc));
         for a in &g.addenda {
-            out.insert((g.id.to_owned(), Some(a.stem.to_owned())), sections(a));
+            out.insert((g.id, Some(a.stem)), (&a.file.digest, &*a.doc));
         }
     }
     out
 }
 
-/// The differences from `old` (none: an empty site) to `new`.
+/// The differences from `old` (none: an empty site) to `new`. A page whose file did not
+/// change byte for byte is not compared section by section: most of a release is untouched.
 pub fn diff(old: Option<&Content<'_>>, new: &Content<'_>) -> Vec<Change> {
     let old = old.map(pages).unwrap_or_default();
     let new = pages(new);
-    let empty = Sections::new();
     let mut changes = Vec::new();
-    let keys: std::collections::BTreeSet<_> = old.keys().chain(new.keys()).cloned().collect();
-    for (guide, integration) in keys {
-        let key = (guide.clone(), integration.clone());
-        let before = old.get(&key).unwrap_or(&empty);
-        let after = new.get(&key).unwrap_or(&empty);
+    let keys: std::collections::BTreeSet<_> = old.keys().chain(new.keys()).collect();
+    for key @ (guide, integration) in keys {
+        let (before, after) = (old.get(key), new.get(key));
+        if let (Some((a, _)), Some((b, _))) = (before, after)
+            && a == b
+        {
+            continue;
+        }
+        let before = sections(before.map(|(_, doc)| *doc));
+        let after = sections(after.map(|(_, doc)| *doc));
         let ids: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
         for id in ids {
             let (b, a) = (before.get(id), after.get(id));
@@ -143,8 +152,8 @@ pub fn diff(old: Option<&Content<'_>>, new: &Content<'_>) -> Vec<Change> {
                 _ => continue,
             };
             changes.push(Change {
-                guide: guide.clone(),
-                integration: integration.clone(),
+                guide: (*guide).to_owned(),
+                integration: integration.map(str::to_owned),
                 section: id.clone(),
                 change,
                 title: a.or(b).map(|(t, _)| t.clone()).unwrap_or_default(),

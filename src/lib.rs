@@ -91,8 +91,6 @@ pub struct Checked {
     pub output: Option<OutputTree>,
     /// Coverage, when asked for.
     pub coverage: Option<coverage::Report>,
-    /// Section changes from the latest release to the draft (empty before the first).
-    pub draft_changes: Vec<diff::Change>,
     /// Number of published releases.
     pub published: usize,
 }
@@ -254,11 +252,6 @@ fn run(
         diagnostics: Vec::new(),
         output: None,
         coverage: None,
-        // Only a release needs these, and only against an earlier release.
-        draft_changes: released
-            .last()
-            .map(|latest| diff::diff(Some(latest), &content))
-            .unwrap_or_default(),
         published: releases.records.len(),
     };
     match then {

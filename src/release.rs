@@ -129,13 +129,13 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
     for (path, bytes) in draft {
         tree.insert(format!("{v}/content/{path}"), bytes);
     }
-    let body = match &request.notes {
-        Some(text) => text.clone(),
-        None => template(
-            releases.latest().map(|r| r.version.as_str()),
-            &checked.draft_changes,
-            &files,
-        ),
+    let body = match (&request.notes, releases.latest()) {
+        (Some(text), _) => text.clone(),
+        (None, Some(latest)) => {
+            let changes = crate::diff_versions(config, &latest.version, "draft")?.changes;
+            template(Some(&latest.version), &changes, &files)
+        }
+        (None, None) => template(None, &[], &files),
     };
     let notes = format!(
         "+++\nversion = {}\ndate = {}\napprover = {}\n+++\n\n{}\n",
