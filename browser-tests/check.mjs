@@ -148,6 +148,17 @@ async function searchFinds(base, context) {
     }
     await page.close();
   }
+  // Base-guide text is found on every integration page that shows it, although an
+  // integration's index entry holds only its own text (search-index.js `b` flag).
+  const page = await context.newPage();
+  await page.goto(base + "1.0.0/gateway/api-key-wrapping/");
+  await page.locator("#kg-search-input").fill("smart-card-protected backup");
+  await page.locator("#kg-search-results a").first().waitFor({ timeout: 3000 }).catch(() => {});
+  const hrefs = await page.locator("#kg-search-results a").evaluateAll((links) => links.map((a) => a.href));
+  for (const want of ["/1.0.0/gateway/#backup-recovery", "/1.0.0/gateway/api-key-wrapping/#backup-recovery"]) {
+    if (!hrefs.some((h) => h.endsWith(want))) fail("search", `base text not found on ${want}: ${hrefs.join(" ")}`);
+  }
+  await page.close();
 }
 
 // 5. Tab from the top reaches the skip link, the switcher and the search box.

@@ -289,7 +289,11 @@ fn run(
                     approver: &record.approver,
                     notes: release::notes_body(&config.root, &record.version)?,
                     previous: previous.map(|p| releases.records[p].version.as_str()),
-                    changes: diff::diff(previous.map(|p| &released[p]), &released[i]),
+                    // A first release is listed by document, not diffed against nothing:
+                    // its notes would otherwise repeat every section of the guidance.
+                    changes: previous
+                        .map(|p| diff::diff(Some(&released[p]), &released[i]))
+                        .unwrap_or_default(),
                 });
             }
             let site = render::Site {

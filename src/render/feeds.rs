@@ -75,8 +75,15 @@ fn entry(
 ) -> Entry {
     let url = format!("{}/releases/{}/", site.config.base_url, notes.label);
     let mut html = notes.notes_html();
+    if notes.previous.is_none() {
+        html.push_str("<p>First published version: every guide below is new.</p>");
+    }
     for d in docs {
-        html.push_str(&format!("<h2>{}</h2><ul>", crate::diff::escape(&d.title)));
+        html.push_str(&format!("<h2>{}</h2>", crate::diff::escape(&d.title)));
+        if d.sections.is_empty() {
+            continue;
+        }
+        html.push_str("<ul>");
         for s in &d.sections {
             html.push_str(&format!(
                 "<li><strong>{}</strong> ({:?}): {}</li>",

@@ -753,7 +753,9 @@ fn render_landing(
 }
 
 /// The navigation of `version`, with URLs relative to `from_dir`; `current` is the
-/// (guide, integration) being shown.
+/// (guide, integration) being shown. A page lists only its own guide and that guide's
+/// integrations, so its size does not grow with the site (mdBook's sidebar of every page
+/// makes a build quadratic); the version's root page lists every guide and integration.
 fn nav<'a>(
     version: &'a Version<'_>,
     from_dir: &str,
@@ -762,6 +764,7 @@ fn nav<'a>(
     version
         .guides
         .iter()
+        .filter(|g| current.is_none_or(|(guide, _)| guide == g.guide.id))
         .map(|g| {
             let id = g.guide.id;
             let page_url = |integration: Option<&str>| {
@@ -779,12 +782,9 @@ fn nav<'a>(
                     url: page_url(None),
                     current: current == Some((id, None)),
                 },
-                // Only the current guide lists its integrations: a page's size must not grow
-                // with the number of pages on the site (the landing page lists them all).
                 integrations: g
                     .integrations
                     .iter()
-                    .filter(|_| current.is_none_or(|(guide, _)| guide == id))
                     .map(|(page, _)| NavItem {
                         id: page.stem,
                         title: &page.matter.title,

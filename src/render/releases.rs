@@ -175,7 +175,9 @@ pub fn render(site: &Site<'_>, theme: &Theme, out: &mut OutputTree) -> Result<()
     feeds::render(site, out)
 }
 
-/// The changes of one release, grouped per document, with links into that version.
+/// The changes of one release, grouped per document, with links into that version. A first
+/// release lists every document it publishes, with no sections: all of it is new, and the
+/// guides themselves are one link away.
 pub(super) fn documents(
     site: &Site<'_>,
     notes: &ReleaseNotes<'_>,
@@ -188,6 +190,17 @@ pub(super) fn documents(
             .entry((c.guide.clone(), c.integration.clone()))
             .or_default()
             .push(c);
+    }
+    if notes.previous.is_none() {
+        for g in version.map_or(&[][..], |v| v.guides) {
+            let id = g.guide.id.to_owned();
+            grouped.entry((id.clone(), None)).or_default();
+            for (page, _) in &g.integrations {
+                grouped
+                    .entry((id.clone(), Some(page.stem.to_owned())))
+                    .or_default();
+            }
+        }
     }
     grouped
         .into_iter()

@@ -6,10 +6,17 @@
 //! `script-src 'self'`. Each page lists its guide and page titles, its URL relative to the version's root, and every
 //! section with its id, title and text (whitespace collapsed). Sorted like the site, so the
 //! file is deterministic.
+//!
+//! An integration guide repeats most of its base guide, so its entry holds only the
+//! addendum's text of each section, with `b: 1` where the section also shows the base
+//! guide's section of the same id (its text is in the base guide's entry, `u` of the
+//! integration's first path segment). `search.js` joins the two, so a search still finds
+//! base text on every integration page, while the index grows with what was written, not
+//! with base guides times integrations.
 
 use serde::Serialize;
 
-use crate::compose::{Node, Tree};
+use crate::compose::{Node, Origin, Part, Tree};
 use crate::links::{self, Target};
 use crate::markdown::plain_text;
 
@@ -34,8 +41,11 @@ struct Section<'a> {
     i: &'a str,
     /// Title.
     t: &'a str,
-    /// Text.
+    /// Text (an integration's own text only: see the module documentation).
     x: String,
+    /// 1 when the section also shows the base guide's text of the section `i`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    b: Option<u8>,
 }
 
 /// The contents of `/<version>/search-index.js`, from the [`entry`] of each of its pages in
@@ -84,12 +94,22 @@ fn page<'a>(
         u: links::url("", &target)
             .map(|u| u.trim_start_matches('/').to_owned())
             .unwrap_or_default(),
-        s: tree.nodes().map(section).collect(),
+        s: tree
+            .nodes()
+            .map(|node| section(node, integration.is_some()))
+            .collect(),
     }
 }
 
-fn section<'a>(node: &'a Node<'_>) -> Section<'a> {
-    let text: Vec<String> = node.parts.iter().map(|p| plain_text(p.events)).collect();
+/// The entry of `node`; on an integration's page, base text is left to the base's entry.
+fn section<'a>(node: &'a Node<'_>, integration: bool) -> Section<'a> {
+    let shows_base = |p: &Part<'_>| integration && p.origin == Origin::Base;
+    let text: Vec<String> = node
+        .parts
+        .iter()
+        .filter(|p| !shows_base(p))
+        .map(|p| plain_text(p.events))
+        .collect();
     Section {
         i: node.id,
         t: node.title,
@@ -98,5 +118,6 @@ fn section<'a>(node: &'a Node<'_>) -> Section<'a> {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" "),
+        b: node.parts.iter().any(shows_base).then_some(1),
     }
 }

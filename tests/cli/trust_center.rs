@@ -222,3 +222,88 @@ fn printed_pages_carry_version_and_approval_through_a_per_version_print_styleshe
         "{page}"
     );
 }
+
+#[test]
+fn a_page_lists_its_own_guide_and_links_to_the_others() {
+    let site = built_example();
+    let page = site.read("public/1.1.0/gateway/api-key-wrapping/index.html");
+    let nav = page
+        .split("<nav class=\"kg-nav\"")
+        .nth(1)
+        .and_then(|n| n.split("</nav>").next())
+        .unwrap_or_default();
+    assert!(
+        nav.contains("href=\"../mtls-client-certificates/\""),
+        "{nav}"
+    );
+    assert!(
+        !nav.contains("vault/"),
+        "another guide in the navigation:\n{nav}"
+    );
+    assert!(
+        nav.contains("<a href=\"../../../1.1.0/\">All guides in Version 1.1.0</a>"),
+        "{nav}"
+    );
+    // The version's root page lists every guide.
+    let root = site.read("public/1.1.0/index.html");
+    assert!(root.contains("href=\"vault/\""), "{root}");
+    assert!(root.contains("href=\"gateway/\""), "{root}");
+}
+
+#[test]
+fn the_first_release_lists_its_documents_without_repeating_them() {
+    let site = built_example();
+    let first = site.read("public/releases/1.0.0/index.html");
+    assert!(first.contains("every guide below is new"), "{first}");
+    assert!(
+        first.contains("href=\"../../1.0.0/gateway/api-key-wrapping/\""),
+        "{first}"
+    );
+    // The guide text is one link away, not copied into the notes.
+    assert!(!first.contains("smart-card-protected"), "{first}");
+    assert!(!first.contains("kg-diff"), "{first}");
+    let second = site.read("public/releases/1.1.0/index.html");
+    assert!(second.contains("class=\"kg-diff\""), "{second}");
+    let feed = site.read("public/releases.xml");
+    assert!(feed.contains("every guide below is new"), "{feed}");
+    assert!(!feed.contains("smart-card-protected"), "{feed}");
+}
+
+#[test]
+fn an_integrations_search_entry_leaves_base_text_to_the_base_guide() {
+    let site = built_example();
+    let script = site.read("public/1.1.0/search-index.js");
+    let json = script
+        .strip_prefix("window.keyguideSearch = ")
+        .and_then(|s| s.strip_suffix(";\n"))
+        .unwrap_or_default();
+    let pages: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+    let section = |url: &str, id: &str| {
+        pages
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["u"] == url)
+            .and_then(|p| p["s"].as_array()?.iter().find(|s| s["i"] == id).cloned())
+            .unwrap_or_default()
+    };
+    let base = section("gateway/", "backup-recovery");
+    assert!(
+        base["x"]
+            .as_str()
+            .is_some_and(|x| x.contains("smart-card-protected"))
+    );
+    assert!(base.get("b").is_none(), "{base}");
+    // Shown unchanged on the integration page: no text of its own, a pointer to the base's.
+    let shown = section("gateway/api-key-wrapping/", "backup-recovery");
+    assert_eq!(shown["b"], 1, "{shown}");
+    assert_eq!(shown["x"], "", "{shown}");
+    // Appended: the addendum's own words only.
+    let appended = section("gateway/api-key-wrapping/", "rotation");
+    assert_eq!(appended["b"], 1, "{appended}");
+    let text = appended["x"].as_str().unwrap_or_default();
+    assert!(!text.is_empty() && !base["x"].as_str().unwrap_or_default().contains(text));
+    // Added by the addendum: no base text to join.
+    let added = section("gateway/api-key-wrapping/", "wrapping-walkthrough");
+    assert!(added.get("b").is_none(), "{added}");
+}

@@ -15,6 +15,25 @@
   var root = form.getAttribute("data-kg-root") || "";
   form.hidden = false;
 
+  // An integration guide's entry holds only its own text; a section marked `b` also shows
+  // the base guide's section of the same id, whose text is in the base guide's entry.
+  var baseText = {};
+  pages.forEach(function (page) {
+    var parts = page.u.split("/");
+    if (parts.length === 2) {
+      var texts = {};
+      page.s.forEach(function (section) { texts[section.i] = section.x; });
+      baseText[parts[0]] = texts;
+    }
+  });
+  function sectionText(page, section) {
+    if (!section.b) {
+      return section.x;
+    }
+    var texts = baseText[page.u.split("/")[0]] || {};
+    return (texts[section.i] || "") + " " + section.x;
+  }
+
   // Lower-cased words of the query; a section matches when it holds every word.
   function words(text) {
     return text.toLowerCase().split(/\s+/).filter(function (w) { return w.length > 0; });
@@ -29,7 +48,7 @@
     pages.forEach(function (page) {
       page.s.forEach(function (section) {
         var title = section.t.toLowerCase();
-        var text = title + " " + section.x.toLowerCase();
+        var text = title + " " + sectionText(page, section).toLowerCase();
         var score = 0;
         for (var i = 0; i < terms.length; i++) {
           if (text.indexOf(terms[i]) < 0) {
