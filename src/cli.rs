@@ -251,6 +251,10 @@ pub struct BuildArgs {
     /// Publish under this URL instead of keyguide.toml's base_url (deploy previews).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Render every released version afresh, neither reusing nor keeping output in
+    /// .keyguide/cache/ (see "Build-once for releases" in the README).
+    #[arg(long)]
+    pub no_cache: bool,
     /// The signing key.
     #[command(flatten)]
     pub signing: SigningArgs,

@@ -43,6 +43,7 @@ pub mod render;
 pub mod serve;
 pub mod signing;
 pub mod source;
+pub mod stored;
 pub mod theme;
 pub mod verify;
 pub mod versions;
@@ -69,6 +70,8 @@ pub struct BuildOptions<'c> {
     pub as_of: Date,
     /// What earlier builds of the same process (`keyguide serve`) left to reuse.
     pub cache: Option<&'c Cache>,
+    /// Released versions' output kept by earlier builds (`keyguide build`).
+    pub store: Option<&'c stored::Store>,
 }
 
 /// What a process that builds again and again (`keyguide serve`) keeps between builds.
@@ -93,6 +96,8 @@ pub struct Checked {
     pub coverage: Option<coverage::Report>,
     /// Number of published releases.
     pub published: usize,
+    /// The SHA-256 of every file of `output` but the manifest's own.
+    pub digests: std::collections::BTreeMap<String, memo::Digest>,
 }
 
 impl Checked {
@@ -253,6 +258,7 @@ fn run(
         output: None,
         coverage: None,
         published: releases.records.len(),
+        digests: Default::default(),
     };
     match then {
         Then::Nothing => {}
@@ -269,6 +275,7 @@ fn run(
                     date: None,
                     approver: None,
                     latest: false,
+                    sources: sources.digest(),
                 });
             }
             let mut notes = Vec::new();
@@ -281,6 +288,7 @@ fn run(
                     date: Some(record.date),
                     approver: Some(&record.approver),
                     latest: i + 1 == releases.records.len(),
+                    sources: snapshots[i].digest(),
                 });
                 let previous = i.checked_sub(1);
                 notes.push(render::ReleaseNotes {
@@ -302,8 +310,19 @@ fn run(
                 notes,
                 signing: published.as_ref(),
             };
+            // Kept output passed the customer-name check of its build: the names are part
+            // of its key.
+            let salt = evidence.as_ref().map_or([0; 32], |e| {
+                let names: Vec<&[u8]> = e
+                    .customers
+                    .iter()
+                    .flat_map(|c| [c.id.as_bytes(), c.name.as_bytes()])
+                    .collect();
+                memo::digest_of(&names)
+            });
+            let keep = options.store.map(|s| s.keep(salt));
             let (mut output, known) =
-                render::render(&site, theme, options.cache.map(|c| &c.pages))?;
+                render::render(&site, theme, options.cache.map(|c| &c.pages), keep)?;
             let digests = manifest::digests(&output, known);
             let mut leaks = lint::secrets::check_output(&output, &digests, memo, label);
             if let Some(evidence) = &evidence {
@@ -322,6 +341,7 @@ fn run(
                 };
                 manifest::seal(&mut output, &digests, &seal)?;
                 checked.output = Some(output);
+                checked.digests = digests;
             } else {
                 diagnostics.extend(leaks);
                 diag::sort(&mut diagnostics);

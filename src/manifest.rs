@@ -137,6 +137,7 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
 /// unchanged), the others hashed now, in parallel. The KG010 check of the output and [`seal`]
 /// share them, so each file is hashed once.
 pub fn digests(tree: &OutputTree, mut known: BTreeMap<String, Digest>) -> BTreeMap<String, Digest> {
+    known.extend(tree.stored().map(|(path, f)| (path.to_owned(), f.digest)));
     let files: Vec<(&str, &[u8])> = tree
         .files()
         .filter(|(path, _)| !known.contains_key(*path))
@@ -180,7 +181,7 @@ fn entries(tree: &OutputTree, digests: &BTreeMap<String, Digest>) -> Vec<FileEnt
         .files()
         .filter(|(path, _)| !HOST_FILES.contains(path))
         .collect();
-    files
+    let mut entries: Vec<FileEntry> = files
         .par_iter()
         .map(|(path, bytes)| FileEntry {
             path: (*path).to_owned(),
@@ -192,7 +193,14 @@ fn entries(tree: &OutputTree, digests: &BTreeMap<String, Digest>) -> Vec<FileEnt
                     .unwrap_or_else(|| memo::digest(bytes)),
             ),
         })
-        .collect()
+        .collect();
+    entries.extend(tree.stored().map(|(path, f)| FileEntry {
+        path: path.to_owned(),
+        size: f.size,
+        sha256: memo::hex(&f.digest),
+    }));
+    entries.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    entries
 }
 
 /// What [`seal`] needs besides the tree.

@@ -42,6 +42,42 @@ pub fn hex(digest: &Digest) -> String {
     })
 }
 
+/// A [`std::hash::Hasher`] that feeds SHA-256, so anything that is `Hash` can go into a digest
+/// that may be kept on disk ([`crate::stored`]). `Hash` implementations may change between
+/// Rust releases, so such a digest must also cover the program that made it.
+#[derive(Default)]
+pub struct DigestHasher(Sha256);
+
+impl DigestHasher {
+    /// The digest of everything written so far.
+    pub fn digest(self) -> Digest {
+        self.0.finalize().into()
+    }
+}
+
+impl std::hash::Hasher for DigestHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        let d: Digest = self.0.clone().finalize().into();
+        u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+    }
+}
+
+/// The digest written as 64 hex digits, as [`hex`] writes it.
+pub fn from_hex(hex: &str) -> Option<Digest> {
+    let mut digest = [0u8; 32];
+    if hex.len() != 64 {
+        return None;
+    }
+    for (i, byte) in digest.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(digest)
+}
+
 /// A page's front matter and section tree, as parsed from its text.
 #[derive(Debug)]
 pub struct Parsed<M> {

@@ -5,18 +5,36 @@
 //! into a staging folder beside the target and swaps it in with one rename (an atomic
 //! exchange on Linux), so a failed or killed build leaves the previous output untouched and
 //! readers never see half a site.
+//!
+//! A file is either bytes in memory or a file on disk that an earlier build made and that is
+//! published as it is ([`Stored`]: a released version's output kept by [`crate::stored`]);
+//! stored files are never read, only linked (or copied) into place, with the size and
+//! digest recorded when they were made.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::memo::Digest;
 
 /// Output files by path relative to the output root (`/`-separated), in sorted order. The
 /// bytes are shared, so a page kept between rebuilds (`keyguide serve`) is not copied.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct OutputTree {
     files: BTreeMap<String, Arc<Vec<u8>>>,
+    stored: BTreeMap<String, Stored>,
+}
+
+/// An output file that exists on disk already, made by an earlier build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// Where it is.
+    pub source: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its SHA-256.
+    pub digest: Digest,
 }
 
 impl OutputTree {
@@ -28,12 +46,21 @@ impl OutputTree {
 
     /// [`OutputTree::insert`] of bytes shared with their owner (a cache).
     pub fn insert_shared(&mut self, path: String, bytes: Arc<Vec<u8>>) -> Result<()> {
-        let safe = !path.is_empty()
-            && !path.contains('\\')
-            && path
-                .split('/')
-                .all(|seg| !seg.is_empty() && seg != "." && seg != "..");
-        if !safe {
+        self.check_free(&path)?;
+        self.files.insert(path, bytes);
+        Ok(())
+    }
+
+    /// [`OutputTree::insert`] of a file an earlier build made.
+    pub fn insert_stored(&mut self, path: String, file: Stored) -> Result<()> {
+        self.check_free(&path)?;
+        self.stored.insert(path, file);
+        Ok(())
+    }
+
+    /// Refuses a path that could leave the output folder or is taken.
+    fn check_free(&self, path: &str) -> Result<()> {
+        if !is_plain_path(path) {
             return Err(Error::Usage {
                 message: format!(
                     "refusing to write `{path}`: it is not a plain path inside the output folder"
@@ -42,14 +69,13 @@ impl OutputTree {
                     .into(),
             });
         }
-        if self.files.contains_key(&path) {
+        if self.files.contains_key(path) || self.stored.contains_key(path) {
             return Err(Error::Usage {
                 message: format!("two outputs of the build would both be written to `{path}`"),
                 help: "rename the asset or addendum so it does not collide with a page folder"
                     .into(),
             });
         }
-        self.files.insert(path, bytes);
         Ok(())
     }
 
@@ -65,9 +91,15 @@ impl OutputTree {
         }
     }
 
-    /// Files in path order.
+    /// Files in memory, in path order: everything the build made now (stored files were
+    /// checked when they were made).
     pub fn files(&self) -> impl Iterator<Item = (&str, &[u8])> {
         self.files.iter().map(|(p, b)| (p.as_str(), b.as_slice()))
+    }
+
+    /// Files an earlier build made, in path order.
+    pub fn stored(&self) -> impl Iterator<Item = (&str, &Stored)> {
+        self.stored.iter().map(|(p, f)| (p.as_str(), f))
     }
 
     /// The bytes at `path`.
@@ -82,12 +114,12 @@ impl OutputTree {
 
     /// Number of files.
     pub fn len(&self) -> usize {
-        self.files.len()
+        self.files.len() + self.stored.len()
     }
 
     /// Whether the tree is empty.
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
+        self.files.is_empty() && self.stored.is_empty()
     }
 
     /// Writes the tree to `out`, replacing what was there in one step.
@@ -124,15 +156,36 @@ impl OutputTree {
     }
 
     fn write_into(&self, dir: &Path) -> Result<()> {
-        for (rel, bytes) in &self.files {
+        let folder_of = |rel: &str| -> Result<PathBuf> {
             let path = dir.join(rel);
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(Error::io("creating folder", parent))?;
             }
+            Ok(path)
+        };
+        for (rel, bytes) in &self.files {
+            let path = folder_of(rel)?;
             std::fs::write(&path, bytes.as_slice()).map_err(Error::io("writing", &path))?;
+        }
+        for (rel, file) in &self.stored {
+            let path = folder_of(rel)?;
+            // A hard link costs no copy; across file systems, copy.
+            if std::fs::hard_link(&file.source, &path).is_err() {
+                std::fs::copy(&file.source, &path).map_err(Error::io("copying", &file.source))?;
+            }
         }
         Ok(())
     }
+}
+
+/// Whether `path` is relative, `/`-separated and without `.`, `..` or empty segments: a
+/// path that stays inside the folder it is joined to.
+pub fn is_plain_path(path: &str) -> bool {
+    !path.is_empty()
+        && !path.contains('\\')
+        && path
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
 }
 
 /// Removes the folders in `parent` whose name starts with `prefix`: staging folders of

@@ -83,6 +83,20 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// The digest of the whole content folder: every file's path and contents.
+    pub fn digest(&self) -> crate::memo::Digest {
+        use std::hash::Hash as _;
+        let mut h = crate::memo::DigestHasher::default();
+        self.dir.hash(&mut h);
+        for text in self.texts() {
+            (&text.rel, &text.digest).hash(&mut h);
+        }
+        for asset in self.guides.iter().flat_map(|g| &g.assets) {
+            (&asset.rel, &asset.bytes).hash(&mut h);
+        }
+        h.digest()
+    }
+
     /// Every text file, for quoting source lines in messages.
     pub fn texts(&self) -> impl Iterator<Item = &TextFile> {
         self.guide_texts()

@@ -45,7 +45,7 @@ enum Engine {
 pub struct Theme {
     name: String,
     /// A digest of every file of the theme, for caches that must notice a theme change.
-    pub identity: u64,
+    pub identity: crate::memo::Digest,
     engine: Engine,
     /// Files under `static/`, by path inside `static/`.
     pub static_files: Vec<(String, Vec<u8>)>,
@@ -115,11 +115,11 @@ impl Theme {
             .collect();
         files.extend(own);
         let identity = {
-            use std::hash::{Hash as _, Hasher as _};
-            let mut h = std::hash::DefaultHasher::new();
+            use std::hash::Hash as _;
+            let mut h = crate::memo::DigestHasher::default();
             files.hash(&mut h);
             engine.hash(&mut h);
-            h.finish()
+            h.digest()
         };
         let mut templates = Vec::new();
         let mut static_files = Vec::new();

@@ -19,11 +19,15 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
         config = config.with_base_url(url)?;
     }
     let out = output_dir(&config.root, args.out.as_deref())?;
+    let store = match args.no_cache {
+        true => None,
+        false => keyguide::stored::Store::open(&config.root)?,
+    };
     let options = BuildOptions {
         drafts: args.drafts,
         as_of: super::as_of(None)?,
-
         cache: None,
+        store: store.as_ref(),
     };
     let signer = signer(&config, &args.signing, &out)?;
     let checked = keyguide::build(
@@ -54,7 +58,28 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
         .map_err(io)?;
     }
     output.commit(&out)?;
-    writeln!(err, "built {} files into {}", output.len(), out.display()).map_err(io)?;
+    let reused = match store.as_ref().map_or(0, |s| s.reused()) {
+        0 => String::new(),
+        1 => " (1 released version reused from .keyguide/cache)".into(),
+        n => format!(" ({n} released versions reused from .keyguide/cache)"),
+    };
+    writeln!(
+        err,
+        "built {} files into {}{reused}",
+        output.len(),
+        out.display()
+    )
+    .map_err(io)?;
+    if let Some(Err(e)) = store.map(|s| s.save(&out, &output, &checked.digests)) {
+        // The site is built; only the next build's head start is lost.
+        writeln!(
+            err,
+            "warning: released versions were not kept for the next build: {e}
+               = help: check that {} is writable, or build with --no-cache",
+            config.root.join(keyguide::stored::DIR).display()
+        )
+        .map_err(io)?;
+    }
     match &signer {
         Some(s) => writeln!(
             err,

@@ -31,6 +31,7 @@ pub fn run(root: Option<&Path>, args: &EvidenceArgs) -> Result<Outcome> {
         drafts: false,
         as_of,
         cache: Some(&cache),
+        store: None,
     };
     let label = format!("{}/{SITE_DIR}", out.display());
     let built = keyguide::build(&config, options, &label, signer.as_ref())?;

@@ -138,6 +138,7 @@ fn build(root: &Path, url: &str, cache: &Cache) -> std::result::Result<Built, St
         as_of: super::as_of(None).map_err(|e| format!("error: {e}\n"))?,
 
         cache: Some(cache),
+        store: None,
     };
     let checked =
         keyguide::build(&config, options, "serve", None).map_err(|e| format!("error: {e}\n"))?;

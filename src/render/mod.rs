@@ -46,6 +46,8 @@ pub struct Version<'c> {
     pub approver: Option<&'c str>,
     /// Whether this is the latest release.
     pub latest: bool,
+    /// The digest of its content folder ([`crate::source::Sources::digest`]).
+    pub sources: Digest,
 }
 
 impl Version<'_> {
@@ -382,9 +384,9 @@ struct Cached {
 /// The digest of what every page depends on besides its own version and sources: the
 /// configuration, the theme, and every version's label, date, approver and which guides and
 /// integrations it has (the switcher links to the same page in each version).
-fn site_key(site: &Site<'_>, theme: &Theme) -> u64 {
-    use std::hash::{Hash as _, Hasher as _};
-    let mut h = std::hash::DefaultHasher::new();
+fn site_key(site: &Site<'_>, theme: &Theme) -> Digest {
+    use std::hash::Hash as _;
+    let mut h = crate::memo::DigestHasher::default();
     format!("{:?}", site.config).hash(&mut h);
     theme.identity.hash(&mut h);
     for v in &site.versions {
@@ -397,7 +399,14 @@ fn site_key(site: &Site<'_>, theme: &Theme) -> u64 {
             }
         }
     }
-    h.finish()
+    h.digest()
+}
+
+/// The digest of what a released version's folder is made of: the site's shape
+/// ([`site_key`]), the version's label and its content folder. The signing key is not in
+/// it: only the site's landing page shows the key.
+fn version_key(site_key: &Digest, version: &Version<'_>) -> Digest {
+    crate::memo::digest_of(&[site_key, version.label.as_bytes(), &version.sources])
 }
 
 /// The digest of a version's guide and integration titles (the navigation shows them).
@@ -414,7 +423,7 @@ fn titles_key(version: &Version<'_>) -> u64 {
 }
 
 /// The digest of a page: the site's shape, its version's titles, and the page's own sources.
-fn page_key(site_key: u64, titles_key: u64, job: &Job<'_>) -> u64 {
+fn page_key(site_key: &Digest, titles_key: u64, job: &Job<'_>) -> u64 {
     use std::hash::{Hash as _, Hasher as _};
     let mut h = std::hash::DefaultHasher::new();
     (site_key, titles_key).hash(&mut h);
@@ -444,10 +453,27 @@ pub fn render(
     site: &Site<'_>,
     theme: &Theme,
     cache: Option<&PageCache>,
+    keep: Option<crate::stored::Keep<'_>>,
 ) -> Result<(OutputTree, BTreeMap<String, Digest>)> {
+    let site_key = site_key(site, theme);
+    let mut out = OutputTree::default();
+    // Released versions kept by an earlier build are published as they were.
+    let mut kept = std::collections::HashSet::new();
+    for version in site.versions.iter().filter(|v| !v.draft) {
+        let Some(keep) = keep else { break };
+        let prefix = format!("{}/", version.label);
+        let key = keep.key(&version_key(&site_key, version));
+        if let Some(files) = keep.get(&key, &prefix) {
+            for (path, file) in files {
+                out.insert_stored(path, file)?;
+            }
+            kept.insert(version.label.as_str());
+        }
+    }
     let jobs: Vec<Job<'_>> = site
         .versions
         .iter()
+        .filter(|version| !kept.contains(version.label.as_str()))
         .flat_map(|version| {
             version.guides.iter().flat_map(move |guide| {
                 std::iter::once(None)
@@ -460,7 +486,6 @@ pub fn render(
             })
         })
         .collect();
-    let site_key = cache.map(|_| site_key(site, theme)).unwrap_or_default();
     let titles: std::collections::HashMap<&str, u64> = match cache {
         Some(_) => site
             .versions
@@ -476,7 +501,7 @@ pub fn render(
             let key = match cache {
                 Some(_) => {
                     let titles = titles.get(job.version.label.as_str()).copied();
-                    page_key(site_key, titles.unwrap_or_default(), job)
+                    page_key(&site_key, titles.unwrap_or_default(), job)
                 }
                 None => 0,
             };
@@ -507,7 +532,6 @@ pub fn render(
             .rendered
             .store(rendered, std::sync::atomic::Ordering::Relaxed);
     }
-    let mut out = OutputTree::default();
     let mut reused = BTreeMap::new();
     let mut keys = Vec::new();
     // Each version's search entries, in site order (jobs are in site order).
@@ -529,7 +553,11 @@ pub fn render(
     // Content assets are published as the author wrote them; everything else that ends in
     // .html came from the theme and is post-processed.
     let mut content_assets = std::collections::BTreeSet::new();
-    for version in &site.versions {
+    for version in site
+        .versions
+        .iter()
+        .filter(|v| !kept.contains(v.label.as_str()))
+    {
         for guide in version.guides {
             for asset in guide.guide.assets {
                 let target = Target::Asset {

@@ -18,6 +18,7 @@ mod rules;
 mod secrets;
 mod serve;
 mod serve_hostile;
+mod stored;
 mod support;
 mod themes;
 mod trust_center;

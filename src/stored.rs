@@ -1,0 +1,263 @@
+//! Build-once for released versions: the rendered output of a release, kept on disk between
+//! builds and published again without rendering it.
+//!
+//! A released version's folder (`/<version>/...`: pages, assets, search index, print
+//! stylesheet, root page) depends only on its frozen content, the theme, the configuration,
+//! the list of versions (switcher, banners) and the program. [`crate::render`] digests exactly
+//! that into a key; a build that finds the key in the store links the kept files into its
+//! output instead of rendering, hashing and scanning them again, so a site with 50 releases
+//! builds about as fast as one with a single release when only the draft changed.
+//!
+//! The key also covers this program's own bytes (a different keyguide never reuses output it
+//! did not make) and a salt from the build ([`Keep::salt`]: the customer names and ids the
+//! evidence check searches the output for), so a kept file has passed every check its build
+//! would run. The store is `.keyguide/cache/releases/` in the site root (ignored by git):
+//!
+//! ```text
+//! <key hex>/files/<path inside the version folder>   the files (hard links into the output)
+//! <key hex>/index.json                               path, size, SHA-256 and stamp of each
+//! ```
+//!
+//! Files are hard links shared with the published output, so keeping them costs no copy. A
+//! tool that rewrites a published file in place would change the kept one too, so every file's
+//! size, modification time and inode are recorded and checked before reuse: any difference
+//! and the entry is dropped and the version rendered afresh. An entry is written under a
+//! temporary name and renamed into place, so a killed build leaves no half entry; after each
+//! build the store keeps only what that build used. `keyguide build --no-cache` ignores it.
+
+use std::collections::BTreeSet;
+use std::os::unix::fs::MetadataExt as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::memo::{self, Digest};
+use crate::output::{self, OutputTree, Stored};
+
+/// The store's folder, relative to the site root.
+pub const DIR: &str = ".keyguide/cache/releases";
+
+/// The rendered output of released versions, kept between builds.
+#[derive(Debug)]
+pub struct Store {
+    dir: PathBuf,
+    /// The digest of the running program.
+    program: Digest,
+    /// Held while the store is open: one build at a time uses it.
+    _lock: std::fs::File,
+    used: Mutex<Used>,
+}
+
+/// What one build did with the store.
+#[derive(Debug, Default)]
+struct Used {
+    /// Keys of the versions it published from the store.
+    reused: BTreeSet<Digest>,
+    /// Versions it rendered, to keep: (output folder prefix, key).
+    fresh: Vec<(String, Digest)>,
+}
+
+/// One kept file, as `index.json` lists it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Entry {
+    path: String,
+    size: u64,
+    sha256: String,
+    mtime_ns: i128,
+    inode: u64,
+}
+
+/// The store, with what the build adds to every key.
+#[derive(Debug, Clone, Copy)]
+pub struct Keep<'s> {
+    /// The store.
+    pub store: &'s Store,
+    /// The build's own inputs that every kept file was checked against.
+    pub salt: Digest,
+}
+
+impl Store {
+    /// Opens (creating) the store of the site at `root`, waiting for any other build using it.
+    /// None when this program's own file cannot be read to digest it: then nothing is kept.
+    pub fn open(root: &Path) -> Result<Option<Store>> {
+        let Some(program) = std::env::current_exe()
+            .ok()
+            .and_then(|exe| std::fs::read(exe).ok())
+            .map(|bytes| memo::digest(&bytes))
+        else {
+            return Ok(None);
+        };
+        let dir = root.join(DIR);
+        std::fs::create_dir_all(&dir).map_err(Error::io("creating folder", &dir))?;
+        let lock_path = dir.join(".lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(Error::io("opening", &lock_path))?;
+        // Where the file system cannot lock, builds of one site simply should not overlap.
+        let _ = rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive);
+        Ok(Some(Store {
+            dir,
+            program,
+            _lock: lock,
+            used: Mutex::default(),
+        }))
+    }
+
+    /// The store with the build's `salt`.
+    pub fn keep(&self, salt: Digest) -> Keep<'_> {
+        Keep { store: self, salt }
+    }
+
+    /// How many released versions this build published from the store.
+    pub fn reused(&self) -> usize {
+        self.used().reused.len()
+    }
+
+    fn used(&self) -> std::sync::MutexGuard<'_, Used> {
+        self.used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Keeps the versions rendered by the build just committed to `out` (whose file digests
+    /// are `digests`), then drops every entry the build did not use. Failing to keep is not
+    /// the build's failure: the caller reports it as a warning.
+    pub fn save(
+        &self,
+        out: &Path,
+        tree: &OutputTree,
+        digests: &std::collections::BTreeMap<String, Digest>,
+    ) -> Result<()> {
+        let Used {
+            reused: mut used,
+            fresh,
+        } = std::mem::take(&mut *self.used());
+        for (prefix, key) in fresh {
+            let files = tree
+                .files()
+                .filter_map(|(path, _)| path.strip_prefix(&prefix).map(|rel| (path, rel)));
+            self.put(out, &key, files, digests)?;
+            used.insert(key);
+        }
+        let entries = std::fs::read_dir(&self.dir).map_err(Error::io("reading", &self.dir))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name != ".lock" && !used.iter().any(|k| memo::hex(k) == name) {
+                let path = entry.path();
+                std::fs::remove_dir_all(&path).map_err(Error::io("removing", &path))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the entry `key` from `files` ((output path, path inside the version)) of the
+    /// committed output `out`.
+    fn put<'f>(
+        &self,
+        out: &Path,
+        key: &Digest,
+        files: impl Iterator<Item = (&'f str, &'f str)>,
+        digests: &std::collections::BTreeMap<String, Digest>,
+    ) -> Result<()> {
+        let final_dir = self.dir.join(memo::hex(key));
+        if final_dir.exists() {
+            return Ok(());
+        }
+        let staging = tempfile::Builder::new()
+            .prefix(".new-")
+            .tempdir_in(&self.dir)
+            .map_err(Error::io("creating a folder in", &self.dir))?;
+        let mut index = Vec::new();
+        for (path, rel) in files {
+            let (from, to) = (out.join(path), staging.path().join("files").join(rel));
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent).map_err(Error::io("creating folder", parent))?;
+            }
+            if std::fs::hard_link(&from, &to).is_err() {
+                std::fs::copy(&from, &to).map_err(Error::io("copying", &from))?;
+            }
+            let meta = std::fs::metadata(&to).map_err(Error::io("reading", &to))?;
+            let Some(digest) = digests.get(path) else {
+                return Ok(());
+            };
+            index.push(Entry {
+                path: rel.to_owned(),
+                size: meta.len(),
+                sha256: memo::hex(digest),
+                mtime_ns: mtime_ns(&meta),
+                inode: meta.ino(),
+            });
+        }
+        let json = serde_json::to_vec(&index).unwrap_or_default();
+        let index_path = staging.path().join("index.json");
+        std::fs::write(&index_path, json).map_err(Error::io("writing", &index_path))?;
+        let kept = staging.keep();
+        std::fs::rename(&kept, &final_dir).map_err(Error::io("renaming", &kept))
+    }
+}
+
+impl Keep<'_> {
+    /// The full key of a version whose own inputs digest to `inputs`.
+    pub fn key(&self, inputs: &Digest) -> Digest {
+        memo::digest_of(&[
+            b"keyguide stored release output 1",
+            &self.store.program,
+            &self.salt,
+            inputs,
+        ])
+    }
+
+    /// The kept files of the version of `key`, to publish under `prefix` (its output folder,
+    /// ending in `/`), when they are there and untouched; else none, and the version is kept
+    /// after this build renders it.
+    pub fn get(&self, key: &Digest, prefix: &str) -> Option<Vec<(String, Stored)>> {
+        let mut used = self.store.used();
+        let found = self.read(key, prefix);
+        match found {
+            Some(_) => {
+                used.reused.insert(*key);
+            }
+            None => used.fresh.push((prefix.to_owned(), *key)),
+        }
+        found
+    }
+
+    fn read(&self, key: &Digest, prefix: &str) -> Option<Vec<(String, Stored)>> {
+        let dir = self.store.dir.join(memo::hex(key));
+        let index = std::fs::read(dir.join("index.json")).ok()?;
+        let index: Vec<Entry> = serde_json::from_slice(&index).ok()?;
+        let files = dir.join("files");
+        let mut found = Vec::with_capacity(index.len());
+        for e in index {
+            let source = files.join(&e.path);
+            let untouched = std::fs::symlink_metadata(&source).is_ok_and(|m| {
+                m.is_file() && m.len() == e.size && mtime_ns(&m) == e.mtime_ns && m.ino() == e.inode
+            });
+            let digest = memo::from_hex(&e.sha256);
+            let (true, Some(digest), true) = (untouched, digest, output::is_plain_path(&e.path))
+            else {
+                // Changed behind our back (or not ours): render afresh.
+                let _ = std::fs::remove_dir_all(&dir);
+                return None;
+            };
+            found.push((
+                format!("{prefix}{}", e.path),
+                Stored {
+                    source,
+                    size: e.size,
+                    digest,
+                },
+            ));
+        }
+        Some(found)
+    }
+}
+
+fn mtime_ns(meta: &std::fs::Metadata) -> i128 {
+    i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec())
+}

@@ -1,0 +1,155 @@
+//! Build-once for releases: released versions' output kept in `.keyguide/cache/` and
+//! published again without rendering, byte for byte what a fresh build makes.
+
+use crate::support::SiteTest;
+
+const REUSED: &str = "released versions reused from .keyguide/cache";
+
+/// Builds `site` (with `args`), then checks the output equals a build that reuses nothing.
+fn build_matches_fresh(site: &SiteTest, args: &[&str]) -> String {
+    let run = site.run(&[&["build"], args].concat()).code(0);
+    site.run(&[&["build", "--no-cache", "--out", "fresh"], args].concat())
+        .code(0);
+    assert!(
+        site.tree("public") == site.tree("fresh"),
+        "the build with kept releases differs from a fresh build"
+    );
+    std::fs::remove_dir_all(site.path("fresh")).unwrap_or_else(|e| panic!("fresh: {e}"));
+    run.stderr
+}
+
+/// Folders in the store.
+fn entries(site: &SiteTest) -> usize {
+    std::fs::read_dir(site.path(".keyguide/cache/releases"))
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_second_build_reuses_every_release_and_publishes_the_same_bytes() {
+    let site = SiteTest::example().with_evidence();
+    let first = build_matches_fresh(&site, &[]);
+    assert!(!first.contains(REUSED), "{first}");
+    assert_eq!(entries(&site), 2, "one entry per release");
+    let second = build_matches_fresh(&site, &[]);
+    assert!(second.contains("(2 released versions reused"), "{second}");
+    // Kept files are links to the published ones, not copies.
+    use std::os::unix::fs::MetadataExt as _;
+    let page = std::fs::metadata(site.path("public/1.0.0/gateway/index.html"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(page.nlink(), 2);
+}
+
+#[test]
+fn editing_the_draft_keeps_the_releases() {
+    let site = SiteTest::example();
+    build_matches_fresh(&site, &["--drafts"]);
+    let site = site.edit(
+        "content/gateway/_index.md",
+        "Test restoration at least",
+        "Test restoration of every backup at least",
+    );
+    let run = build_matches_fresh(&site, &["--drafts"]);
+    assert!(run.contains("(2 released versions reused"), "{run}");
+    assert!(
+        site.read("public/next/gateway/index.html")
+            .contains("of every backup")
+    );
+}
+
+#[test]
+fn a_change_to_what_a_version_is_made_of_renders_it_again() {
+    let mut site = SiteTest::example().with_evidence();
+    build_matches_fresh(&site, &[]);
+    type Change = fn(SiteTest) -> SiteTest;
+    let changes: [(&str, Change); 4] = [
+        ("the site title", |s| {
+            s.edit("keyguide.toml", "title = \"", "title = \"New ")
+        }),
+        ("a customer name the output is checked against", |s| {
+            s.edit("evidence/customers.csv", "CUS-1001,", "CUS-1001,Renamed ")
+        }),
+        ("a template of the theme", |s| {
+            let nav = include_str!("../../themes/default/templates/partials/nav.html");
+            s.write(
+                "themes/default/templates/partials/nav.html",
+                nav.replace("All guides in", "Every guide in"),
+            )
+        }),
+        ("a new release (the switcher lists it)", |s| {
+            let s = s.edit("content/vault/_index.md", "## ", "Revised.\n\n## ");
+            s.run(&["release", "1.2.0", "--approver", "CISO"]).code(0);
+            s
+        }),
+    ];
+    for (what, change) in changes {
+        site = change(site);
+        let run = build_matches_fresh(&site, &[]);
+        assert!(!run.contains(REUSED), "after {what}: {run}");
+        let again = build_matches_fresh(&site, &[]);
+        assert!(again.contains(REUSED), "after {what}, twice: {again}");
+    }
+    assert!(
+        site.read("public/1.0.0/vault/index.html")
+            .contains("Every guide in")
+    );
+    assert_eq!(
+        entries(&site),
+        3,
+        "the store keeps only what the last build used"
+    );
+}
+
+#[test]
+fn a_published_file_changed_in_place_is_not_reused() {
+    let site = SiteTest::example();
+    site.run(&["build"]).code(0);
+    site.run(&["build"]).code(0).stderr_has(REUSED);
+    // A tool that edits the published site in place also edits the kept file (a hard link).
+    let page = site.path("public/1.1.0/vault/index.html");
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&page)
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::io::Write::write_all(&mut file, b"<!-- injected -->").unwrap_or_else(|e| panic!("{e}"));
+    drop(file);
+    let run = build_matches_fresh(&site, &[]);
+    assert!(run.contains("(1 released version reused"), "{run}");
+    assert!(
+        !site
+            .read("public/1.1.0/vault/index.html")
+            .contains("injected")
+    );
+}
+
+#[test]
+fn a_store_entry_pointing_outside_itself_is_ignored() {
+    let site = SiteTest::example();
+    site.run(&["build"]).code(0);
+    let store = site.path(".keyguide/cache/releases");
+    for entry in std::fs::read_dir(&store)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+    {
+        let index = entry.path().join("index.json");
+        if let Ok(text) = std::fs::read_to_string(&index) {
+            let text = text.replacen("\"path\":\"", "\"path\":\"../../../../", 1);
+            std::fs::write(&index, text).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    let run = build_matches_fresh(&site, &[]);
+    assert!(!run.contains(REUSED), "{run}");
+}
+
+#[test]
+fn no_cache_neither_reuses_nor_keeps() {
+    let site = SiteTest::example();
+    site.run(&["build", "--no-cache"])
+        .code(0)
+        .stderr_lacks(REUSED);
+    assert!(!site.path(".keyguide").exists());
+}
