@@ -192,9 +192,10 @@ fn run(
     let profile = profile::Profile::load(&config.root, &config.profile)?;
     let releases = versions::load(&config.root)?;
     let sources = source::load(&config.root, dir, memo)?;
+    use rayon::prelude::*;
     let snapshots = releases
         .records
-        .iter()
+        .par_iter()
         .map(|r| {
             let dir = versions::Releases::content_dir(&r.version);
             source::load(&config.root, &dir, memo)

@@ -155,26 +155,33 @@ impl OutputTree {
         swap_in(staging, out)
     }
 
+    /// Writes every file into `dir`: the folders first, then the files in parallel.
     fn write_into(&self, dir: &Path) -> Result<()> {
-        let folder_of = |rel: &str| -> Result<PathBuf> {
-            let path = dir.join(rel);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(Error::io("creating folder", parent))?;
-            }
-            Ok(path)
-        };
-        for (rel, bytes) in &self.files {
-            let path = folder_of(rel)?;
-            std::fs::write(&path, bytes.as_slice()).map_err(Error::io("writing", &path))?;
+        use rayon::prelude::*;
+        let folders: std::collections::BTreeSet<&str> = self
+            .files
+            .keys()
+            .chain(self.stored.keys())
+            .filter_map(|rel| rel.rsplit_once('/').map(|(folder, _)| folder))
+            .collect();
+        for folder in folders {
+            let path = dir.join(folder);
+            std::fs::create_dir_all(&path).map_err(Error::io("creating folder", &path))?;
         }
-        for (rel, file) in &self.stored {
-            let path = folder_of(rel)?;
+        let files: Vec<_> = self.files.iter().collect();
+        files.par_iter().try_for_each(|(rel, bytes)| {
+            let path = dir.join(rel);
+            std::fs::write(&path, bytes.as_slice()).map_err(Error::io("writing", &path))
+        })?;
+        let stored: Vec<_> = self.stored.iter().collect();
+        stored.par_iter().try_for_each(|(rel, file)| {
+            let path = dir.join(rel);
             // A hard link costs no copy; across file systems, copy.
             if std::fs::hard_link(&file.source, &path).is_err() {
                 std::fs::copy(&file.source, &path).map_err(Error::io("copying", &file.source))?;
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }
 

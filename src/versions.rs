@@ -303,8 +303,18 @@ pub fn load(root: &Path) -> Result<Releases> {
         }
     };
     out.diagnostics = diagnostics;
-    for record in &records {
-        check_snapshot(root, record, &mut out.diagnostics)?;
+    // Every snapshot is read and hashed whole: in parallel, findings in ledger order.
+    use rayon::prelude::*;
+    let found: Vec<Result<Vec<Diagnostic>>> = records
+        .par_iter()
+        .map(|record| {
+            let mut found = Vec::new();
+            check_snapshot(root, record, &mut found)?;
+            Ok(found)
+        })
+        .collect();
+    for found in found {
+        out.diagnostics.extend(found?);
     }
     out.records = records;
     let mut found = Vec::new();
