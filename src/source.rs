@@ -27,7 +27,7 @@ pub struct TextFile {
     /// Path relative to the site root, `/`-separated, e.g. `content/gateway/_index.md`.
     pub rel: String,
     /// The file's text, without a byte-order mark.
-    pub text: String,
+    pub text: std::sync::Arc<str>,
     /// The SHA-256 of `text`, which work on the file is remembered by.
     pub digest: crate::memo::Digest,
 }
@@ -38,7 +38,7 @@ impl TextFile {
         TextFile {
             rel,
             digest: crate::memo::digest(text.as_bytes()),
-            text,
+            text: text.into(),
         }
     }
 }
@@ -114,9 +114,7 @@ impl Sources {
 
 impl diag::SourceText for Sources {
     fn text(&self, file: &str) -> Option<&str> {
-        self.texts()
-            .find(|t| t.rel == file)
-            .map(|t| t.text.as_str())
+        self.texts().find(|t| t.rel == file).map(|t| &*t.text)
     }
 }
 
