@@ -14,7 +14,10 @@ keyguide and the limit program in release mode, then runs every command in alter
   limit-1      the same on one thread
   lint         keyguide lint (the draft; every rule)
   build        keyguide build of the released site: lint, composition, templates,
-               post-processing, search index, manifest hashing, atomic write
+               post-processing, search index, manifest hashing, atomic write; after the
+               warm-up round the release's output is kept in .keyguide/cache/ and reused,
+               as on any build after the first
+  build-cold   the same with --no-cache: every released version rendered afresh
   build-K      (with --releases K) the same site with K releases, to show what each
                release adds when only the draft changed
   hugo, zola, mdbook-nosearch, mdbook-default
@@ -172,6 +175,7 @@ def main():
             "limit-1": ([limit, "--single-thread", os.path.join(corpus, "plain"), limit_out], None),
             "lint": ([keyguide, "lint", "--as-of", AS_OF], site),
             "build": ([keyguide, "build", "--out", os.path.join(work, "kg-out")], site),
+            "build-cold": ([keyguide, "build", "--no-cache", "--out", os.path.join(work, "kg-out-cold")], site),
         }
         if args.releases > 1:
             many = os.path.join(work, f"site{pages}-r{args.releases}")
@@ -180,6 +184,8 @@ def main():
                 release(keyguide, many, args.releases - 1, start=1)
             commands[f"build-{args.releases}"] = (
                 [keyguide, "build", "--out", os.path.join(work, "kg-out-many")], many)
+            commands[f"build-{args.releases}-cold"] = (
+                [keyguide, "build", "--no-cache", "--out", os.path.join(work, "kg-out-many-cold")], many)
         if not args.no_peers:
             commands.update(peers(corpus, work, pages))
         results = measure(commands, args.runs, work, [limit_out])
@@ -189,12 +195,14 @@ def main():
         for name, (med, peak) in results.items():
             peak_text = f"{peak / 1024:.0f} MiB" if peak else "n/a"
             print(f"{name:16} {med:8.3f}s {med / base:8.1f}x {peak_text:>10}")
-        per_page[pages] = results["build"][0] / pages
+        per_page[pages] = {name: results[name][0] / pages for name in ("build", "build-cold")}
     if len(per_page) > 1:
         smallest = min(per_page)
-        print("\nkeyguide build time per page, relative to the smallest corpus:")
-        for pages, t in sorted(per_page.items()):
-            print(f"  {pages:>6} pages: {t * 1e6:8.1f} us/page ({t / per_page[smallest]:.2f}x)")
+        for name in ("build", "build-cold"):
+            print(f"\nkeyguide {name} time per page, relative to the smallest corpus:")
+            for pages, t in sorted(per_page.items()):
+                t, base = t[name], per_page[smallest][name]
+                print(f"  {pages:>6} pages: {t * 1e6:8.1f} us/page ({t / base:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -141,29 +141,24 @@ pub fn build(
         Then::Render(&theme, options, output_label, signer),
     );
     memo.sweep();
+    memo::drop_in_background(own);
     checked
 }
 
 /// Checks the draft.
 pub fn lint(config: &Config, as_of: Date) -> Result<Checked> {
-    run(
-        config,
-        DRAFT_DIR,
-        as_of,
-        &memo::Memo::default(),
-        Then::Nothing,
-    )
+    let memo = memo::Memo::default();
+    let checked = run(config, DRAFT_DIR, as_of, &memo, Then::Nothing);
+    memo::drop_in_background(memo);
+    checked
 }
 
 /// Checks the draft and reports its coverage.
 pub fn coverage(config: &Config, as_of: Date) -> Result<Checked> {
-    run(
-        config,
-        DRAFT_DIR,
-        as_of,
-        &memo::Memo::default(),
-        Then::Coverage,
-    )
+    let memo = memo::Memo::default();
+    let checked = run(config, DRAFT_DIR, as_of, &memo, Then::Coverage);
+    memo::drop_in_background(memo);
+    checked
 }
 
 /// Checks a released version's snapshot and reports its coverage: what customers hold.

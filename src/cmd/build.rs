@@ -19,9 +19,19 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
         config = config.with_base_url(url)?;
     }
     let out = output_dir(&config.root, args.out.as_deref())?;
+    let mut err = anstream::stderr();
+    let io = super::stream_error;
     let store = match args.no_cache {
         true => None,
-        false => keyguide::stored::Store::open(&config.root)?,
+        // Without the store the build only takes longer: say why, and go on.
+        false => keyguide::stored::Store::open(&config.root).unwrap_or_else(|e| {
+            let _ = writeln!(
+                err,
+                "warning: released versions are rendered afresh: {e}\n  \
+                 = help: make the site root writable, or build with --no-cache"
+            );
+            None
+        }),
     };
     let options = BuildOptions {
         drafts: args.drafts,
@@ -36,8 +46,6 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
         &out.display().to_string(),
         signer.as_ref(),
     )?;
-    let mut err = anstream::stderr();
-    let io = super::stream_error;
     diag::write_human(&mut err, &checked.diagnostics, &checked.sources).map_err(io)?;
     let Some(output) = checked.output else {
         writeln!(
@@ -74,8 +82,8 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
         // The site is built; only the next build's head start is lost.
         writeln!(
             err,
-            "warning: released versions were not kept for the next build: {e}
-               = help: check that {} is writable, or build with --no-cache",
+            "warning: released versions were not kept for the next build: {e}\n  \
+             = help: check that {} is writable, or build with --no-cache",
             config.root.join(keyguide::stored::DIR).display()
         )
         .map_err(io)?;
@@ -93,6 +101,8 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
         ),
     }
     .map_err(io)?;
+    // Freeing the site and everything read for it takes a while; the process is done.
+    keyguide::memo::drop_in_background((output, checked.sources));
     Ok(Outcome::Success)
 }
 

@@ -153,3 +153,15 @@ fn no_cache_neither_reuses_nor_keeps() {
         .stderr_lacks(REUSED);
     assert!(!site.path(".keyguide").exists());
 }
+
+#[test]
+fn a_store_that_cannot_be_opened_only_slows_the_build() {
+    // A file where the store's folder goes: the build works, renders everything, and says so.
+    let site = SiteTest::example().write(".keyguide", "not a folder");
+    site.run(&["build"])
+        .code(0)
+        .stderr_has("warning: released versions are rendered afresh")
+        .stderr_has("--no-cache")
+        .stderr_lacks(REUSED);
+    assert!(site.path("public/1.1.0/vault/index.html").is_file());
+}
