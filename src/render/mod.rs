@@ -456,6 +456,12 @@ pub fn render(
     keep: Option<crate::stored::Keep<'_>>,
 ) -> Result<(OutputTree, BTreeMap<String, Digest>)> {
     let site_key = site_key(site, theme);
+    let (assets, static_files) = post::Assets::from_static(&theme.static_files);
+    let post = post::Post {
+        assets: &assets,
+        base_url: &site.config.base_url,
+        base_path: &site.config.base_path,
+    };
     let mut out = OutputTree::default();
     // Released versions kept by an earlier build are published as they were.
     let mut kept = std::collections::HashSet::new();
@@ -514,9 +520,11 @@ pub fn render(
                     key,
                 });
             }
+            // Post-processed at once, while the page is in the cache of this core.
+            let html = post.process(&path, &render_page(site, theme, job)?)?;
             Ok(Rendered {
                 path,
-                bytes: std::sync::Arc::new(render_page(site, theme, job)?.into_bytes()),
+                bytes: std::sync::Arc::new(html.into_bytes()),
                 search: search_entry(job).into(),
                 reused: None,
                 key,
@@ -533,6 +541,8 @@ pub fn render(
             .store(rendered, std::sync::atomic::Ordering::Relaxed);
     }
     let mut reused = BTreeMap::new();
+    // Guide and integration pages, post-processed already.
+    let mut pages_done = std::collections::HashSet::new();
     let mut keys = Vec::new();
     // Each version's search entries, in site order (jobs are in site order).
     let mut entries: std::collections::HashMap<&str, Vec<std::sync::Arc<str>>> =
@@ -548,6 +558,7 @@ pub fn render(
             .entry(job.version.label.as_str())
             .or_default()
             .push(page.search);
+        pages_done.insert(page.path.clone());
         out.insert_shared(page.path, page.bytes)?;
     }
     // Content assets are published as the author wrote them; everything else that ends in
@@ -585,7 +596,6 @@ pub fn render(
         let root = render_landing(site, theme, Some(version), &dir)?;
         out.insert(format!("{dir}index.html"), root.into_bytes())?;
     }
-    let (assets, static_files) = post::Assets::from_static(&theme.static_files);
     for (path, bytes) in static_files {
         out.insert(path, bytes)?;
     }
@@ -609,17 +619,12 @@ pub fn render(
     out.insert("sitemap.xml".into(), host::sitemap(site))?;
     out.insert("robots.txt".into(), host::robots(site))?;
     out.insert("_headers".into(), host::headers(site))?;
-    let post = post::Post {
-        assets: &assets,
-        base_url: &site.config.base_url,
-        base_path: &site.config.base_path,
-    };
     let theme_pages: Vec<(&str, &[u8])> = out
         .files()
         .filter(|(path, _)| {
             path.ends_with(".html")
                 && !content_assets.contains(*path)
-                && !reused.contains_key(*path)
+                && !pages_done.contains(*path)
         })
         .collect();
     let processed: Vec<Result<(String, String)>> = theme_pages
