@@ -21,7 +21,10 @@
 //! Files are hard links shared with the published output, so keeping them costs no copy. A
 //! tool that rewrites a published file in place would change the kept one too, so every file's
 //! size, modification time and inode are recorded and checked before reuse: any difference
-//! and the entry is dropped and the version rendered afresh. An entry is written under a
+//! and the entry is dropped and the version rendered afresh. The same check means a store that
+//! did not come from a build on this file system (committed to the repository by a pull
+//! request, copied, unpacked) is never used: a checkout or copy makes new inodes, so nobody can
+//! slip pre-rendered pages past the checks by shipping a store. An entry is written under a
 //! temporary name and renamed into place, so a killed build leaves no half entry; after each
 //! build the store keeps only what that build used. `keyguide build --no-cache` ignores it.
 

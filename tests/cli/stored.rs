@@ -165,3 +165,15 @@ fn a_store_that_cannot_be_opened_only_slows_the_build() {
         .stderr_lacks(REUSED);
     assert!(site.path("public/1.1.0/vault/index.html").is_file());
 }
+
+#[test]
+fn a_store_copied_from_elsewhere_is_never_used() {
+    // As a pull request committing `.keyguide/` would bring it: the same bytes, new files.
+    let original = SiteTest::example();
+    original.run(&["build"]).code(0);
+    original.run(&["build"]).code(0).stderr_has(REUSED);
+    let copy = SiteTest::empty().copy_in(&original.path(""));
+    assert!(copy.path(".keyguide/cache/releases").is_dir());
+    let run = build_matches_fresh(&copy, &[]);
+    assert!(!run.contains(REUSED), "{run}");
+}
