@@ -25,11 +25,15 @@
 //! did not come from a build on this file system (committed to the repository by a pull
 //! request, copied, unpacked) is never used: a checkout or copy makes new inodes, so nobody can
 //! slip pre-rendered pages past the checks by shipping a store. An entry is written under a
-//! temporary name and renamed into place, so a killed build leaves no half entry; after each
-//! build the store keeps only what that build used. `keyguide build --no-cache` ignores it.
+//! temporary name and renamed into place, so a killed build leaves no half entry; its files
+//! are read back and compared with the build's digests first (another build may have replaced
+//! the output folder meanwhile). An entry is used only when it lists every page of its
+//! version, its paths are plain and no symbolic link lies on the way to a file; the store's
+//! own folders must not be links, and the clean-up after each build (the store keeps only what
+//! that build used) removes only names the store makes. `keyguide build --no-cache` ignores it.
 
 use std::collections::BTreeSet;
-use std::os::unix::fs::MetadataExt as _;
+use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -92,13 +96,34 @@ impl Store {
         else {
             return Ok(None);
         };
-        let dir = root.join(DIR);
-        std::fs::create_dir_all(&dir).map_err(Error::io("creating folder", &dir))?;
+        // Each folder on the way must be a real folder: a symbolic link committed in its place
+        // would send the clean-up after each build into another folder.
+        let mut dir = root.to_path_buf();
+        for part in DIR.split('/') {
+            dir.push(part);
+            match std::fs::symlink_metadata(&dir) {
+                Ok(meta) if meta.is_dir() => {}
+                Ok(_) => {
+                    return Err(Error::Usage {
+                        message: format!(
+                            "{} is not a folder (a symbolic link or a file), so the cache is not used",
+                            dir.display()
+                        ),
+                        help: "remove it; keyguide makes the folder itself".into(),
+                    });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    std::fs::create_dir(&dir).map_err(Error::io("creating folder", &dir))?;
+                }
+                Err(e) => return Err(Error::io("reading", &dir)(e)),
+            }
+        }
         let lock_path = dir.join(".lock");
         let lock = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
             .open(&lock_path)
             .map_err(Error::io("opening", &lock_path))?;
         // Where the file system cannot lock, builds of one site simply should not overlap.
@@ -150,9 +175,10 @@ impl Store {
         let entries = std::fs::read_dir(&self.dir).map_err(Error::io("reading", &self.dir))?;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name != ".lock" && !used.iter().any(|k| memo::hex(k) == name) {
-                let path = entry.path();
-                std::fs::remove_dir_all(&path).map_err(Error::io("removing", &path))?;
+            // Only what a store holds goes: entries (64 hex digits) and unfinished ones.
+            let ours = memo::from_hex(&name).is_some() || name.starts_with(".new-");
+            if ours && !used.iter().any(|k| memo::hex(k) == name) {
+                remove(&entry.path())?;
             }
         }
         Ok(())
@@ -168,14 +194,15 @@ impl Store {
         digests: &std::collections::BTreeMap<String, Digest>,
     ) -> Result<()> {
         let final_dir = self.dir.join(memo::hex(key));
-        if final_dir.exists() {
-            return Ok(());
+        if std::fs::symlink_metadata(&final_dir).is_ok() {
+            // Unusable (`Keep::read` found it so): replace it.
+            remove(&final_dir)?;
         }
         let staging = tempfile::Builder::new()
             .prefix(".new-")
             .tempdir_in(&self.dir)
             .map_err(Error::io("creating a folder in", &self.dir))?;
-        let mut index = Vec::new();
+        let mut linked = Vec::new();
         for (path, rel) in files {
             let (from, to) = (out.join(path), staging.path().join("files").join(rel));
             if let Some(parent) = to.parent() {
@@ -184,18 +211,37 @@ impl Store {
             if std::fs::hard_link(&from, &to).is_err() {
                 std::fs::copy(&from, &to).map_err(Error::io("copying", &from))?;
             }
-            let meta = std::fs::metadata(&to).map_err(Error::io("reading", &to))?;
             let Some(digest) = digests.get(path) else {
                 return Ok(());
             };
-            index.push(Entry {
-                path: rel.to_owned(),
-                size: meta.len(),
-                sha256: memo::hex(digest),
-                mtime_ns: mtime_ns(&meta),
-                inode: meta.ino(),
-            });
+            linked.push((rel, to, digest));
         }
+        // The output folder is not locked after the swap: another build may have replaced it
+        // since. Keep only bytes that are this build's.
+        use rayon::prelude::*;
+        let index: Vec<Entry> = linked
+            .par_iter()
+            .map(|(rel, to, digest)| {
+                let meta = std::fs::metadata(to).map_err(Error::io("reading", to))?;
+                let bytes = std::fs::read(to).map_err(Error::io("reading", to))?;
+                if memo::digest(&bytes) != **digest {
+                    return Err(Error::Usage {
+                        message: format!(
+                            "{} changed while it was being kept",
+                            out.join(rel).display()
+                        ),
+                        help: "another build wrote the same output folder; build again".into(),
+                    });
+                }
+                Ok(Entry {
+                    path: (*rel).to_owned(),
+                    size: meta.len(),
+                    sha256: memo::hex(digest),
+                    mtime_ns: mtime_ns(&meta),
+                    inode: meta.ino(),
+                })
+            })
+            .collect::<Result<_>>()?;
         let json = serde_json::to_vec(&index).unwrap_or_default();
         let index_path = staging.path().join("index.json");
         std::fs::write(&index_path, json).map_err(Error::io("writing", &index_path))?;
@@ -216,11 +262,22 @@ impl Keep<'_> {
     }
 
     /// The kept files of the version of `key`, to publish under `prefix` (its output folder,
-    /// ending in `/`), when they are there and untouched; else none, and the version is kept
-    /// after this build renders it.
-    pub fn get(&self, key: &Digest, prefix: &str) -> Option<Vec<(String, Stored)>> {
+    /// ending in `/`), when they are there, untouched and hold at least the files `expected`
+    /// (paths inside the version folder: its pages); else none, and the version is kept after
+    /// this build renders it.
+    pub fn get(
+        &self,
+        key: &Digest,
+        prefix: &str,
+        expected: &[String],
+    ) -> Option<Vec<(String, Stored)>> {
         let mut used = self.store.used();
-        let found = self.read(key, prefix);
+        let dir = self.store.dir.join(memo::hex(key));
+        let found = self.read(&dir, prefix, expected);
+        if found.is_none() && std::fs::symlink_metadata(&dir).is_ok() {
+            // Not usable as it is: render afresh, and let this build keep it anew.
+            let _ = remove(&dir);
+        }
         match found {
             Some(_) => {
                 used.reused.insert(*key);
@@ -230,24 +287,38 @@ impl Keep<'_> {
         found
     }
 
-    fn read(&self, key: &Digest, prefix: &str) -> Option<Vec<(String, Stored)>> {
-        let dir = self.store.dir.join(memo::hex(key));
+    /// The entry in `dir`, checked: every path plain and listed once, every expected file
+    /// there, no symbolic link on the way to any file, every file the very one recorded.
+    fn read(&self, dir: &Path, prefix: &str, expected: &[String]) -> Option<Vec<(String, Stored)>> {
         let index = std::fs::read(dir.join("index.json")).ok()?;
         let index: Vec<Entry> = serde_json::from_slice(&index).ok()?;
+        let paths: BTreeSet<&str> = index.iter().map(|e| e.path.as_str()).collect();
+        let complete = paths.len() == index.len()
+            && paths.iter().all(|p| output::is_plain_path(p))
+            && expected.iter().all(|p| paths.contains(p.as_str()));
+        if !complete {
+            return None;
+        }
         let files = dir.join("files");
+        let mut folders_checked = BTreeSet::new();
         let mut found = Vec::with_capacity(index.len());
-        for e in index {
+        for e in &index {
+            // No symbolic link on the way: only the last part is checked below.
+            let mut folder = files.clone();
+            let parts: Vec<&str> = e.path.split('/').collect();
+            for part in &parts[..parts.len() - 1] {
+                folder.push(part);
+                if folders_checked.insert(folder.clone())
+                    && !std::fs::symlink_metadata(&folder).is_ok_and(|m| m.is_dir())
+                {
+                    return None;
+                }
+            }
             let source = files.join(&e.path);
             let untouched = std::fs::symlink_metadata(&source).is_ok_and(|m| {
                 m.is_file() && m.len() == e.size && mtime_ns(&m) == e.mtime_ns && m.ino() == e.inode
             });
-            let digest = memo::from_hex(&e.sha256);
-            let (true, Some(digest), true) = (untouched, digest, output::is_plain_path(&e.path))
-            else {
-                // Changed behind our back (or not ours): render afresh.
-                let _ = std::fs::remove_dir_all(&dir);
-                return None;
-            };
+            let digest = memo::from_hex(&e.sha256).filter(|_| untouched)?;
             found.push((
                 format!("{prefix}{}", e.path),
                 Stored {
@@ -263,4 +334,14 @@ impl Keep<'_> {
 
 fn mtime_ns(meta: &std::fs::Metadata) -> i128 {
     i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec())
+}
+
+/// Removes a store entry (a symbolic link is removed, never followed).
+fn remove(path: &Path) -> Result<()> {
+    let meta = std::fs::symlink_metadata(path).map_err(Error::io("reading", path))?;
+    if meta.is_dir() {
+        std::fs::remove_dir_all(path).map_err(Error::io("removing", path))
+    } else {
+        std::fs::remove_file(path).map_err(Error::io("removing", path))
+    }
 }

@@ -139,7 +139,7 @@ pub(super) fn output_dir(root: &Path, out: Option<&Path>) -> Result<PathBuf> {
     };
     let abs = absolute(&out)?;
     let root = absolute(root)?;
-    let protected = ["content", "releases", "themes", "evidence"];
+    let protected = ["content", "releases", "themes", "evidence", ".keyguide"];
     let clash =
         root.starts_with(&abs) || protected.iter().any(|dir| abs.starts_with(root.join(dir)));
     if clash {

@@ -402,6 +402,18 @@ fn site_key(site: &Site<'_>, theme: &Theme) -> Digest {
     h.digest()
 }
 
+/// The pages of `version`, by path inside its folder: what a kept copy must at least hold.
+fn version_pages(version: &Version<'_>) -> Vec<String> {
+    let mut pages = vec!["index.html".to_owned(), search::INDEX_FILE.to_owned()];
+    for g in version.guides {
+        pages.push(format!("{}/index.html", g.guide.id));
+        for (page, _) in &g.integrations {
+            pages.push(format!("{}/{}/index.html", g.guide.id, page.stem));
+        }
+    }
+    pages
+}
+
 /// The digest of what a released version's folder is made of: the site's shape
 /// ([`site_key`]), the version's label and its content folder. The signing key is not in
 /// it: only the site's landing page shows the key.
@@ -469,7 +481,7 @@ pub fn render(
         let Some(keep) = keep else { break };
         let prefix = format!("{}/", version.label);
         let key = keep.key(&version_key(&site_key, version));
-        if let Some(files) = keep.get(&key, &prefix) {
+        if let Some(files) = keep.get(&key, &prefix, &version_pages(version)) {
             for (path, file) in files {
                 out.insert_stored(path, file)?;
             }

@@ -177,3 +177,70 @@ fn a_store_copied_from_elsewhere_is_never_used() {
     let run = build_matches_fresh(&copy, &[]);
     assert!(!run.contains(REUSED), "{run}");
 }
+
+#[test]
+fn a_store_folder_that_is_a_link_is_not_followed() {
+    // Committed in place of the store, a link would point the clean-up at another folder.
+    let elsewhere = SiteTest::empty().write("keep/me.txt", "precious");
+    let site = SiteTest::example();
+    std::fs::create_dir_all(site.path(".keyguide/cache")).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(elsewhere.path(""), site.path(".keyguide/cache/releases"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    site.run(&["build"])
+        .code(0)
+        .stderr_has("is not a folder (a symbolic link or a file)");
+    site.run(&["build"]).code(0).stderr_lacks(REUSED);
+    assert_eq!(elsewhere.read("keep/me.txt"), "precious");
+    assert_eq!(elsewhere.tree("").len(), 1, "nothing written there");
+}
+
+#[test]
+fn an_entry_missing_pages_or_unreadable_is_rendered_again_and_repaired() {
+    let site = SiteTest::example();
+    site.run(&["build"]).code(0);
+    let entries: Vec<std::path::PathBuf> = std::fs::read_dir(site.path(".keyguide/cache/releases"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(entries.len(), 2);
+    // One entry claims to hold nothing; the other's index is garbage.
+    std::fs::write(entries[0].join("index.json"), "[]").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(entries[1].join("index.json"), "garbage").unwrap_or_else(|e| panic!("{e}"));
+    let run = build_matches_fresh(&site, &[]);
+    assert!(!run.contains(REUSED), "{run}");
+    assert!(site.path("public/1.0.0/gateway/index.html").is_file());
+    // Both were kept anew.
+    let run = build_matches_fresh(&site, &[]);
+    assert!(run.contains("(2 released versions reused"), "{run}");
+}
+
+#[test]
+fn out_inside_the_store_is_refused() {
+    SiteTest::example()
+        .run(&["build", "--out", ".keyguide/cache/releases/site"])
+        .code(2)
+        .stderr_has("would replace the site's own files");
+}
+
+#[test]
+fn an_entry_with_a_linked_folder_inside_is_not_used() {
+    let site = SiteTest::example();
+    site.run(&["build"]).code(0);
+    for entry in std::fs::read_dir(site.path(".keyguide/cache/releases"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+        .filter(|e| e.path().is_dir())
+    {
+        // The same files, reached through a link: the recorded inodes would still match.
+        let (folder, moved) = (
+            entry.path().join("files/gateway"),
+            entry.path().join("moved"),
+        );
+        std::fs::rename(&folder, &moved).unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(&moved, &folder).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let run = build_matches_fresh(&site, &[]);
+    assert!(!run.contains(REUSED), "{run}");
+}

@@ -17,12 +17,17 @@
 
   // An integration guide's entry holds only its own text; a section marked `b` also shows
   // the base guide's section of the same id, whose text is in the base guide's entry.
-  var baseText = {};
+  var baseText = Object.create(null);
   pages.forEach(function (page) {
     var parts = page.u.split("/");
     if (parts.length === 2) {
-      var texts = {};
-      page.s.forEach(function (section) { texts[section.i] = section.x; });
+      // The first section of an id wins, as in composition; no prototype behind the ids.
+      var texts = Object.create(null);
+      page.s.forEach(function (section) {
+        if (!(section.i in texts)) {
+          texts[section.i] = section.x;
+        }
+      });
       baseText[parts[0]] = texts;
     }
   });
@@ -30,7 +35,7 @@
     if (!section.b) {
       return section.x;
     }
-    var texts = baseText[page.u.split("/")[0]] || {};
+    var texts = baseText[page.u.split("/")[0]] || Object.create(null);
     return (texts[section.i] || "") + " " + section.x;
   }
 
