@@ -273,7 +273,7 @@ impl Keep<'_> {
     ) -> Option<Vec<(String, Stored)>> {
         let mut used = self.store.used();
         let dir = self.store.dir.join(memo::hex(key));
-        let found = self.read(&dir, prefix, expected);
+        let found = read(&dir, prefix, expected);
         if found.is_none() && std::fs::symlink_metadata(&dir).is_ok() {
             // Not usable as it is: render afresh, and let this build keep it anew.
             let _ = remove(&dir);
@@ -286,50 +286,50 @@ impl Keep<'_> {
         }
         found
     }
+}
 
-    /// The entry in `dir`, checked: every path plain and listed once, every expected file
-    /// there, no symbolic link on the way to any file, every file the very one recorded.
-    fn read(&self, dir: &Path, prefix: &str, expected: &[String]) -> Option<Vec<(String, Stored)>> {
-        let index = std::fs::read(dir.join("index.json")).ok()?;
-        let index: Vec<Entry> = serde_json::from_slice(&index).ok()?;
-        let paths: BTreeSet<&str> = index.iter().map(|e| e.path.as_str()).collect();
-        let complete = paths.len() == index.len()
-            && paths.iter().all(|p| output::is_plain_path(p))
-            && expected.iter().all(|p| paths.contains(p.as_str()));
-        if !complete {
-            return None;
-        }
-        let files = dir.join("files");
-        let mut folders_checked = BTreeSet::new();
-        let mut found = Vec::with_capacity(index.len());
-        for e in &index {
-            // No symbolic link on the way: only the last part is checked below.
-            let mut folder = files.clone();
-            let parts: Vec<&str> = e.path.split('/').collect();
-            for part in &parts[..parts.len() - 1] {
-                folder.push(part);
-                if folders_checked.insert(folder.clone())
-                    && !std::fs::symlink_metadata(&folder).is_ok_and(|m| m.is_dir())
-                {
-                    return None;
-                }
-            }
-            let source = files.join(&e.path);
-            let untouched = std::fs::symlink_metadata(&source).is_ok_and(|m| {
-                m.is_file() && m.len() == e.size && mtime_ns(&m) == e.mtime_ns && m.ino() == e.inode
-            });
-            let digest = memo::from_hex(&e.sha256).filter(|_| untouched)?;
-            found.push((
-                format!("{prefix}{}", e.path),
-                Stored {
-                    source,
-                    size: e.size,
-                    digest,
-                },
-            ));
-        }
-        Some(found)
+/// The entry in `dir`, checked: every path plain and listed once, every expected file there,
+/// no symbolic link on the way to any file, every file the very one recorded.
+fn read(dir: &Path, prefix: &str, expected: &[String]) -> Option<Vec<(String, Stored)>> {
+    let index = std::fs::read(dir.join("index.json")).ok()?;
+    let index: Vec<Entry> = serde_json::from_slice(&index).ok()?;
+    let paths: BTreeSet<&str> = index.iter().map(|e| e.path.as_str()).collect();
+    let complete = paths.len() == index.len()
+        && paths.iter().all(|p| output::is_plain_path(p))
+        && expected.iter().all(|p| paths.contains(p.as_str()));
+    if !complete {
+        return None;
     }
+    let files = dir.join("files");
+    let mut folders_checked = BTreeSet::new();
+    let mut found = Vec::with_capacity(index.len());
+    for e in &index {
+        // No symbolic link on the way: only the last part is checked below.
+        let mut folder = files.clone();
+        let parts: Vec<&str> = e.path.split('/').collect();
+        for part in &parts[..parts.len() - 1] {
+            folder.push(part);
+            if folders_checked.insert(folder.clone())
+                && !std::fs::symlink_metadata(&folder).is_ok_and(|m| m.is_dir())
+            {
+                return None;
+            }
+        }
+        let source = files.join(&e.path);
+        let untouched = std::fs::symlink_metadata(&source).is_ok_and(|m| {
+            m.is_file() && m.len() == e.size && mtime_ns(&m) == e.mtime_ns && m.ino() == e.inode
+        });
+        let digest = memo::from_hex(&e.sha256).filter(|_| untouched)?;
+        found.push((
+            format!("{prefix}{}", e.path),
+            Stored {
+                source,
+                size: e.size,
+                digest,
+            },
+        ));
+    }
+    Some(found)
 }
 
 fn mtime_ns(meta: &std::fs::Metadata) -> i128 {

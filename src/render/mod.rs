@@ -402,18 +402,6 @@ fn site_key(site: &Site<'_>, theme: &Theme) -> Digest {
     h.digest()
 }
 
-/// The pages of `version`, by path inside its folder: what a kept copy must at least hold.
-fn version_pages(version: &Version<'_>) -> Vec<String> {
-    let mut pages = vec!["index.html".to_owned(), search::INDEX_FILE.to_owned()];
-    for g in version.guides {
-        pages.push(format!("{}/index.html", g.guide.id));
-        for (page, _) in &g.integrations {
-            pages.push(format!("{}/{}/index.html", g.guide.id, page.stem));
-        }
-    }
-    pages
-}
-
 /// The digest of what a released version's folder is made of: the site's shape
 /// ([`site_key`]), the version's label and its content folder. The signing key is not in
 /// it: only the site's landing page shows the key.
@@ -474,24 +462,9 @@ pub fn render(
         base_url: &site.config.base_url,
         base_path: &site.config.base_path,
     };
-    let mut out = OutputTree::default();
-    // Released versions kept by an earlier build are published as they were.
-    let mut kept = std::collections::HashSet::new();
-    for version in site.versions.iter().filter(|v| !v.draft) {
-        let Some(keep) = keep else { break };
-        let prefix = format!("{}/", version.label);
-        let key = keep.key(&version_key(&site_key, version));
-        if let Some(files) = keep.get(&key, &prefix, &version_pages(version)) {
-            for (path, file) in files {
-                out.insert_stored(path, file)?;
-            }
-            kept.insert(version.label.as_str());
-        }
-    }
-    let jobs: Vec<Job<'_>> = site
+    let mut jobs: Vec<Job<'_>> = site
         .versions
         .iter()
-        .filter(|version| !kept.contains(version.label.as_str()))
         .flat_map(|version| {
             version.guides.iter().flat_map(move |guide| {
                 std::iter::once(None)
@@ -504,6 +477,28 @@ pub fn render(
             })
         })
         .collect();
+    let mut out = OutputTree::default();
+    // Released versions kept by an earlier build are published as they were.
+    let mut kept = std::collections::HashSet::new();
+    for version in site.versions.iter().filter(|v| !v.draft) {
+        let Some(keep) = keep else { break };
+        let prefix = format!("{}/", version.label);
+        let key = keep.key(&version_key(&site_key, version));
+        // A kept copy must hold at least the pages this build would render.
+        let mut pages = vec!["index.html".to_owned(), search::INDEX_FILE.to_owned()];
+        pages.extend(
+            jobs.iter()
+                .filter(|j| std::ptr::eq(j.version, version))
+                .map(|j| format!("{}index.html", j.dir().trim_start_matches(&prefix))),
+        );
+        if let Some(files) = keep.get(&key, &prefix, &pages) {
+            for (path, file) in files {
+                out.insert_stored(path, file)?;
+            }
+            kept.insert(version.label.as_str());
+        }
+    }
+    jobs.retain(|j| !kept.contains(j.version.label.as_str()));
     let titles: std::collections::HashMap<&str, u64> = match cache {
         Some(_) => site
             .versions

@@ -9,6 +9,17 @@ fn built_example() -> SiteTest {
     site
 }
 
+/// The pages of `version`'s search index, as the browser reads them.
+fn search_index(site: &SiteTest, version: &str) -> Vec<serde_json::Value> {
+    let script = site.read(&format!("public/{version}/search-index.js"));
+    let json = script
+        .strip_prefix("window.keyguideSearch = ")
+        .and_then(|s| s.strip_suffix(";\n"))
+        .unwrap_or_default();
+    let pages: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+    pages.as_array().cloned().unwrap_or_default()
+}
+
 /// The value of attribute `attr` on the first tag of `html` that contains `marker`.
 fn attribute<'h>(html: &'h str, marker: &str, attr: &str) -> Option<&'h str> {
     let at = html.find(marker)?;
@@ -79,13 +90,7 @@ fn headings_get_anchors_and_external_links_noopener() {
 fn each_version_has_a_search_index_of_its_sections() {
     let site = built_example();
     for version in ["1.0.0", "1.1.0"] {
-        let script = site.read(&format!("public/{version}/search-index.js"));
-        let json = script
-            .strip_prefix("window.keyguideSearch = ")
-            .and_then(|s| s.strip_suffix(";\n"))
-            .unwrap_or_default();
-        let pages: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
-        let pages = pages.as_array().cloned().unwrap_or_default();
+        let pages = search_index(&site, version);
         assert_eq!(pages.len(), 7, "2 guides and 5 integrations in {version}");
         for page in &pages {
             let url = page["u"].as_str().unwrap_or_default();
@@ -272,17 +277,10 @@ fn the_first_release_lists_its_documents_without_repeating_them() {
 #[test]
 fn an_integrations_search_entry_leaves_base_text_to_the_base_guide() {
     let site = built_example();
-    let script = site.read("public/1.1.0/search-index.js");
-    let json = script
-        .strip_prefix("window.keyguideSearch = ")
-        .and_then(|s| s.strip_suffix(";\n"))
-        .unwrap_or_default();
-    let pages: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+    let pages = search_index(&site, "1.1.0");
     let section = |url: &str, id: &str| {
         pages
-            .as_array()
-            .into_iter()
-            .flatten()
+            .iter()
             .find(|p| p["u"] == url)
             .and_then(|p| p["s"].as_array()?.iter().find(|s| s["i"] == id).cloned())
             .unwrap_or_default()
