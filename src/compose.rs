@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use crate::content::{Content, Guide, Page};
 use crate::diag::{self, Diagnostic, LineIndex};
 use crate::frontmatter::AddendumMatter;
-use crate::markdown::{Doc, Ev, Section};
+use crate::markdown::{Doc, Events, Section};
 
 /// Where a part of a page's text was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,7 +59,7 @@ pub struct Part<'d> {
     /// Where the events were written.
     pub origin: Origin,
     /// The events.
-    pub events: &'d [Ev],
+    pub events: &'d Events,
 }
 
 /// A section of a page, with the source of each of its parts.
@@ -72,7 +72,7 @@ pub struct Node<'d> {
     /// Plain-text title.
     pub title: &'d str,
     /// The title's inline events.
-    pub title_events: &'d [Ev],
+    pub title_events: &'d Events,
     /// How the section came to be.
     pub state: State,
     /// Whether the base heading allows `.replace`.
@@ -187,7 +187,7 @@ impl<'d> Node<'d> {
 }
 
 /// A part holding `events`, or none when there are no events (an empty body adds nothing).
-fn part(origin: Origin, events: &[Ev]) -> Option<Part<'_>> {
+fn part(origin: Origin, events: &Events) -> Option<Part<'_>> {
     (!events.is_empty()).then_some(Part { origin, events })
 }
 

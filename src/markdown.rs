@@ -11,8 +11,79 @@ use std::collections::BTreeMap;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-/// An owned pulldown-cmark event.
-pub type Ev = Event<'static>;
+/// A run of pulldown-cmark events, kept compactly: encoded one after another (postcard) in
+/// one buffer and decoded on each walk, borrowing their text from it.
+///
+/// A parsed page is held for the whole build (and across `keyguide serve` rebuilds), and
+/// owned `Event<'static>` values cost about five times the text they carry: each is an
+/// 80-byte value, and its text a separate allocation. Encoded, a run costs little more than
+/// its text; decoding is a fraction of what rendering or reading its text costs anyway.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Events {
+    bytes: Vec<u8>,
+}
+
+/// Appends postcard's output to a buffer that already holds earlier events.
+struct Append<'b>(&'b mut Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for Append<'_> {
+    type Output = ();
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.0.push(byte);
+        Ok(())
+    }
+
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
+}
+
+impl Events {
+    /// Whether the run holds no event.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Appends `event`.
+    fn push(&mut self, event: &Event<'_>) {
+        let len = self.bytes.len();
+        // Events hold strings, numbers, enums and sequences of known length, which postcard
+        // always encodes; should that ever change, the buffer stays whole.
+        if postcard::serialize_with_flavor(event, Append(&mut self.bytes)).is_err() {
+            debug_assert!(false, "an event postcard cannot encode: {event:?}");
+            self.bytes.truncate(len);
+        }
+    }
+
+    /// Gives back spare capacity once the run is complete.
+    fn seal(&mut self) {
+        self.bytes.shrink_to_fit();
+    }
+
+    /// The events, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Event<'_>> + Clone + '_ {
+        let mut rest = self.bytes.as_slice();
+        std::iter::from_fn(move || {
+            // Only bytes `push` wrote are read back, so decoding does not fail; a failure
+            // would end the run rather than invent events.
+            let (event, after) = postcard::take_from_bytes::<Event<'_>>(rest).ok()?;
+            rest = after;
+            Some(event)
+        })
+    }
+}
+
+impl std::fmt::Debug for Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
 
 /// The Markdown extensions keyguide enables: GitHub-style tables, footnotes,
 /// strikethrough, task lists, and `{#id .class}` heading attributes.
@@ -38,13 +109,13 @@ pub struct Section {
     /// The title normalised for matching (lowercase words, punctuation dropped).
     pub title_key: String,
     /// The title's inline events.
-    pub title_events: Vec<Ev>,
+    pub title_events: Events,
     /// Classes from the heading attributes (`.replace`, `.replaceable`, ...).
     pub classes: Vec<String>,
     /// Byte offset of the heading in the file.
     pub offset: usize,
     /// Events between this heading and the next one.
-    pub body: Vec<Ev>,
+    pub body: Events,
     /// Sections with deeper headings that follow this one.
     pub children: Vec<Section>,
     /// [`Section::text_key`], once asked for.
@@ -106,7 +177,7 @@ pub struct RawHtml {
 #[derive(Debug, Clone, Default)]
 pub struct Doc {
     /// Events before the first heading.
-    pub intro: Vec<Ev>,
+    pub intro: Events,
     /// Top-level sections, in document order.
     pub sections: Vec<Section>,
     /// Every link and image, in document order.
@@ -128,7 +199,7 @@ struct OpenHeading {
     id: Option<String>,
     classes: Vec<String>,
     offset: usize,
-    title: Vec<Ev>,
+    title: Events,
 }
 
 /// Parses `body`, which starts at byte `body_offset` of its file.
@@ -147,7 +218,7 @@ pub fn parse(body: &str, body_offset: usize) -> Doc {
                     id: id.as_ref().map(|s| s.to_string()),
                     classes: classes.iter().map(|c| c.to_string()).collect(),
                     offset,
-                    title: Vec::new(),
+                    title: Events::default(),
                 });
                 continue;
             }
@@ -173,19 +244,23 @@ pub fn parse(body: &str, body_offset: usize) -> Doc {
             }),
             _ => {}
         }
-        let event = event.into_static();
         match (&mut heading, flat.last_mut()) {
-            (Some(h), _) => h.title.push(event),
-            (None, Some(section)) => section.body.push(event),
-            (None, None) => doc.intro.push(event),
+            (Some(h), _) => h.title.push(&event),
+            (None, Some(section)) => section.body.push(&event),
+            (None, None) => doc.intro.push(&event),
         }
+    }
+    doc.intro.seal();
+    for section in &mut flat {
+        section.body.seal();
     }
     doc.sections = nest(flat);
     doc
 }
 
 /// Turns a finished heading into a section with its id.
-fn close_heading(h: OpenHeading) -> Section {
+fn close_heading(mut h: OpenHeading) -> Section {
+    h.title.seal();
     let title = plain_text(&h.title);
     let (id, explicit_id) = match h.id {
         Some(id) if !id.is_empty() => (id, true),
@@ -200,7 +275,7 @@ fn close_heading(h: OpenHeading) -> Section {
         title_events: h.title,
         classes: h.classes,
         offset: h.offset,
-        body: Vec::new(),
+        body: Events::default(),
         children: Vec::new(),
         text_key: std::sync::OnceLock::new(),
     }
@@ -244,12 +319,12 @@ fn heading_level(level: HeadingLevel) -> u8 {
 }
 
 /// The text of inline events, without markup.
-pub fn plain_text(events: &[Ev]) -> String {
+pub fn plain_text(events: &Events) -> String {
     let mut s = String::new();
-    for e in events {
+    for e in events.iter() {
         match e {
             Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
-                s.push_str(t)
+                s.push_str(&t)
             }
             // Block ends separate words of adjacent paragraphs, cells and list items.
             Event::SoftBreak
@@ -269,7 +344,7 @@ pub fn plain_text(events: &[Ev]) -> String {
 }
 
 /// Words in the text of `events`.
-pub fn word_count(events: &[Ev]) -> usize {
+pub fn word_count(events: &Events) -> usize {
     events
         .iter()
         .map(|e| match e {
@@ -320,14 +395,18 @@ impl<'f> HtmlWriter<'f> {
     }
 
     /// HTML of `events`; footnote names are qualified by `scope`.
-    pub fn html(&mut self, events: &[Ev], scope: &str) -> String {
+    pub fn html(&mut self, events: &Events, scope: &str) -> String {
+        self.html_of(events.iter(), scope)
+    }
+
+    fn html_of<'e>(&mut self, events: impl Iterator<Item = Event<'e>>, scope: &str) -> String {
         let mut out = String::new();
-        let mapped = events.iter().cloned().map(|e| self.map(e, scope));
+        let mapped = events.map(|e| self.map(e, scope));
         pulldown_cmark::html::push_html(&mut out, mapped);
         out
     }
 
-    fn map(&mut self, event: Ev, scope: &str) -> Ev {
+    fn map<'e>(&mut self, event: Event<'e>, scope: &str) -> Event<'e> {
         match event {
             Event::Start(Tag::Link {
                 link_type,
@@ -378,7 +457,7 @@ impl<'f> HtmlWriter<'f> {
         }
     }
 
-    fn dest(&self, dest: CowStr<'static>) -> CowStr<'static> {
+    fn dest<'e>(&self, dest: CowStr<'e>) -> CowStr<'e> {
         match (self.rewrite)(&dest) {
             Some(new) => new.into(),
             None => dest,
@@ -388,10 +467,7 @@ impl<'f> HtmlWriter<'f> {
 
 /// HTML of a Markdown text that stands alone (release notes): links are kept as written.
 pub fn standalone_html(text: &str) -> String {
-    let events: Vec<Ev> = Parser::new_ext(text, options())
-        .map(Event::into_static)
-        .collect();
-    HtmlWriter::new(&|_| None).html(&events, "notes")
+    HtmlWriter::new(&|_| None).html_of(Parser::new_ext(text, options()), "notes")
 }
 
 /// The HTML id of footnote `name` in source `scope`.
@@ -413,6 +489,22 @@ mod tests {
         assert!(doc.sections[0].has_class("replaceable"));
         assert_eq!(doc.sections[0].offset, 10 + 8);
         assert_eq!(plain_text(&doc.intro), "Intro.");
+    }
+
+    #[test]
+    fn events_read_back_as_the_parser_gave_them() {
+        let text = "Intro with *emphasis*, `code`, a [link](../x.md \"title\") and ![img](a.png).\n\n\
+            | a | b |\n|:--|--:|\n| 1 | 2 |\n\n- [x] done\n- [ ] open\n\n1. one\n2. two\n\n\
+            > quote[^n]\n\n[^n]: A note.\n\n```rust\nfn main() {}\n```\n\n<div>raw</div>\n\n\
+            ~~gone~~ &amp; caf\u{e9}\\\nline\n\n---\n";
+        let original: Vec<Event<'_>> = Parser::new_ext(text, options()).collect();
+        let mut run = Events::default();
+        for event in &original {
+            run.push(event);
+        }
+        run.seal();
+        assert_eq!(run.iter().collect::<Vec<_>>(), original);
+        assert!(Events::default().iter().next().is_none());
     }
 
     #[test]
