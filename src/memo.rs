@@ -128,9 +128,20 @@ impl<T> Table<T> {
     }
 
     fn put(&self, key: Digest, build: u64, value: T) -> Arc<T> {
-        let value = Arc::new(value);
+        self.put_shared(key, build, Arc::new(value))
+    }
+
+    fn put_shared(&self, key: Digest, build: u64, value: Arc<T>) -> Arc<T> {
         self.lock().insert(key, (build, Arc::clone(&value)));
         value
+    }
+
+    /// The result kept for `key`, else `value`, which is kept.
+    fn get_or_shared(&self, key: &Digest, build: u64, value: Arc<T>) -> Arc<T> {
+        match self.get(key, build) {
+            Some(kept) => kept,
+            None => self.put_shared(*key, build, value),
+        }
     }
 
     /// The result for `key`, computed by `work` when there is none yet. The work runs outside
@@ -168,6 +179,7 @@ pub struct Memo {
     scans: Table<Vec<Finding>>,
     findings: Table<Vec<Diagnostic>>,
     files: Table<(Stamp, Item)>,
+    texts: Table<String>,
     inventories: Table<Result<Inventory, Diagnostic>>,
 }
 
@@ -207,6 +219,7 @@ impl Memo {
         self.scans.sweep(build);
         self.findings.sweep(build);
         self.files.sweep(build);
+        self.texts.sweep(build);
         self.inventories.sweep(build);
     }
 
@@ -239,6 +252,12 @@ impl Memo {
     /// Keeps a file read under `key` (its path) while its stamp was `stamp`.
     pub(crate) fn keep_file(&self, key: Digest, stamp: Stamp, item: Item) {
         self.files.put(key, self.current(), (stamp, item));
+    }
+
+    /// The one copy of the text with digest `key`: `text` itself, unless an identical text
+    /// was kept first (the draft and its release snapshot share most files).
+    pub(crate) fn text(&self, key: &Digest, text: Arc<String>) -> Arc<String> {
+        self.texts.get_or_shared(key, self.current(), text)
     }
 
     /// The inventory `file`, parsed once per distinct path and text.
@@ -283,6 +302,18 @@ mod tests {
             }]
         });
         assert_eq!(fresh.len(), 1, "b was swept and scanned again");
+    }
+
+    #[test]
+    fn identical_texts_are_held_once() {
+        let memo = Memo::default();
+        memo.begin();
+        let key = digest(b"same");
+        let first = memo.text(&key, Arc::new("same".to_owned()));
+        let second = memo.text(&key, Arc::new("same".to_owned()));
+        assert!(Arc::ptr_eq(&first, &second));
+        let other = memo.text(&digest(b"other"), Arc::new("other".to_owned()));
+        assert!(!Arc::ptr_eq(&first, &other));
     }
 
     #[test]

@@ -26,8 +26,10 @@ pub const MAX_ASSET_BYTES: u64 = 64 * 1024 * 1024;
 pub struct TextFile {
     /// Path relative to the site root, `/`-separated, e.g. `content/gateway/_index.md`.
     pub rel: String,
-    /// The file's text, without a byte-order mark.
-    pub text: std::sync::Arc<str>,
+    /// The file's text, without a byte-order mark. Shared, not copied: the draft and the
+    /// release snapshots hold many identical files, and a build reads them once into memory
+    /// ([`crate::memo::Memo::text`]).
+    pub text: std::sync::Arc<String>,
     /// The SHA-256 of `text`, which work on the file is remembered by.
     pub digest: crate::memo::Digest,
 }
@@ -38,7 +40,7 @@ impl TextFile {
         TextFile {
             rel,
             digest: crate::memo::digest(text.as_bytes()),
-            text: text.into(),
+            text: std::sync::Arc::new(text),
         }
     }
 }
@@ -114,7 +116,9 @@ impl Sources {
 
 impl diag::SourceText for Sources {
     fn text(&self, file: &str) -> Option<&str> {
-        self.texts().find(|t| t.rel == file).map(|t| &*t.text)
+        self.texts()
+            .find(|t| t.rel == file)
+            .map(|t| t.text.as_str())
     }
 }
 
@@ -441,8 +445,9 @@ pub fn read_bounded(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, Rea
         return Err(ReadError::TooBig(meta.len()));
     }
     // Read at most one byte past the limit, so a file that grows after the size check
-    // cannot make keyguide read without end.
-    let mut bytes = Vec::new();
+    // cannot make keyguide read without end. Room for the whole file and that byte up front:
+    // the text is kept as read, so a buffer grown by doubling would waste up to half.
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).map_or(0, |n| n + 1));
     std::fs::File::open(path)
         .and_then(|file| {
             std::io::Read::read_to_end(&mut std::io::Read::take(file, limit + 1), &mut bytes)
@@ -533,7 +538,13 @@ fn read(f: Found, dir: &str, memo: &Memo) -> std::result::Result<Item, Diagnosti
         ),
         ReadError::TooBig(len) => too_big(len),
     })?;
-    let text = |bytes| decode(&f.rel, bytes).map(|text| TextFile::new(f.rel.clone(), text));
+    let text = |bytes| {
+        decode(&f.rel, bytes).map(|text| {
+            let mut file = TextFile::new(f.rel.clone(), text);
+            file.text = memo.text(&file.digest, file.text);
+            file
+        })
+    };
     let item = match f.kind {
         Kind::Inventory => Item::Inventory(text(bytes)?),
         Kind::Exceptions => Item::Exceptions(text(bytes)?),

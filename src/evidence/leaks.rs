@@ -39,7 +39,7 @@ pub fn check_sources<'t>(
     files: impl Iterator<Item = &'t TextFile>,
     customers: &[Customer],
 ) -> Vec<Diagnostic> {
-    check(files.map(|f| (f.rel.clone(), &*f.text)), customers)
+    check(files.map(|f| (f.rel.clone(), f.text.as_str())), customers)
 }
 
 /// KG101 findings for `(name, text)` files.
