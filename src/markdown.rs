@@ -118,8 +118,6 @@ pub struct Section {
     pub body: Events,
     /// Sections with deeper headings that follow this one.
     pub children: Vec<Section>,
-    /// [`Section::text_key`], once asked for.
-    text_key: std::sync::OnceLock<String>,
 }
 
 impl Section {
@@ -134,12 +132,15 @@ impl Section {
     }
 
     /// The title and the section's own text, normalised for matching phrases (lowercase
-    /// words, punctuation dropped). Computed once, and kept as long as the parsed page is, so
-    /// rebuilds that reuse the page do not normalise its text again.
-    pub fn text_key(&self) -> &str {
-        self.text_key.get_or_init(|| {
-            crate::profile::normalise(&format!("{} {}", self.title, self.own_text()))
-        })
+    /// words, punctuation dropped). Made afresh on each call, not kept with the page: a build
+    /// asks once per section (and `keyguide serve` reuses per-page findings), while keeping
+    /// it cost a tenth of a 10,000-page build's memory.
+    pub fn text_key(&self) -> String {
+        let mut key = crate::profile::Normaliser::default();
+        key.push(&self.title);
+        key.push(" ");
+        each_text(&self.body, |t| key.push(t));
+        key.finish()
     }
 
     /// Words in the section, its subsections included.
@@ -277,7 +278,6 @@ fn close_heading(mut h: OpenHeading) -> Section {
         offset: h.offset,
         body: Events::default(),
         children: Vec::new(),
-        text_key: std::sync::OnceLock::new(),
     }
 }
 
@@ -321,11 +321,16 @@ fn heading_level(level: HeadingLevel) -> u8 {
 /// The text of inline events, without markup.
 pub fn plain_text(events: &Events) -> String {
     let mut s = String::new();
+    each_text(events, |t| s.push_str(t));
+    s.truncate(s.trim_end().len());
+    s
+}
+
+/// Calls `f` with each piece of the text of `events`, and `" "` between blocks.
+fn each_text(events: &Events, mut f: impl FnMut(&str)) {
     for e in events.iter() {
         match e {
-            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
-                s.push_str(&t)
-            }
+            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => f(&t),
             // Block ends separate words of adjacent paragraphs, cells and list items.
             Event::SoftBreak
             | Event::HardBreak
@@ -335,12 +340,10 @@ pub fn plain_text(events: &Events) -> String {
                 | TagEnd::TableCell
                 | TagEnd::CodeBlock
                 | TagEnd::BlockQuote(_),
-            ) => s.push(' '),
+            ) => f(" "),
             _ => {}
         }
     }
-    s.truncate(s.trim_end().len());
-    s
 }
 
 /// Words in the text of `events`.

@@ -145,10 +145,9 @@ impl Profile {
     /// The first placeholder in `key`, a text already normalised ([`normalise`]), as the
     /// profile normalised it.
     pub fn placeholder_in(&self, key: &str) -> Option<&str> {
-        let text = format!(" {key} ");
         self.placeholders
             .iter()
-            .find(|p| !p.is_empty() && text.contains(&format!(" {p} ")))
+            .find(|p| !p.is_empty() && has_words(key, p))
             .map(String::as_str)
     }
 
@@ -200,27 +199,56 @@ impl Required {
 
 /// Lowercase letters and digits, words separated by one space.
 pub fn normalise(text: &str) -> String {
-    // One pass, with ASCII (nearly all guidance text) lowercased without the Unicode tables:
-    // every section's text goes through here when lint looks for placeholders.
-    let mut out = String::with_capacity(text.len());
-    let mut gap = false;
-    for c in text.chars() {
-        let ascii = c.is_ascii_alphanumeric();
-        if !ascii && (c.is_ascii() || !c.is_alphanumeric()) {
-            gap = true;
-            continue;
-        }
-        if gap && !out.is_empty() {
-            out.push(' ');
-        }
-        gap = false;
-        if ascii {
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.extend(c.to_lowercase());
+    let mut n = Normaliser::default();
+    n.push(text);
+    n.finish()
+}
+
+/// [`normalise`] of a text given in pieces, without joining them first.
+#[derive(Debug, Default)]
+pub struct Normaliser {
+    out: String,
+    gap: bool,
+}
+
+impl Normaliser {
+    /// Adds the next piece of the text.
+    pub fn push(&mut self, text: &str) {
+        // One pass, with ASCII (nearly all guidance text) lowercased without the Unicode
+        // tables: every section's text goes through here when lint looks for placeholders.
+        self.out.reserve(text.len());
+        for c in text.chars() {
+            let ascii = c.is_ascii_alphanumeric();
+            if !ascii && (c.is_ascii() || !c.is_alphanumeric()) {
+                self.gap = true;
+                continue;
+            }
+            if self.gap && !self.out.is_empty() {
+                self.out.push(' ');
+            }
+            self.gap = false;
+            if ascii {
+                self.out.push(c.to_ascii_lowercase());
+            } else {
+                self.out.extend(c.to_lowercase());
+            }
         }
     }
-    out
+
+    /// The normalised text.
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+/// Whether normalised `text` holds normalised `words` as whole words (the match starts and
+/// ends at a space or an end of the text).
+fn has_words(text: &str, words: &str) -> bool {
+    text.match_indices(words).any(|(at, _)| {
+        let end = at + words.len();
+        (at == 0 || text[..at].ends_with(' '))
+            && (end == text.len() || text[end..].starts_with(' '))
+    })
 }
 
 /// Whether `text` contains `phrase` as whole words, ignoring case and punctuation.
@@ -305,5 +333,19 @@ mod tests {
         assert!(contains_words("sent by E-mail to the team", "e-mail"));
         assert!(!contains_words("the mailroom", "mail"));
         assert!(contains_words("TODO: write this", "todo"));
+    }
+
+    #[test]
+    fn placeholders_are_found_as_whole_words_only() {
+        let mut p = match Profile::load(Path::new("."), "pci-dss-4.0.1-3.7.9") {
+            Ok(p) => p,
+            Err(e) => panic!("{e}"),
+        };
+        p.placeholders = vec!["tbd".into(), "lorem ipsum".into()];
+        assert_eq!(p.placeholder_in("tbd"), Some("tbd"));
+        assert_eq!(p.placeholder_in("rotation is tbd for now"), Some("tbd"));
+        assert_eq!(p.placeholder_in("see lorem ipsum"), Some("lorem ipsum"));
+        assert_eq!(p.placeholder_in("tbdx and xtbd and lorem ipsumx"), None);
+        assert_eq!(p.placeholder_in("xtbd tbd"), Some("tbd"));
     }
 }

@@ -227,7 +227,7 @@ fn placeholders<M>(
     s: &Section,
     out: &mut Vec<Diagnostic>,
 ) {
-    if let Some(word) = profile.placeholder_in(s.text_key()) {
+    if let Some(word) = profile.placeholder_in(&s.text_key()) {
         out.push(at(
             &diag::THIN_SECTION,
             page,
