@@ -261,13 +261,16 @@ fn run(
         Then::Coverage => checked.coverage = Some(coverage::report(&ctx)),
         Then::Render(theme, options, label, signer) if clean => {
             let published = signer.map(signing::Signer::published).transpose()?;
+            // The draft's compiled guides were for the checks; rendering needs them only
+            // when the draft is published. Freed first, rendering reuses their memory.
+            let draft = options.drafts.then_some(composed);
             let mut versions = Vec::new();
-            if options.drafts {
+            if let Some(guides) = &draft {
                 versions.push(render::Version {
                     label: DRAFT_LABEL.to_owned(),
                     draft: true,
                     content_dir: DRAFT_DIR,
-                    guides: &composed,
+                    guides,
                     date: None,
                     approver: None,
                     latest: false,
