@@ -622,7 +622,7 @@ pub fn render(
         "404.html".into(),
         theme.render("404.html", &not_found)?.into_bytes(),
     )?;
-    releases::render(site, theme, &mut out)?;
+    releases::render(site, theme, &post, &mut out, &mut pages_done)?;
     out.insert("sitemap.xml".into(), host::sitemap(site))?;
     out.insert("robots.txt".into(), host::robots(site))?;
     out.insert("_headers".into(), host::headers(site))?;

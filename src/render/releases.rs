@@ -2,10 +2,12 @@
 //! section diffs, `/latest/` redirects (static pages plus a Netlify `_redirects` rule),
 //! `/versions.json` for the switcher, and the Atom feeds (in [`super::feeds`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
+use super::post::Post;
 use super::{Context, Site, Version, feeds, links, nav};
 use crate::diff::{self, Change, ChangeKind};
 use crate::error::Result;
@@ -112,7 +114,15 @@ pub fn feed_path(guide: &str, integration: &str) -> String {
 }
 
 /// Writes release pages, redirects, versions.json and feeds into `out`.
-pub fn render(site: &Site<'_>, theme: &Theme, out: &mut OutputTree) -> Result<()> {
+/// The release pages, `versions.json`, the feeds and the `/latest/` redirects; the redirect
+/// pages come post-processed by `post` and are added to `processed`.
+pub fn render(
+    site: &Site<'_>,
+    theme: &Theme,
+    post: &Post<'_>,
+    out: &mut OutputTree,
+    processed: &mut HashSet<String>,
+) -> Result<()> {
     let mut index = Context::new(site, "releases/", "releases");
     index.nav = site
         .latest()
@@ -169,7 +179,7 @@ pub fn render(site: &Site<'_>, theme: &Theme, out: &mut OutputTree) -> Result<()
         )?;
     }
     if let Some(latest) = site.latest() {
-        redirects(site, theme, latest, out)?;
+        redirects(site, theme, post, latest, out, processed)?;
     }
     out.insert("versions.json".into(), versions_json(site))?;
     feeds::render(site, out)
@@ -261,12 +271,15 @@ pub(super) fn document_title(
 }
 
 /// `/latest/...`: a static redirect page for every page of the latest release (the script
-/// it loads keeps the `#fragment`), and the `_redirects` rule Netlify applies first.
+/// it loads keeps the `#fragment`), and the `_redirects` rule Netlify applies first. One per
+/// page of the site, so they are rendered and post-processed in parallel, each in one task.
 fn redirects(
     site: &Site<'_>,
     theme: &Theme,
+    post: &Post<'_>,
     latest: &Version<'_>,
     out: &mut OutputTree,
+    processed: &mut HashSet<String>,
 ) -> Result<()> {
     let mut dirs = vec![String::new()];
     for g in latest.guides {
@@ -275,16 +288,23 @@ fn redirects(
             dirs.push(format!("{}/{}/", g.guide.id, p.stem));
         }
     }
-    for rest in dirs {
-        let dir = format!("latest/{rest}");
-        let mut ctx = Context::new(site, &dir, "redirect");
-        ctx.extra = Some(Extra::Redirect {
-            target: links::relative(&dir, &format!("{}/{rest}", latest.label)),
-        });
-        out.insert(
-            format!("{dir}index.html"),
-            theme.render("redirect.html", &ctx)?.into_bytes(),
-        )?;
+    let pages: Vec<Result<(String, String)>> = dirs
+        .par_iter()
+        .map(|rest| {
+            let dir = format!("latest/{rest}");
+            let mut ctx = Context::new(site, &dir, "redirect");
+            ctx.extra = Some(Extra::Redirect {
+                target: links::relative(&dir, &format!("{}/{rest}", latest.label)),
+            });
+            let path = format!("{dir}index.html");
+            let html = post.process(&path, &theme.render("redirect.html", &ctx)?)?;
+            Ok((path, html))
+        })
+        .collect();
+    for page in pages {
+        let (path, html) = page?;
+        processed.insert(path.clone());
+        out.insert(path, html.into_bytes())?;
     }
     let base = &site.config.base_path;
     let rule = format!("{base}latest/*  {base}{}/:splat  302!\n", latest.label);
