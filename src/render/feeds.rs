@@ -3,7 +3,10 @@
 //! the releases that changed that integration or its base guide). Entry ids are the release
 //! pages' URLs, so they never change; `updated` is the release date, never the clock.
 
+use std::collections::HashMap;
+
 use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
+use rayon::prelude::*;
 
 use super::Site;
 use super::releases::{DocumentChanges, ReleaseNotes, documents, feed_path};
@@ -19,8 +22,10 @@ pub fn render(site: &Site<'_>, out: &mut OutputTree) -> Result<()> {
     // Each release's changes, grouped per document and rendered once: every feed shares them.
     let docs: Vec<Vec<DocumentChanges>> =
         site.notes.iter().map(|n| documents(site, n, "")).collect();
-    let all: Vec<Entry> = site
-        .notes
+    // Each release's notes as HTML, made once for the thousands of feeds that show them.
+    let notes: Vec<(&ReleaseNotes<'_>, String)> =
+        site.notes.iter().map(|n| (n, n.notes_html())).collect();
+    let all: Vec<Entry> = notes
         .iter()
         .zip(&docs)
         .map(|(n, d)| entry(site, n, &d.iter().collect::<Vec<_>>(), None))
@@ -33,20 +38,37 @@ pub fn render(site: &Site<'_>, out: &mut OutputTree) -> Result<()> {
     let Some(latest) = site.latest() else {
         return Ok(());
     };
-    for g in latest.guides {
-        for (page, _) in &g.integrations {
-            let only = (g.guide.id, page.stem);
-            let entries: Vec<Entry> = site
-                .notes
+    // A document's changes by (guide, integration), per release: a feed takes its guide's
+    // base page and its own integration page, found directly rather than by a scan of every
+    // document of every release for each of thousands of feeds.
+    let by_page: Vec<HashMap<(&str, Option<&str>), &DocumentChanges>> = docs
+        .iter()
+        .map(|d| {
+            d.iter()
+                .map(|c| ((c.guide.as_str(), c.integration.as_deref()), c))
+                .collect()
+        })
+        .collect();
+    let pages: Vec<(&str, &crate::content::Page<'_, _>)> = latest
+        .guides
+        .iter()
+        .flat_map(|g| {
+            g.integrations
                 .iter()
-                .zip(&docs)
+                .map(move |(page, _)| (g.guide.id, *page))
+        })
+        .collect();
+    let feeds: Vec<(String, Vec<u8>)> = pages
+        .par_iter()
+        .map(|&(guide, page)| {
+            let only = (guide, page.stem);
+            let entries: Vec<Entry> = notes
+                .iter()
+                .zip(&by_page)
                 .filter_map(|(n, d)| {
-                    let mine: Vec<&DocumentChanges> = d
-                        .iter()
-                        .filter(|d| {
-                            d.guide == only.0
-                                && d.integration.as_deref().is_none_or(|i| i == only.1)
-                        })
+                    let mine: Vec<&DocumentChanges> = [None, Some(only.1)]
+                        .into_iter()
+                        .filter_map(|i| d.get(&(only.0, i)).copied())
                         .collect();
                     (!mine.is_empty()).then(|| entry(site, n, &mine, Some(only)))
                 })
@@ -56,25 +78,26 @@ pub fn render(site: &Site<'_>, out: &mut OutputTree) -> Result<()> {
                 "{} — {} — release notes",
                 site.config.title, page.matter.title
             );
-            out.insert(
-                path.clone(),
-                feed(site, &title, &format!("{base}/{path}"), entries),
-            )?;
-        }
+            let bytes = feed(site, &title, &format!("{base}/{path}"), entries);
+            (path, bytes)
+        })
+        .collect();
+    for (path, bytes) in feeds {
+        out.insert(path, bytes)?;
     }
     Ok(())
 }
 
-/// One release as an entry showing the changes of `docs`; `only` names the integration of a
-/// per-integration feed.
+/// One release (with its notes as HTML) as an entry showing the changes of `docs`; `only`
+/// names the integration of a per-integration feed.
 fn entry(
     site: &Site<'_>,
-    notes: &ReleaseNotes<'_>,
+    (notes, notes_html): &(&ReleaseNotes<'_>, String),
     docs: &[&DocumentChanges],
     only: Option<(&str, &str)>,
 ) -> Entry {
     let url = format!("{}/releases/{}/", site.config.base_url, notes.label);
-    let mut html = notes.notes_html();
+    let mut html = notes_html.clone();
     if notes.previous.is_none() {
         html.push_str("<p>First published version: every guide below is new.</p>");
     }
