@@ -353,7 +353,11 @@ impl<'d> Merge<'_, 'd> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::markdown::parse;
+
+    /// The page body from byte `at` of `text`, parsed.
+    fn parse(text: &str, at: usize) -> Doc {
+        crate::markdown::parse(&std::sync::Arc::new(text.to_owned()), at)
+    }
 
     fn states(tree: &Tree<'_>) -> Vec<(String, State)> {
         tree.nodes().map(|n| (n.id.to_owned(), n.state)).collect()
@@ -394,7 +398,7 @@ mod tests {
     fn replace_without_replaceable_is_reported_and_appends() {
         let base = parse("## A {#a}\nbase\n", 0);
         let text = "+++\n+++\n## A {#a .replace}\nnew\n";
-        let doc = parse(&text[8..], 8);
+        let doc = parse(text, 8);
         let add = Addendum {
             rel: "x.md",
             text,

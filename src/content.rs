@@ -133,7 +133,7 @@ fn parse_page<'f, M: serde::de::DeserializeOwned + Matter + Clone>(
             let split = frontmatter::split(&file.rel, &file.text).map_err(|d| vec![d])?;
             let matter =
                 frontmatter::parse::<M>(&file.rel, &file.text, &split).map_err(|d| vec![d])?;
-            let doc = markdown::parse(split.body, split.body_offset);
+            let doc = markdown::parse(&file.text, split.body_offset);
             let parsed = Parsed {
                 matter,
                 matter_offset: split.toml_offset,

@@ -98,7 +98,7 @@ pub fn front_matter(data: &[u8]) {
 
 /// Markdown to section tree, and each section's HTML.
 pub fn markdown(data: &[u8]) {
-    let text = String::from_utf8_lossy(data);
+    let text = std::sync::Arc::new(String::from_utf8_lossy(data).into_owned());
     let doc = markdown::parse(&text, 0);
     let lines = LineIndex::new(&text);
     let rewrite = |_: &str| None;
@@ -140,8 +140,9 @@ pub fn compose(data: &[u8]) {
     let Ok(input) = Composition::arbitrary_take_rest(Unstructured::new(data)) else {
         return;
     };
-    let base = markdown::parse(&input.base, 0);
-    let doc = markdown::parse(&input.addendum, 0);
+    let base = markdown::parse(&std::sync::Arc::new(input.base), 0);
+    let text = std::sync::Arc::new(input.addendum);
+    let doc = markdown::parse(&text, 0);
     let inherit: Vec<toml::Spanned<String>> = input
         .inherit
         .into_iter()
@@ -150,13 +151,13 @@ pub fn compose(data: &[u8]) {
     let rel = "guides/fuzz/acme.md";
     let addendum = Addendum {
         rel,
-        text: &input.addendum,
+        text: &text,
         doc: &doc,
         inherit: &inherit,
     };
     let (tree, diagnostics) = compose::compile(&base, &addendum);
     for d in &diagnostics {
-        check_position(d, rel, &input.addendum);
+        check_position(d, rel, &text);
     }
     let ids: Vec<&str> = tree.nodes().map(|n| n.id).collect();
     for s in &base.sections {

@@ -8,20 +8,31 @@
 //! numbers footnotes across a whole page, even when the page mixes several source files.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-/// A run of pulldown-cmark events, kept compactly: encoded one after another (postcard) in
-/// one buffer and decoded on each walk, borrowing their text from it.
+/// A run of pulldown-cmark events, kept compactly and decoded on each walk.
 ///
 /// A parsed page is held for the whole build (and across `keyguide serve` rebuilds), and
 /// owned `Event<'static>` values cost about five times the text they carry: each is an
-/// 80-byte value, and its text a separate allocation. Encoded, a run costs little more than
-/// its text; decoding is a fraction of what rendering or reading its text costs anyway.
-#[derive(Clone, Default, PartialEq, Eq)]
+/// 80-byte value, and its text a separate allocation. Here the events are encoded one after
+/// another in one buffer: text and inline code that the parser took straight from the page
+/// as a position in the page's text (which the run shares), every other event with postcard.
+/// A run costs a few bytes per event; decoding is a fraction of what rendering or reading its
+/// text costs anyway.
+#[derive(Clone)]
 pub struct Events {
+    /// The text of the file the events were parsed from.
+    source: Arc<String>,
     bytes: Vec<u8>,
 }
+
+/// Tags of encoded events: a postcard-encoded event follows, or the position and length of
+/// a text or inline code event's text in the source.
+const ENCODED: u8 = 0;
+const TEXT: u8 = 1;
+const CODE: u8 = 2;
 
 /// Appends postcard's output to a buffer that already holds earlier events.
 struct Append<'b>(&'b mut Vec<u8>);
@@ -45,17 +56,46 @@ impl postcard::ser_flavors::Flavor for Append<'_> {
 }
 
 impl Events {
+    /// An empty run of events parsed from `source`.
+    fn new(source: &Arc<String>) -> Events {
+        Events {
+            source: Arc::clone(source),
+            bytes: Vec::new(),
+        }
+    }
+
     /// Whether the run holds no event.
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
 
+    /// Where `text` lies in the source, when it is a part of it.
+    fn position(&self, text: &str) -> Option<(usize, usize)> {
+        let start = (text.as_ptr() as usize).checked_sub(self.source.as_ptr() as usize)?;
+        (start + text.len() <= self.source.len()).then_some((start, text.len()))
+    }
+
     /// Appends `event`.
     fn push(&mut self, event: &Event<'_>) {
         let len = self.bytes.len();
+        let in_source = match event {
+            Event::Text(CowStr::Borrowed(t)) => self.position(t).map(|p| (TEXT, p)),
+            Event::Code(CowStr::Borrowed(t)) => self.position(t).map(|p| (CODE, p)),
+            _ => None,
+        };
+        let written = match in_source {
+            Some((tag, position)) => {
+                self.bytes.push(tag);
+                postcard::serialize_with_flavor(&position, Append(&mut self.bytes))
+            }
+            None => {
+                self.bytes.push(ENCODED);
+                postcard::serialize_with_flavor(event, Append(&mut self.bytes))
+            }
+        };
         // Events hold strings, numbers, enums and sequences of known length, which postcard
         // always encodes; should that ever change, the buffer stays whole.
-        if postcard::serialize_with_flavor(event, Append(&mut self.bytes)).is_err() {
+        if written.is_err() {
             debug_assert!(false, "an event postcard cannot encode: {event:?}");
             self.bytes.truncate(len);
         }
@@ -69,10 +109,22 @@ impl Events {
     /// The events, in order.
     pub fn iter(&self) -> impl Iterator<Item = Event<'_>> + Clone + '_ {
         let mut rest = self.bytes.as_slice();
+        // Only bytes `push` wrote are read back, so decoding does not fail; a failure would
+        // end the run rather than invent events.
         std::iter::from_fn(move || {
-            // Only bytes `push` wrote are read back, so decoding does not fail; a failure
-            // would end the run rather than invent events.
-            let (event, after) = postcard::take_from_bytes::<Event<'_>>(rest).ok()?;
+            let (&tag, after) = rest.split_first()?;
+            let (event, after) = match tag {
+                ENCODED => postcard::take_from_bytes::<Event<'_>>(after).ok()?,
+                _ => {
+                    let ((start, len), after) =
+                        postcard::take_from_bytes::<(usize, usize)>(after).ok()?;
+                    let text = CowStr::Borrowed(self.source.get(start..start.checked_add(len)?)?);
+                    match tag {
+                        TEXT => (Event::Text(text), after),
+                        _ => (Event::Code(text), after),
+                    }
+                }
+            };
             rest = after;
             Some(event)
         })
@@ -175,7 +227,7 @@ pub struct RawHtml {
 }
 
 /// A parsed page body.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Doc {
     /// Events before the first heading.
     pub intro: Events,
@@ -203,9 +255,15 @@ struct OpenHeading {
     title: Events,
 }
 
-/// Parses `body`, which starts at byte `body_offset` of its file.
-pub fn parse(body: &str, body_offset: usize) -> Doc {
-    let mut doc = Doc::default();
+/// Parses the page body that starts at byte `body_offset` of `text` (a file's text).
+pub fn parse(text: &Arc<String>, body_offset: usize) -> Doc {
+    let body = text.get(body_offset..).unwrap_or_default();
+    let mut doc = Doc {
+        intro: Events::new(text),
+        sections: Vec::new(),
+        links: Vec::new(),
+        html: Vec::new(),
+    };
     let mut flat: Vec<Section> = Vec::new();
     let mut heading: Option<OpenHeading> = None;
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
@@ -219,13 +277,13 @@ pub fn parse(body: &str, body_offset: usize) -> Doc {
                     id: id.as_ref().map(|s| s.to_string()),
                     classes: classes.iter().map(|c| c.to_string()).collect(),
                     offset,
-                    title: Events::default(),
+                    title: Events::new(text),
                 });
                 continue;
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some(h) = heading.take() {
-                    flat.push(close_heading(h));
+                    flat.push(close_heading(h, text));
                 }
                 continue;
             }
@@ -260,7 +318,7 @@ pub fn parse(body: &str, body_offset: usize) -> Doc {
 }
 
 /// Turns a finished heading into a section with its id.
-fn close_heading(mut h: OpenHeading) -> Section {
+fn close_heading(mut h: OpenHeading, text: &Arc<String>) -> Section {
     h.title.seal();
     let title = plain_text(&h.title);
     let (id, explicit_id) = match h.id {
@@ -276,7 +334,7 @@ fn close_heading(mut h: OpenHeading) -> Section {
         title_events: h.title,
         classes: h.classes,
         offset: h.offset,
-        body: Events::default(),
+        body: Events::new(text),
         children: Vec::new(),
     }
 }
@@ -485,7 +543,7 @@ mod tests {
     #[test]
     fn builds_section_tree_with_ids_and_offsets() {
         let body = "Intro.\n\n## Secure storage {#storage .replaceable}\n\nText.\n\n### Access control\n\nMore.\n\n## Other\n";
-        let doc = parse(body, 10);
+        let doc = parse(&Arc::new(format!("{:10}{body}", "")), 10);
         let ids: Vec<_> = doc.all_sections().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, ["storage", "access-control", "other"]);
         assert_eq!(doc.sections.len(), 2);
@@ -501,13 +559,31 @@ mod tests {
             > quote[^n]\n\n[^n]: A note.\n\n```rust\nfn main() {}\n```\n\n<div>raw</div>\n\n\
             ~~gone~~ &amp; caf\u{e9}\\\nline\n\n---\n";
         let original: Vec<Event<'_>> = Parser::new_ext(text, options()).collect();
-        let mut run = Events::default();
-        for event in &original {
-            run.push(event);
+        let source = Arc::new(text.to_owned());
+        // Events of the source are kept as positions in it; others (here: the same events
+        // parsed from another copy of the text) with their own text.
+        let mut positions = Events::new(&source);
+        for event in Parser::new_ext(&source, options()) {
+            positions.push(&event);
         }
-        run.seal();
-        assert_eq!(run.iter().collect::<Vec<_>>(), original);
-        assert!(Events::default().iter().next().is_none());
+        let mut copies = Events::new(&source);
+        for event in &original {
+            copies.push(event);
+        }
+        for run in [&positions, &copies] {
+            assert_eq!(run.iter().collect::<Vec<_>>(), original);
+        }
+        assert!(positions.bytes.len() < copies.bytes.len());
+        // A paragraph of text costs its position, not its length.
+        let long = Arc::new("word ".repeat(1000));
+        let doc = parse(&long, 0);
+        assert_eq!(plain_text(&doc.intro), long.trim_end());
+        assert!(
+            doc.intro.bytes.len() < 32,
+            "{} bytes",
+            doc.intro.bytes.len()
+        );
+        assert!(Events::new(&source).iter().next().is_none());
     }
 
     #[test]
