@@ -185,17 +185,23 @@ fn run(
     then: Then<'_>,
 ) -> Result<Checked> {
     let profile = profile::Profile::load(&config.root, &config.profile)?;
-    let releases = versions::load(&config.root)?;
+    let ledger = versions::read_ledger(&config.root)?;
     let sources = source::load(&config.root, dir, memo)?;
     use rayon::prelude::*;
-    let snapshots = releases
-        .records
+    let snapshots = ledger
+        .records()
         .par_iter()
         .map(|r| {
             let dir = versions::Releases::content_dir(&r.version);
             source::load(&config.root, &dir, memo)
         })
         .collect::<Result<Vec<_>>>()?;
+    // KG050 compares each snapshot file with its record; the files just loaded are not read
+    // and hashed a second time.
+    let known: Vec<_> = snapshots.iter().map(Sources::file_digests).collect();
+    let releases = ledger.check(&config.root, &|i, path| {
+        known.get(i).and_then(|k| k.get(path)).copied()
+    })?;
     let mut diags = sources.diagnostics.clone();
     diags.extend(releases.diagnostics.iter().cloned());
     diags.extend(snapshots.iter().flat_map(|s| s.diagnostics.iter().cloned()));

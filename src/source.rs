@@ -32,6 +32,9 @@ pub struct TextFile {
     pub text: std::sync::Arc<String>,
     /// The SHA-256 of `text`, which work on the file is remembered by.
     pub digest: crate::memo::Digest,
+    /// Whether `text` is the file's bytes exactly (read from disk, no byte-order mark
+    /// removed), so `digest` is the file's own.
+    pub(crate) whole: bool,
 }
 
 impl TextFile {
@@ -41,6 +44,7 @@ impl TextFile {
             rel,
             digest: crate::memo::digest(text.as_bytes()),
             text: std::sync::Arc::new(text),
+            whole: false,
         }
     }
 }
@@ -104,6 +108,17 @@ impl Sources {
         self.guide_texts()
             .chain(&self.inventory)
             .chain(&self.exceptions)
+    }
+
+    /// The SHA-256 of each text file's bytes as read, by path relative to the content folder
+    /// (a snapshot's `FILES.sha256` names): what KG050 compares without reading them again.
+    /// Files this build did not read whole (a byte-order mark removed) are not listed.
+    pub fn file_digests(&self) -> std::collections::HashMap<&str, crate::memo::Digest> {
+        let prefix = format!("{}/", self.dir);
+        self.texts()
+            .filter(|t| t.whole)
+            .filter_map(|t| Some((t.rel.strip_prefix(&prefix)?, t.digest)))
+            .collect()
     }
 
     /// The guides' files: base guides and addenda, what the site publishes.
@@ -538,10 +553,12 @@ fn read(f: Found, dir: &str, memo: &Memo) -> std::result::Result<Item, Diagnosti
         ),
         ReadError::TooBig(len) => too_big(len),
     })?;
-    let text = |bytes| {
+    let text = |bytes: Vec<u8>| {
+        let whole = !bytes.starts_with(BOM.as_bytes());
         decode(&f.rel, bytes).map(|text| {
             let mut file = TextFile::new(f.rel.clone(), text);
             file.text = memo.text(&file.digest, file.text);
+            file.whole = whole;
             file
         })
     };
@@ -592,11 +609,14 @@ fn decode(rel: &str, bytes: Vec<u8>) -> std::result::Result<String, Diagnostic> 
             "save the file as UTF-8 (most editors: \"Save with encoding\" → UTF-8)",
         )
     })?;
-    if text.starts_with('\u{feff}') {
-        text.drain(..3);
+    if text.starts_with(BOM) {
+        text.drain(..BOM.len());
     }
     Ok(text)
 }
+
+/// The byte-order mark some editors write at the start of a UTF-8 file.
+const BOM: &str = "\u{feff}";
 
 /// Puts a read file where it belongs.
 fn place(sources: &mut Sources, item: Item) {

@@ -223,7 +223,7 @@ pub fn content_files(root: &Path, dir: &Path) -> Result<BTreeMap<String, Vec<u8>
 /// (`/`-separated), skipping nothing: a snapshot is compared byte for byte (and a theme
 /// folder read whole). A symbolic link is followed only to an ordinary file inside the site
 /// root, so no link can make keyguide read, publish or freeze a file from elsewhere.
-pub fn read_tree(root: &Path, dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
+fn list_tree(root: &Path, dir: &Path) -> Result<BTreeMap<String, std::path::PathBuf>> {
     let mut files = BTreeMap::new();
     if !dir.is_dir() {
         return Ok(files);
@@ -274,54 +274,112 @@ pub fn read_tree(root: &Path, dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
             .unwrap_or(entry.path())
             .to_string_lossy()
             .replace('\\', "/");
-        let bytes = std::fs::read(entry.path()).map_err(Error::io("reading", entry.path()))?;
-        files.insert(rel, bytes);
+        files.insert(rel, entry.into_path());
     }
     Ok(files)
 }
 
+/// The files of [`list_tree`], read.
+pub fn read_tree(root: &Path, dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
+    list_tree(root, dir)?
+        .into_iter()
+        .map(|(rel, path)| {
+            let bytes = std::fs::read(&path).map_err(Error::io("reading", &path))?;
+            Ok((rel, bytes))
+        })
+        .collect()
+}
+
+/// The SHA-256 of the file at `path` as hex, `known` when the build has it already.
+fn file_digest(path: &Path, known: Option<crate::memo::Digest>) -> Result<String> {
+    match known {
+        Some(digest) => Ok(crate::memo::hex(&digest)),
+        None => {
+            let bytes = std::fs::read(path).map_err(Error::io("reading", path))?;
+            Ok(sha256(&bytes)[7..].to_owned())
+        }
+    }
+}
+
 /// Reads the ledger and checks the chain and every snapshot.
 pub fn load(root: &Path) -> Result<Releases> {
-    let mut out = Releases::default();
+    read_ledger(root)?.check(root, &|_, _| None)
+}
+
+/// The SHA-256 of a snapshot's file as a build already read it: `(i, path)` names record
+/// `i`'s file by its path in `FILES.sha256`.
+pub type Known<'k> = dyn Fn(usize, &str) -> Option<crate::memo::Digest> + Sync + 'k;
+
+/// A ledger read and its chain checked; the snapshots are compared by [`Ledger::check`].
+#[derive(Debug)]
+pub struct Ledger {
+    releases: Releases,
+    /// Whether the ledger parsed: when it did not, no snapshot or release folder is judged.
+    parsed: bool,
+}
+
+/// Reads `releases/ledger.toml` and checks its hash chain, reading no snapshot.
+pub fn read_ledger(root: &Path) -> Result<Ledger> {
+    let mut releases = Releases::default();
     let path = root.join(LEDGER);
     let text = match std::fs::read(&path) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut found = Vec::new();
-            check_orphans(root, &out, &mut found)?;
-            out.diagnostics = found;
-            return Ok(out);
+            return Ok(Ledger {
+                releases,
+                parsed: true,
+            });
         }
         Err(e) => return Err(Error::io("reading", &path)(e)),
     };
-    let (records, diagnostics) = match parse_ledger(&text) {
-        Ok(parsed) => parsed,
+    let parsed = match parse_ledger(&text) {
+        Ok((records, diagnostics)) => {
+            releases.records = records;
+            releases.diagnostics = diagnostics;
+            true
+        }
         Err(unreadable) => {
-            out.diagnostics.push(unreadable);
-            out.ledger_text = Some(text);
-            return Ok(out);
+            releases.diagnostics.push(unreadable);
+            false
         }
     };
-    out.diagnostics = diagnostics;
-    // Every snapshot is read and hashed whole: in parallel, findings in ledger order.
-    use rayon::prelude::*;
-    let found: Vec<Result<Vec<Diagnostic>>> = records
-        .par_iter()
-        .map(|record| {
-            let mut found = Vec::new();
-            check_snapshot(root, record, &mut found)?;
-            Ok(found)
-        })
-        .collect();
-    for found in found {
-        out.diagnostics.extend(found?);
+    releases.ledger_text = Some(text);
+    Ok(Ledger { releases, parsed })
+}
+
+impl Ledger {
+    /// The records in publication order (only those that parsed).
+    pub fn records(&self) -> &[Record] {
+        &self.releases.records
     }
-    out.records = records;
-    let mut found = Vec::new();
-    check_orphans(root, &out, &mut found)?;
-    out.diagnostics.extend(found);
-    out.ledger_text = Some(text);
-    Ok(out)
+
+    /// Compares every snapshot with its record (KG050) and looks for release folders the
+    /// ledger does not list (KG051). A file whose digest `known` gives is not read again;
+    /// every other file is read and hashed whole.
+    pub fn check(self, root: &Path, known: &Known<'_>) -> Result<Releases> {
+        let mut out = self.releases;
+        if !self.parsed {
+            return Ok(out);
+        }
+        use rayon::prelude::*;
+        let found: Vec<Result<Vec<Diagnostic>>> = out
+            .records
+            .par_iter()
+            .enumerate()
+            .map(|(i, record)| {
+                let mut found = Vec::new();
+                check_snapshot(root, record, &|path| known(i, path), &mut found)?;
+                Ok(found)
+            })
+            .collect();
+        for found in found {
+            out.diagnostics.extend(found?);
+        }
+        let mut found = Vec::new();
+        check_orphans(root, &out, &mut found)?;
+        out.diagnostics.extend(found);
+        Ok(out)
+    }
 }
 
 /// Parses the text of `releases/ledger.toml` and checks its hash chain, without reading any
@@ -401,7 +459,12 @@ pub fn parse_ledger(text: &str) -> std::result::Result<(Vec<Record>, Vec<Diagnos
 }
 
 /// KG050: the snapshot of `record` must match its recorded digests, file by file.
-fn check_snapshot(root: &Path, record: &Record, out: &mut Vec<Diagnostic>) -> Result<()> {
+fn check_snapshot(
+    root: &Path,
+    record: &Record,
+    known: &(dyn Fn(&str) -> Option<crate::memo::Digest> + Sync),
+    out: &mut Vec<Diagnostic>,
+) -> Result<()> {
     let dir = root.join("releases").join(&record.version);
     let v = &record.version;
     let modified = |file: String, message: String| {
@@ -437,14 +500,14 @@ fn check_snapshot(root: &Path, record: &Record, out: &mut Vec<Diagnostic>) -> Re
                 .map(|(d, p)| (p.to_owned(), d.to_owned()))
         })
         .collect();
-    let actual = read_tree(root, &dir.join("content"))?;
-    for (path, bytes) in &actual {
+    let actual = list_tree(root, &dir.join("content"))?;
+    for (path, file) in &actual {
         match recorded.get(path) {
             None => out.push(modified(
                 format!("releases/{v}/content/{path}"),
                 format!("file added to released version {v}"),
             )),
-            Some(d) if *d != sha256(bytes)[7..] => out.push(modified(
+            Some(d) if *d != file_digest(file, known(path))? => out.push(modified(
                 format!("releases/{v}/content/{path}"),
                 format!("file of released version {v} was modified"),
             )),

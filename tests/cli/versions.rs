@@ -158,6 +158,16 @@ fn tampering_with_a_release_is_kg050_naming_the_file() {
         .stderr_has("error[KG050]")
         .stderr_has("releases/1.0.0/content/payment-api/_index.md");
     site.run(&["build"]).code(1);
+    // Byte for byte: a byte-order mark added in front of a released file changes no text
+    // keyguide reads, but it changes the file.
+    let site = two_releases();
+    let released = "releases/1.0.0/content/payment-api/_index.md";
+    let text = site.read(released);
+    let site = site.write(released, format!("\u{feff}{text}"));
+    site.run(&["lint", "--as-of", AS_OF])
+        .code(1)
+        .stderr_has("error[KG050]")
+        .stderr_has(released);
     let site = two_releases().remove_file("releases/1.1.0/content/inventory.toml");
     site.run(&["lint"])
         .code(1)
