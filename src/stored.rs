@@ -32,7 +32,7 @@
 //! own folders must not be links, and the clean-up after each build (the store keeps only what
 //! that build used) removes only names the store makes. `keyguide build --no-cache` ignores it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -163,8 +163,10 @@ impl Store {
     ) -> Result<()> {
         let Used {
             reused: mut used,
-            fresh,
+            mut fresh,
         } = std::mem::take(&mut *self.used());
+        // Entries are looked up in parallel; kept in one order, whatever that was.
+        fresh.sort();
         for (prefix, key) in fresh {
             let files = tree
                 .files()
@@ -301,16 +303,16 @@ fn read(dir: &Path, prefix: &str, expected: &[String]) -> Option<Vec<(String, St
         return None;
     }
     let files = dir.join("files");
-    let mut folders_checked = BTreeSet::new();
+    // Folders by their path in the entry: a set of paths compared as strings, since
+    // comparing `PathBuf`s part by part was most of the time a build spent here.
+    let mut folders_checked = HashSet::new();
     let mut found = Vec::with_capacity(index.len());
     for e in &index {
         // No symbolic link on the way: only the last part is checked below.
-        let mut folder = files.clone();
-        let parts: Vec<&str> = e.path.split('/').collect();
-        for part in &parts[..parts.len() - 1] {
-            folder.push(part);
-            if folders_checked.insert(folder.clone())
-                && !std::fs::symlink_metadata(&folder).is_ok_and(|m| m.is_dir())
+        for (end, _) in e.path.match_indices('/') {
+            let folder = &e.path[..end];
+            if folders_checked.insert(folder)
+                && !std::fs::symlink_metadata(files.join(folder)).is_ok_and(|m| m.is_dir())
             {
                 return None;
             }

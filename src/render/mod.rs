@@ -480,18 +480,27 @@ pub fn render(
     let mut out = OutputTree::default();
     // Released versions kept by an earlier build are published as they were.
     let mut kept = std::collections::HashSet::new();
-    for version in site.versions.iter().filter(|v| !v.draft) {
-        let Some(keep) = keep else { break };
-        let prefix = format!("{}/", version.label);
-        let key = keep.key(&version_key(&site_key, version));
-        // A kept copy must hold at least the pages this build would render.
-        let mut pages = vec!["index.html".to_owned(), search::INDEX_FILE.to_owned()];
-        pages.extend(
-            jobs.iter()
-                .filter(|j| std::ptr::eq(j.version, version))
-                .map(|j| format!("{}index.html", j.dir().trim_start_matches(&prefix))),
-        );
-        if let Some(files) = keep.get(&key, &prefix, &pages) {
+    if let Some(keep) = keep {
+        // Each entry is checked file by file; entries are checked in parallel.
+        let found: Vec<_> = site
+            .versions
+            .par_iter()
+            .filter(|v| !v.draft)
+            .map(|version| {
+                let prefix = format!("{}/", version.label);
+                let key = keep.key(&version_key(&site_key, version));
+                // A kept copy must hold at least the pages this build would render.
+                let mut pages = vec!["index.html".to_owned(), search::INDEX_FILE.to_owned()];
+                pages.extend(
+                    jobs.iter()
+                        .filter(|j| std::ptr::eq(j.version, version))
+                        .map(|j| format!("{}index.html", j.dir().trim_start_matches(&prefix))),
+                );
+                (version, keep.get(&key, &prefix, &pages))
+            })
+            .collect();
+        for (version, files) in found {
+            let Some(files) = files else { continue };
             for (path, file) in files {
                 out.insert_stored(path, file)?;
             }
