@@ -155,18 +155,27 @@ impl OutputTree {
         swap_in(staging, out)
     }
 
-    /// Writes every file into `dir`: the folders first, then the files in parallel.
+    /// Writes every file into `dir`: the folders first, then the files; each in parallel.
     fn write_into(&self, dir: &Path) -> Result<()> {
         use rayon::prelude::*;
-        let folders: std::collections::BTreeSet<&str> = self
-            .files
-            .keys()
-            .chain(self.stored.keys())
-            .filter_map(|rel| rel.rsplit_once('/').map(|(folder, _)| folder))
-            .collect();
-        for folder in folders {
-            let path = dir.join(folder);
-            std::fs::create_dir_all(&path).map_err(Error::io("creating folder", &path))?;
+        // Every page has a folder of its own: tens of thousands, made level by level (a
+        // folder's parent is made first, or with it by `create_dir_all`, which tolerates
+        // another task making the same parent).
+        let mut levels: std::collections::BTreeMap<usize, std::collections::BTreeSet<&str>> =
+            std::collections::BTreeMap::new();
+        for rel in self.files.keys().chain(self.stored.keys()) {
+            if let Some((folder, _)) = rel.rsplit_once('/') {
+                levels
+                    .entry(folder.matches('/').count())
+                    .or_default()
+                    .insert(folder);
+            }
+        }
+        for folders in levels.values() {
+            folders.par_iter().try_for_each(|folder| {
+                let path = dir.join(folder);
+                std::fs::create_dir_all(&path).map_err(Error::io("creating folder", &path))
+            })?;
         }
         let files: Vec<_> = self.files.iter().collect();
         files.par_iter().try_for_each(|(rel, bytes)| {
@@ -222,6 +231,7 @@ fn swap_in(staging: tempfile::TempDir, out: &Path) -> Result<()> {
         use rustix::fs::{CWD, RenameFlags, renameat_with};
         if renameat_with(CWD, staging.path(), CWD, out, RenameFlags::EXCHANGE).is_ok() {
             // `staging` now names the previous output; dropping the guard removes it.
+            empty(staging.path());
             return Ok(());
         }
     }
@@ -241,6 +251,23 @@ fn swap_in(staging: tempfile::TempDir, out: &Path) -> Result<()> {
     let path = staging.keep();
     std::fs::rename(&path, out).map_err(Error::io("moving the new output to", out))?;
     Ok(())
+}
+
+/// Removes what `dir` holds, its entries in parallel, as far as it can: a previous output
+/// has as many folders as pages. Links are removed, never followed.
+fn empty(dir: &Path) {
+    use rayon::prelude::*;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let entries: Vec<std::fs::DirEntry> = entries.flatten().collect();
+    entries.par_iter().for_each(|entry| {
+        let path = entry.path();
+        let _ = match entry.file_type() {
+            Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
+            _ => std::fs::remove_file(&path),
+        };
+    });
 }
 
 #[cfg(test)]
