@@ -29,8 +29,11 @@
 //! are read back and compared with the build's digests first (another build may have replaced
 //! the output folder meanwhile). An entry is used only when it lists every page of its
 //! version, its paths are plain and no symbolic link lies on the way to a file; the store's
-//! own folders must not be links, and the clean-up after each build (the store keeps only what
-//! that build used) removes only names the store makes. `keyguide build --no-cache` ignores it.
+//! own folders must not be links, and the clean-up after each build removes only names the
+//! store makes. It keeps what that build used and, least recently used going first, at most as
+//! many other entries: alternating `build` and `build --drafts` (whose switchers differ) reuses
+//! both kinds, while the store stays within twice the size of one build's released output.
+//! `keyguide build --no-cache` ignores it.
 
 use std::collections::{BTreeSet, HashSet};
 use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
@@ -45,6 +48,9 @@ use crate::output::{self, OutputTree, Stored};
 
 /// The store's folder, relative to the site root.
 pub const DIR: &str = ".keyguide/cache/releases";
+
+/// An entry's list of its files.
+const INDEX: &str = "index.json";
 
 /// The rendered output of released versions, kept between builds.
 #[derive(Debug)]
@@ -86,9 +92,10 @@ pub struct Keep<'s> {
 }
 
 impl Store {
-    /// Opens (creating) the store of the site at `root`, waiting for any other build using it.
-    /// None when this program's own file cannot be read to digest it: then nothing is kept.
-    pub fn open(root: &Path) -> Result<Option<Store>> {
+    /// Opens (creating) the store of the site at `root`, waiting for any other build using it
+    /// (after calling `waiting` with the lock file it waits on). None when this program's own
+    /// file cannot be read to digest it: then nothing is kept.
+    pub fn open(root: &Path, waiting: impl FnOnce(&Path)) -> Result<Option<Store>> {
         let Some(program) = std::env::current_exe()
             .ok()
             .and_then(|exe| std::fs::read(exe).ok())
@@ -127,7 +134,14 @@ impl Store {
             .open(&lock_path)
             .map_err(Error::io("opening", &lock_path))?;
         // Where the file system cannot lock, builds of one site simply should not overlap.
-        let _ = rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive);
+        use rustix::fs::{FlockOperation, flock};
+        if flock(&lock, FlockOperation::NonBlockingLockExclusive)
+            .is_err_and(|e| e == rustix::io::Errno::WOULDBLOCK)
+        {
+            // Another build of this site holds the store: say so before waiting for it.
+            waiting(&lock_path);
+            let _ = flock(&lock, FlockOperation::LockExclusive);
+        }
         Ok(Some(Store {
             dir,
             program,
@@ -153,8 +167,9 @@ impl Store {
     }
 
     /// Keeps the versions rendered by the build just committed to `out` (whose file digests
-    /// are `digests`), then drops every entry the build did not use. Failing to keep is not
-    /// the build's failure: the caller reports it as a warning.
+    /// are `digests`), then drops the entries the build did not use beyond as many as it used,
+    /// least recently used first. Failing to keep is not the build's failure: the caller
+    /// reports it as a warning.
     pub fn save(
         &self,
         out: &Path,
@@ -174,14 +189,29 @@ impl Store {
             self.put(out, &key, files, digests)?;
             used.insert(key);
         }
+        // Entries of other kinds of build (a `build --drafts` between two `build`s, whose
+        // switchers differ) stay while there are no more of them than this build used, the
+        // most recently used first; unfinished entries of killed builds go. Only names the
+        // store makes are touched.
+        let mut others = Vec::new();
         let entries = std::fs::read_dir(&self.dir).map_err(Error::io("reading", &self.dir))?;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            // Only what a store holds goes: entries (64 hex digits) and unfinished ones.
-            let ours = memo::from_hex(&name).is_some() || name.starts_with(".new-");
-            if ours && !used.iter().any(|k| memo::hex(k) == name) {
-                remove(&entry.path())?;
+            match memo::from_hex(&name) {
+                Some(key) if used.contains(&key) => {}
+                Some(_) => {
+                    let last_used = std::fs::metadata(entry.path().join(INDEX))
+                        .and_then(|m| m.modified())
+                        .ok();
+                    others.push((last_used, entry.path()));
+                }
+                None if name.starts_with(".new-") => remove(&entry.path())?,
+                None => {}
             }
+        }
+        others.sort_by(|a, b| b.cmp(a));
+        for (_, path) in others.into_iter().skip(used.len()) {
+            remove(&path)?;
         }
         Ok(())
     }
@@ -245,7 +275,7 @@ impl Store {
             })
             .collect::<Result<_>>()?;
         let json = serde_json::to_vec(&index).unwrap_or_default();
-        let index_path = staging.path().join("index.json");
+        let index_path = staging.path().join(INDEX);
         std::fs::write(&index_path, json).map_err(Error::io("writing", &index_path))?;
         let kept = staging.keep();
         std::fs::rename(&kept, &final_dir).map_err(Error::io("renaming", &kept))
@@ -273,7 +303,6 @@ impl Keep<'_> {
         prefix: &str,
         expected: &[String],
     ) -> Option<Vec<(String, Stored)>> {
-        let mut used = self.store.used();
         let dir = self.store.dir.join(memo::hex(key));
         let found = read(&dir, prefix, expected);
         if found.is_none() && std::fs::symlink_metadata(&dir).is_ok() {
@@ -282,9 +311,15 @@ impl Keep<'_> {
         }
         match found {
             Some(_) => {
-                used.reused.insert(*key);
+                // Its index's modification time says when it was last used (see `save`).
+                let _ = std::fs::File::options()
+                    .write(true)
+                    .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+                    .open(dir.join(INDEX))
+                    .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+                self.store.used().reused.insert(*key);
             }
-            None => used.fresh.push((prefix.to_owned(), *key)),
+            None => self.store.used().fresh.push((prefix.to_owned(), *key)),
         }
         found
     }
@@ -293,7 +328,7 @@ impl Keep<'_> {
 /// The entry in `dir`, checked: every path plain and listed once, every expected file there,
 /// no symbolic link on the way to any file, every file the very one recorded.
 fn read(dir: &Path, prefix: &str, expected: &[String]) -> Option<Vec<(String, Stored)>> {
-    let index = std::fs::read(dir.join("index.json")).ok()?;
+    let index = std::fs::read(dir.join(INDEX)).ok()?;
     let index: Vec<Entry> = serde_json::from_slice(&index).ok()?;
     let paths: BTreeSet<&str> = index.iter().map(|e| e.path.as_str()).collect();
     let complete = paths.len() == index.len()

@@ -24,7 +24,14 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
     let store = match args.no_cache {
         true => None,
         // Without the store the build only takes longer: say why, and go on.
-        false => keyguide::stored::Store::open(&config.root).unwrap_or_else(|e| {
+        false => keyguide::stored::Store::open(&config.root, |lock| {
+            let _ = writeln!(
+                err,
+                "note: waiting for another keyguide build of this site to finish (it holds {})",
+                lock.display()
+            );
+        })
+        .unwrap_or_else(|e| {
             let _ = writeln!(
                 err,
                 "warning: released versions are rendered afresh: {e}\n  \

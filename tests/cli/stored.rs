@@ -99,9 +99,27 @@ fn a_change_to_what_a_version_is_made_of_renders_it_again() {
     );
     assert_eq!(
         entries(&site),
-        3,
-        "the store keeps only what the last build used"
+        6,
+        "the store keeps what the last build used (3) and as many others"
     );
+}
+
+#[test]
+fn alternating_build_and_build_drafts_reuses_both() {
+    let site = SiteTest::example();
+    build_matches_fresh(&site, &[]);
+    build_matches_fresh(&site, &["--drafts"]);
+    assert_eq!(entries(&site), 4, "two kinds of build, two releases each");
+    let run = build_matches_fresh(&site, &[]);
+    assert!(run.contains("(2 released versions reused"), "{run}");
+    let run = build_matches_fresh(&site, &["--drafts"]);
+    assert!(run.contains("(2 released versions reused"), "{run}");
+    // A third kind of build pushes out the least recently used entries.
+    site.run(&["build", "--base-url", "https://docs.example.net"])
+        .code(0);
+    assert_eq!(entries(&site), 4);
+    let run = build_matches_fresh(&site, &[]);
+    assert!(!run.contains(REUSED), "{run}");
 }
 
 #[test]
@@ -243,4 +261,48 @@ fn an_entry_with_a_linked_folder_inside_is_not_used() {
     }
     let run = build_matches_fresh(&site, &[]);
     assert!(!run.contains(REUSED), "{run}");
+}
+
+#[test]
+fn a_build_waiting_for_another_says_so_then_builds() {
+    use std::io::BufRead as _;
+    let site = SiteTest::example();
+    site.run(&["build"]).code(0);
+    // Another build of the site holds the store's lock.
+    let lock = std::fs::File::open(site.path(".keyguide/cache/releases/.lock"))
+        .unwrap_or_else(|e| panic!("lock file: {e}"));
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
+        .unwrap_or_else(|e| panic!("flock: {e}"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_keyguide"))
+        .arg("build")
+        .current_dir(site.path(""))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    let stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines.send(line);
+        }
+    });
+    // The note comes before the wait; without it, the build would wait in silence.
+    let first = received.recv_timeout(std::time::Duration::from_secs(60));
+    let waiting = child.try_wait().is_ok_and(|s| s.is_none());
+    drop(lock);
+    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    let first = first.unwrap_or_else(|e| panic!("no message while waiting: {e}"));
+    assert!(
+        first.contains("waiting for another keyguide build of this site")
+            && first.contains(".keyguide/cache/releases/.lock"),
+        "{first}"
+    );
+    assert!(waiting, "it waits for the lock");
+    let rest: Vec<String> = received.iter().collect();
+    assert!(status.success(), "{rest:?}");
+    assert!(rest.iter().any(|l| l.contains(REUSED)), "{rest:?}");
 }
