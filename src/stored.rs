@@ -5,8 +5,9 @@
 //! stylesheet, root page) depends only on its frozen content, the theme, the configuration,
 //! the list of versions (switcher, banners) and the program. [`crate::render`] digests exactly
 //! that into a key; a build that finds the key in the store links the kept files into its
-//! output instead of rendering, hashing and scanning them again, so a site with 50 releases
-//! builds about as fast as one with a single release when only the draft changed.
+//! output instead of rendering, hashing and scanning them again: when only the draft changed,
+//! a site with 50 releases of 1,000 pages builds in 2.1 s instead of 26 s (README,
+//! "Benchmark"); what remains is loading and checking each snapshot and linking its files.
 //!
 //! The key also covers this program's own bytes (a different keyguide never reuses output it
 //! did not make) and a salt from the build ([`Keep::salt`]: the customer names and ids the
