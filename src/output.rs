@@ -230,8 +230,12 @@ fn swap_in(staging: tempfile::TempDir, out: &Path) -> Result<()> {
     {
         use rustix::fs::{CWD, RenameFlags, renameat_with};
         if renameat_with(CWD, staging.path(), CWD, out, RenameFlags::EXCHANGE).is_ok() {
-            // `staging` now names the previous output; dropping the guard removes it.
-            empty(staging.path());
+            // `staging` now names the previous output; dropping the guard removes it. When
+            // `out` was a symbolic link to a folder, it names the link: that goes, and the
+            // folder it pointed to is left alone.
+            if std::fs::symlink_metadata(staging.path()).is_ok_and(|m| m.is_dir()) {
+                empty(staging.path());
+            }
             return Ok(());
         }
     }
@@ -253,8 +257,9 @@ fn swap_in(staging: tempfile::TempDir, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Removes what `dir` holds, its entries in parallel, as far as it can: a previous output
-/// has as many folders as pages. Links are removed, never followed.
+/// Removes what the folder `dir` (not a link to one) holds, its entries in parallel, as far
+/// as it can: a previous output has as many folders as pages. Links are removed, never
+/// followed.
 fn empty(dir: &Path) {
     use rayon::prelude::*;
     let Ok(entries) = std::fs::read_dir(dir) else {

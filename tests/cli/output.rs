@@ -67,3 +67,16 @@ fn refuses_an_output_folder_that_would_replace_the_site() {
             .stderr_has("would replace the site's own files");
     }
 }
+
+#[test]
+fn an_output_that_is_a_link_is_replaced_and_its_folder_left_alone() {
+    let site = SiteTest::example();
+    // `public` links to a folder that holds something else (say a web server's root).
+    let elsewhere = site.path("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(elsewhere.join("important.txt"), "keep").unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(&elsewhere, site.path("public")).unwrap_or_else(|e| panic!("{e}"));
+    site.run(&["build"]).code(0);
+    assert!(site.path("public/index.html").exists());
+    assert_eq!(site.read("elsewhere/important.txt"), "keep");
+}
