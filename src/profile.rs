@@ -241,14 +241,18 @@ impl Normaliser {
     }
 }
 
-/// Whether normalised `text` holds normalised `words` as whole words (the match starts and
-/// ends at a space or an end of the text).
+/// Whether normalised `text` (words joined by single spaces) holds normalised `words` as
+/// whole words: a match starts where a word starts and ends where one ends. Every word start
+/// is tried, so a match overlapping a failed one (`tbd tbd` in `xtbd tbd tbd`) is found.
 fn has_words(text: &str, words: &str) -> bool {
-    text.match_indices(words).any(|(at, _)| {
-        let end = at + words.len();
-        (at == 0 || text[..at].ends_with(' '))
-            && (end == text.len() || text[end..].starts_with(' '))
-    })
+    std::iter::once(0)
+        .chain(text.match_indices(' ').map(|(at, _)| at + 1))
+        .any(|at| {
+            text.get(at..).is_some_and(|rest| {
+                rest.strip_prefix(words)
+                    .is_some_and(|after| after.is_empty() || after.starts_with(' '))
+            })
+        })
 }
 
 /// Whether `text` contains `phrase` as whole words, ignoring case and punctuation.
@@ -347,5 +351,8 @@ mod tests {
         assert_eq!(p.placeholder_in("see lorem ipsum"), Some("lorem ipsum"));
         assert_eq!(p.placeholder_in("tbdx and xtbd and lorem ipsumx"), None);
         assert_eq!(p.placeholder_in("xtbd tbd"), Some("tbd"));
+        p.placeholders = vec!["tbd tbd".into()];
+        assert_eq!(p.placeholder_in("owner xtbd tbd tbd"), Some("tbd tbd"));
+        assert_eq!(p.placeholder_in("owner xtbd tbd"), None);
     }
 }
