@@ -339,6 +339,13 @@ fn read(dir: &Path, prefix: &str, expected: &[String]) -> Option<Vec<(String, St
         return None;
     }
     let files = dir.join("files");
+    // The entry and its `files` folder must be folders, not links to some elsewhere.
+    if ![dir, files.as_path()]
+        .iter()
+        .all(|folder| std::fs::symlink_metadata(folder).is_ok_and(|m| m.is_dir()))
+    {
+        return None;
+    }
     // Folders by their path in the entry: a set of paths compared as strings, since
     // comparing `PathBuf`s part by part was most of the time a build spent here.
     let mut folders_checked = HashSet::new();

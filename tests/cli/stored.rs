@@ -244,23 +244,28 @@ fn out_inside_the_store_is_refused() {
 
 #[test]
 fn an_entry_with_a_linked_folder_inside_is_not_used() {
-    let site = SiteTest::example();
-    site.run(&["build"]).code(0);
-    for entry in std::fs::read_dir(site.path(".keyguide/cache/releases"))
-        .unwrap_or_else(|e| panic!("{e}"))
-        .flatten()
-        .filter(|e| e.path().is_dir())
-    {
-        // The same files, reached through a link: the recorded inodes would still match.
-        let (folder, moved) = (
-            entry.path().join("files/gateway"),
-            entry.path().join("moved"),
-        );
-        std::fs::rename(&folder, &moved).unwrap_or_else(|e| panic!("{e}"));
-        std::os::unix::fs::symlink(&moved, &folder).unwrap_or_else(|e| panic!("{e}"));
+    // A folder inside the files, the files folder, the entry itself.
+    for linked in ["files/gateway", "files", ""] {
+        let site = SiteTest::example();
+        site.run(&["build"]).code(0);
+        let entries: Vec<_> = std::fs::read_dir(site.path(".keyguide/cache/releases"))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .collect();
+        for (i, entry) in entries.iter().enumerate() {
+            // The same files, reached through a link: the recorded inodes would still match.
+            let folder = match linked {
+                "" => entry.path(),
+                inside => entry.path().join(inside),
+            };
+            let moved = site.path(&format!(".keyguide/moved-{i}"));
+            std::fs::rename(&folder, &moved).unwrap_or_else(|e| panic!("{e}"));
+            std::os::unix::fs::symlink(&moved, &folder).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let run = build_matches_fresh(&site, &[]);
+        assert!(!run.contains(REUSED), "`{linked}` linked: {run}");
     }
-    let run = build_matches_fresh(&site, &[]);
-    assert!(!run.contains(REUSED), "{run}");
 }
 
 #[test]
