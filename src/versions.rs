@@ -292,13 +292,11 @@ pub fn read_tree(root: &Path, dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
 
 /// The SHA-256 of the file at `path` as hex, `known` when the build has it already.
 fn file_digest(path: &Path, known: Option<crate::memo::Digest>) -> Result<String> {
-    match known {
-        Some(digest) => Ok(crate::memo::hex(&digest)),
-        None => {
-            let bytes = std::fs::read(path).map_err(Error::io("reading", path))?;
-            Ok(sha256(&bytes)[7..].to_owned())
-        }
-    }
+    let digest = match known {
+        Some(digest) => digest,
+        None => crate::memo::digest(&std::fs::read(path).map_err(Error::io("reading", path))?),
+    };
+    Ok(crate::memo::hex(&digest))
 }
 
 /// Reads the ledger and checks the chain and every snapshot.
