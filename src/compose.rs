@@ -269,7 +269,6 @@ pub fn compile<'d>(base: &'d Doc, addendum: &Addendum<'d>) -> (Tree<'d>, Vec<Dia
         tree: &mut tree,
         index,
         addendum,
-        lines: LineIndex::new(addendum.text),
         diagnostics: Vec::new(),
     };
     for section in &addendum.doc.sections {
@@ -294,7 +293,6 @@ struct Merge<'t, 'd> {
     tree: &'t mut Tree<'d>,
     index: Index<'d>,
     addendum: &'t Addendum<'d>,
-    lines: LineIndex,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -327,7 +325,10 @@ impl<'d> Merge<'_, 'd> {
             return;
         }
         if replace {
-            let at = self.lines.line_col(self.addendum.text, s.offset);
+            // Indexed only here: most addenda have no finding, and indexing every line of
+            // every addendum of every release was a tenth of composing them.
+            let text = self.addendum.text;
+            let at = LineIndex::new(text).line_col(text, s.offset);
             self.diagnostics.push(Diagnostic::new(
                 &diag::INVALID_REPLACE,
                 self.addendum.rel,

@@ -206,10 +206,10 @@ fn run(
     diags.extend(releases.diagnostics.iter().cloned());
     diags.extend(snapshots.iter().flat_map(|s| s.diagnostics.iter().cloned()));
     let content = content::parse(&sources, memo, &mut diags);
-    let released: Vec<content::Content<'_>> = snapshots
-        .iter()
-        .map(|s| content::parse(s, memo, &mut diags))
-        .collect();
+    // Releases are parsed and composed side by side: each is small work on a page's
+    // scale (most pages are the draft's, already parsed), so one at a time left cores idle.
+    let released: Vec<content::Content<'_>> =
+        each_with_findings(&snapshots, &mut diags, |s, d| content::parse(s, memo, d));
     let exceptions = lint::exceptions::load(&sources, &mut diags);
     // Records are real events: judged against today, not the day reviews are judged at (a
     // pack or lint for an earlier day must not call later records "in the future").
@@ -235,10 +235,8 @@ fn run(
         ));
     }
     let composed = compose::compose(&content, &mut diags);
-    let released_composed: Vec<Vec<compose::ComposedGuide<'_>>> = released
-        .iter()
-        .map(|c| compose::compose(c, &mut diags))
-        .collect();
+    let released_composed: Vec<Vec<compose::ComposedGuide<'_>>> =
+        each_with_findings(&released, &mut diags, compose::compose);
     let ctx = lint::Ctx {
         content: &content,
         composed: &composed,
@@ -357,6 +355,29 @@ fn run(
     checked.diagnostics = diagnostics;
     checked.sources = sources;
     Ok(checked)
+}
+
+/// `work` done on each of `items` in parallel; its findings are appended to `diags` in the
+/// order of `items`.
+fn each_with_findings<'t, T: Sync, R: Send>(
+    items: &'t [T],
+    diags: &mut Vec<Diagnostic>,
+    work: impl Fn(&'t T, &mut Vec<Diagnostic>) -> R + Sync,
+) -> Vec<R> {
+    use rayon::prelude::*;
+    let done: Vec<(R, Vec<Diagnostic>)> = items
+        .par_iter()
+        .map(|item| {
+            let mut found = Vec::new();
+            (work(item, &mut found), found)
+        })
+        .collect();
+    done.into_iter()
+        .map(|(result, found)| {
+            diags.extend(found);
+            result
+        })
+        .collect()
 }
 
 /// Today for checks that need it (no distribution record may be dated later): the day of

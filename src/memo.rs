@@ -260,13 +260,16 @@ impl Memo {
         self.texts.get_or_shared(key, self.current(), text)
     }
 
-    /// The inventory `file`, parsed once per distinct path and text.
+    /// The inventory `file`, parsed once per distinct text: the draft's and every release's
+    /// are usually the same. A finding names the file asked about.
     pub(crate) fn inventory(&self, file: &TextFile) -> Result<Inventory, Diagnostic> {
-        let key = digest_of(&[file.rel.as_bytes(), &file.digest]);
-        let parsed = self
-            .inventories
-            .get_or(&key, self.current(), || crate::inventory::parse(file));
-        (*parsed).clone()
+        let parsed = self.inventories.get_or(&file.digest, self.current(), || {
+            crate::inventory::parse(file)
+        });
+        (*parsed).clone().map_err(|mut d| {
+            d.file.clone_from(&file.rel);
+            d
+        })
     }
 
     /// The KG010 findings in the text with digest `key`, scanned by `scan` the first time.
