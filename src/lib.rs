@@ -72,6 +72,10 @@ pub struct BuildOptions<'c> {
     pub cache: Option<&'c Cache>,
     /// Released versions' output kept by earlier builds (`keyguide build`).
     pub store: Option<&'c stored::Store>,
+    /// The output folder the site will be committed to, when pages are to be written into
+    /// a staging folder beside it as they are rendered (`keyguide build`): memory then
+    /// stays flat however many pages there are. Otherwise the site is held in memory.
+    pub out: Option<&'c std::path::Path>,
 }
 
 /// What a process that builds again and again (`keyguide serve`) keeps between builds.
@@ -324,16 +328,20 @@ fn run(
                 memo::digest_of(&names)
             });
             let keep = options.store.map(|s| s.keep(salt));
+            let tree = match options.out {
+                Some(out) => OutputTree::staged(output::Staging::beside(out)?),
+                None => OutputTree::default(),
+            };
             let (mut output, known) =
-                render::render(&site, theme, options.cache.map(|c| &c.pages), keep)?;
+                render::render(&site, theme, options.cache.map(|c| &c.pages), keep, tree)?;
             let digests = manifest::digests(&output, known);
-            let mut leaks = lint::secrets::check_output(&output, &digests, memo, label);
+            let mut leaks = lint::secrets::check_output(&output, &digests, memo, label)?;
             if let Some(evidence) = &evidence {
                 leaks.extend(evidence::leaks::check_output(
                     &output,
                     &evidence.customers,
                     label,
-                ));
+                )?);
             }
             if leaks.is_empty() {
                 let seal = manifest::Seal {

@@ -138,6 +138,7 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
 /// share them, so each file is hashed once.
 pub fn digests(tree: &OutputTree, mut known: BTreeMap<String, Digest>) -> BTreeMap<String, Digest> {
     known.extend(tree.stored().map(|(path, f)| (path.to_owned(), f.digest)));
+    known.extend(tree.written().map(|(path, f)| (path.to_owned(), f.digest)));
     let files: Vec<(&str, &[u8])> = tree
         .files()
         .filter(|(path, _)| !known.contains_key(*path))
@@ -194,10 +195,14 @@ fn entries(tree: &OutputTree, digests: &BTreeMap<String, Digest>) -> Vec<FileEnt
             ),
         })
         .collect();
-    entries.extend(tree.stored().map(|(path, f)| FileEntry {
+    let on_disk = tree
+        .stored()
+        .map(|(path, f)| (path, f.size, &f.digest))
+        .chain(tree.written().map(|(path, f)| (path, f.size, &f.digest)));
+    entries.extend(on_disk.map(|(path, size, digest)| FileEntry {
         path: path.to_owned(),
-        size: f.size,
-        sha256: memo::hex(&f.digest),
+        size,
+        sha256: memo::hex(digest),
     }));
     entries.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     entries

@@ -6,10 +6,14 @@
 //! exchange on Linux), so a failed or killed build leaves the previous output untouched and
 //! readers never see half a site.
 //!
-//! A file is either bytes in memory or a file on disk that an earlier build made and that is
-//! published as it is ([`Stored`]: a released version's output kept by [`crate::stored`]);
-//! stored files are never read, only linked (or copied) into place, with the size and
-//! digest recorded when they were made.
+//! A file is bytes in memory, a file on disk that an earlier build made and that is
+//! published as it is ([`Stored`]: a released version's output kept by [`crate::stored`];
+//! never read, only linked or copied into place, with the size and digest recorded when it
+//! was made), or a file written into the tree's [`Staging`] folder already ([`Written`]).
+//! `keyguide build` stages before it renders and writes each guide page the moment it is
+//! rendered: holding every page until the end made a first build of 10,000 pages peak at
+//! 700 MiB. The checks of the finished site read written files back
+//! ([`OutputTree::map_contents`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,10 +24,259 @@ use crate::memo::Digest;
 
 /// Output files by path relative to the output root (`/`-separated), in sorted order. The
 /// bytes are shared, so a page kept between rebuilds (`keyguide serve`) is not copied.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone)]
 pub struct OutputTree {
     files: BTreeMap<String, Arc<Vec<u8>>>,
     stored: BTreeMap<String, Stored>,
+    written: BTreeMap<String, Written>,
+    staging: Option<Arc<Staging>>,
+}
+
+/// An output file written into the tree's staging folder already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its SHA-256.
+    pub digest: Digest,
+    /// Where the parts it is checked in begin, when it is checked a part at a time
+    /// ([`Stream::mark`]).
+    parts: Vec<Start>,
+}
+
+/// A file made for the tree: in memory, or written into its staging folder.
+#[derive(Debug, Clone)]
+pub enum Made {
+    /// Held until the tree is committed.
+    Memory(Arc<Vec<u8>>),
+    /// Written already.
+    Written(Written),
+}
+
+/// Makes files for one tree, on any thread ([`OutputTree::maker`]).
+#[derive(Debug, Clone)]
+pub struct Maker(Option<Arc<Staging>>);
+
+impl Maker {
+    /// The file `bytes` at `path`: written now when the tree has a staging folder.
+    pub fn make(&self, path: &str, bytes: Vec<u8>) -> Result<Made> {
+        match &self.0 {
+            Some(staging) => staging.write(path, &bytes).map(Made::Written),
+            None => Ok(Made::Memory(Arc::new(bytes))),
+        }
+    }
+
+    /// The file at `path`, made piece by piece: written as it comes when the tree has a
+    /// staging folder, so a large file is never whole in memory.
+    pub fn stream(&self, path: &str) -> Result<Stream> {
+        let Some(staging) = &self.0 else {
+            return Ok(Stream(Sink::Memory(Vec::new())));
+        };
+        let full = staging.create(path)?;
+        let file = std::fs::File::create(&full).map_err(Error::io("writing", &full))?;
+        Ok(Stream(Sink::Staged(Box::new(Staged {
+            file: std::io::BufWriter::new(file),
+            path: full,
+            digest: crate::memo::DigestHasher::default(),
+            at: Start::FILE,
+            parts: vec![Start::FILE],
+        }))))
+    }
+}
+
+/// A place in a file: its byte offset, and the line and column (counted in characters) of
+/// the character there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Start {
+    /// Bytes before it.
+    pub offset: u64,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+impl Start {
+    /// The start of a file.
+    pub const FILE: Start = Start {
+        offset: 0,
+        line: 1,
+        column: 1,
+    };
+
+    /// Where the place `(line, column)` of a part of a file that begins here is in the
+    /// whole file.
+    pub fn shift(&self, (line, column): (usize, usize)) -> (usize, usize) {
+        match line {
+            1 => (self.line, self.column + column - 1),
+            _ => (self.line + line - 1, column),
+        }
+    }
+
+    /// Moves past `bytes`.
+    fn advance(&mut self, bytes: &[u8]) {
+        let chars = |b: &[u8]| b.iter().filter(|&&c| c & 0xC0 != 0x80).count();
+        self.offset += bytes.len() as u64;
+        match bytes.iter().rposition(|&b| b == b'\n') {
+            Some(last) => {
+                self.line += bytes.iter().filter(|&&b| b == b'\n').count();
+                self.column = 1 + chars(&bytes[last + 1..]);
+            }
+            None => self.column += chars(bytes),
+        }
+    }
+}
+
+/// How large a part of a streamed file the checks of the finished site read back at once
+/// ([`Stream::mark`]).
+const PART_BYTES: u64 = 1 << 20;
+
+/// A file being made piece by piece ([`Maker::stream`]).
+pub struct Stream(Sink);
+
+enum Sink {
+    /// Held in memory.
+    Memory(Vec<u8>),
+    /// Written into the staging folder as it comes.
+    Staged(Box<Staged>),
+}
+
+struct Staged {
+    file: std::io::BufWriter<std::fs::File>,
+    path: PathBuf,
+    digest: crate::memo::DigestHasher,
+    /// Where the next byte goes.
+    at: Start,
+    /// Where the parts that the checks read back one at a time begin.
+    parts: Vec<Start>,
+}
+
+impl Stream {
+    /// Adds `bytes` to the end of the file.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        match &mut self.0 {
+            Sink::Memory(all) => all.extend_from_slice(bytes),
+            Sink::Staged(staged) => {
+                use std::hash::Hasher as _;
+                use std::io::Write as _;
+                let path = &staged.path;
+                staged
+                    .file
+                    .write_all(bytes)
+                    .map_err(Error::io("writing", path))?;
+                staged.digest.write(bytes);
+                staged.at.advance(bytes);
+            }
+        }
+        Ok(())
+    }
+
+    /// Says that a part of the file may end here, with nothing the checks of the site look
+    /// for (key material, customer names) running across: a written file is read back for
+    /// them a part of about [`PART_BYTES`] at a time, not whole.
+    pub fn mark(&mut self) {
+        if let Sink::Staged(staged) = &mut self.0 {
+            let last = staged.parts.last().map_or(0, |p| p.offset);
+            if staged.at.offset - last >= PART_BYTES {
+                staged.parts.push(staged.at);
+            }
+        }
+    }
+
+    /// The whole file.
+    pub fn finish(self) -> Result<Made> {
+        match self.0 {
+            Sink::Memory(all) => Ok(Made::Memory(Arc::new(all))),
+            Sink::Staged(staged) => {
+                let Staged {
+                    file,
+                    path,
+                    digest,
+                    at,
+                    parts,
+                } = *staged;
+                file.into_inner()
+                    .map_err(|e| Error::io("writing", &path)(e.into_error()))?;
+                Ok(Made::Written(Written {
+                    size: at.offset,
+                    digest: digest.digest(),
+                    parts,
+                }))
+            }
+        }
+    }
+}
+
+/// The folder a new output is written into, beside the output folder it replaces, and
+/// swapped in whole by [`OutputTree::commit`]. While it exists, the folder holding both is
+/// locked: two builds into one place take turns. Dropped without a commit, it is removed.
+#[derive(Debug)]
+pub struct Staging {
+    /// The output folder it replaces.
+    target: PathBuf,
+    dir: tempfile::TempDir,
+    /// The lock on the folder holding `target`.
+    _lock: std::fs::File,
+}
+
+impl Staging {
+    /// A new staging folder for the output folder `out`; leftovers of killed builds into
+    /// the same place are removed.
+    pub fn beside(out: &Path) -> Result<Staging> {
+        if out.exists() && !out.is_dir() {
+            return Err(Error::Usage {
+                message: format!("{} exists and is not a folder", out.display()),
+                help: "choose another --out folder, or remove the file".into(),
+            });
+        }
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(Error::io("creating folder", &parent))?;
+        // One writer at a time per folder: while this lock is held, any staging folder for
+        // `out` beside it was left by a killed run and can go. Where the file system cannot
+        // lock (some network mounts), leftovers stay rather than risk another run's staging.
+        let lock = std::fs::File::open(&parent).map_err(Error::io("opening folder", &parent))?;
+        let locked = rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).is_ok();
+        let name = out
+            .file_name()
+            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+        let prefix = format!(".keyguide-staging-{name}-");
+        if locked {
+            remove_leftovers(&parent, &prefix)?;
+        }
+        let dir = tempfile::Builder::new()
+            .prefix(&prefix)
+            .tempdir_in(&parent)
+            .map_err(Error::io("creating staging folder in", &parent))?;
+        Ok(Staging {
+            target: out.to_path_buf(),
+            dir,
+            _lock: lock,
+        })
+    }
+
+    /// Where the file `path` (relative to the output root) goes, its folders made.
+    fn create(&self, path: &str) -> Result<PathBuf> {
+        check_plain(path)?;
+        let full = self.dir.path().join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent).map_err(Error::io("creating folder", parent))?;
+        }
+        Ok(full)
+    }
+
+    /// Writes `bytes` at `path` (relative to the output root) now, making its folders.
+    pub fn write(&self, path: &str, bytes: &[u8]) -> Result<Written> {
+        let full = self.create(path)?;
+        std::fs::write(&full, bytes).map_err(Error::io("writing", &full))?;
+        Ok(Written {
+            size: bytes.len() as u64,
+            digest: crate::memo::digest(bytes),
+            parts: Vec::new(),
+        })
+    }
 }
 
 /// An output file that exists on disk already, made by an earlier build.
@@ -38,10 +291,47 @@ pub struct Stored {
 }
 
 impl OutputTree {
+    /// An empty tree whose files may be written into `staging` as they are made
+    /// ([`OutputTree::staging`]).
+    pub fn staged(staging: Staging) -> OutputTree {
+        OutputTree {
+            staging: Some(Arc::new(staging)),
+            ..OutputTree::default()
+        }
+    }
+
+    /// What makes files on worker threads for [`OutputTree::insert_made`]: it writes them
+    /// into the tree's staging folder there and then, when the tree has one.
+    pub fn maker(&self) -> Maker {
+        Maker(self.staging.clone())
+    }
+
+    /// Adds a file made by [`Maker::make`] (or, in memory, shared with a cache). A path
+    /// taken already is refused here, after the file was made: the build fails, and its
+    /// staging folder goes with it.
+    pub fn insert_made(&mut self, path: String, file: Made) -> Result<()> {
+        match file {
+            Made::Memory(bytes) => self.insert_shared(path, bytes),
+            Made::Written(file) => {
+                self.check_free(&path)?;
+                self.written.insert(path, file);
+                Ok(())
+            }
+        }
+    }
+
     /// Adds a file. The path must be relative, `/`-separated, without `.` or `..`
     /// segments, and not already taken.
     pub fn insert(&mut self, path: String, bytes: Vec<u8>) -> Result<()> {
         self.insert_shared(path, Arc::new(bytes))
+    }
+
+    /// [`OutputTree::insert`] of a file that will not change: written into the staging
+    /// folder at once when the tree has one, so large files do not wait in memory.
+    pub fn insert_final(&mut self, path: String, bytes: Vec<u8>) -> Result<()> {
+        self.check_free(&path)?;
+        let made = self.maker().make(&path, bytes)?;
+        self.insert_made(path, made)
     }
 
     /// [`OutputTree::insert`] of bytes shared with their owner (a cache).
@@ -60,16 +350,11 @@ impl OutputTree {
 
     /// Refuses a path that could leave the output folder or is taken.
     fn check_free(&self, path: &str) -> Result<()> {
-        if !is_plain_path(path) {
-            return Err(Error::Usage {
-                message: format!(
-                    "refusing to write `{path}`: it is not a plain path inside the output folder"
-                ),
-                help: "rename the file or folder so its path has no `..`, `.` or empty parts"
-                    .into(),
-            });
-        }
-        if self.files.contains_key(path) || self.stored.contains_key(path) {
+        check_plain(path)?;
+        if self.files.contains_key(path)
+            || self.stored.contains_key(path)
+            || self.written.contains_key(path)
+        {
             return Err(Error::Usage {
                 message: format!("two outputs of the build would both be written to `{path}`"),
                 help: "rename the asset or addendum so it does not collide with a page folder"
@@ -97,6 +382,65 @@ impl OutputTree {
         self.files.iter().map(|(p, b)| (p.as_str(), b.as_slice()))
     }
 
+    /// Files written into the staging folder already, in path order.
+    pub fn written(&self) -> impl Iterator<Item = (&str, &Written)> {
+        self.written.iter().map(|(p, f)| (p.as_str(), f))
+    }
+
+    /// The paths of the files this build made (in memory or written), in no set order.
+    pub fn made(&self) -> impl Iterator<Item = &str> {
+        self.files
+            .keys()
+            .chain(self.written.keys())
+            .map(String::as_str)
+    }
+
+    /// `f` applied, in parallel, to the path and bytes of every file this build made, and
+    /// where in the file the bytes begin when they are a part of it: files in memory whole,
+    /// written ones read back from the staging folder, whole or (a streamed file) a part at
+    /// a time. Not to the files of earlier builds, which their own builds checked.
+    pub fn map_contents<R: Send>(
+        &self,
+        f: impl Fn(&str, &[u8], Option<Start>) -> R + Sync,
+    ) -> Result<Vec<R>> {
+        use rayon::prelude::*;
+        let files: Vec<(&str, &[u8])> = self.files().collect();
+        let mut done: Vec<R> = files
+            .par_iter()
+            .map(|(path, bytes)| f(path, bytes, None))
+            .collect();
+        let Some(staging) = &self.staging else {
+            return Ok(done);
+        };
+        // (path, where the part begins unless it is the whole file, its length)
+        let mut parts: Vec<(&str, Option<Start>, u64)> = Vec::new();
+        for (path, file) in &self.written {
+            let ends = file.parts.iter().skip(1).map(|p| p.offset);
+            let ends = ends.chain(std::iter::once(file.size));
+            match file.parts.len() {
+                0 | 1 => parts.push((path, None, file.size)),
+                _ => parts.extend(
+                    file.parts
+                        .iter()
+                        .zip(ends)
+                        .map(|(start, end)| (path.as_str(), Some(*start), end - start.offset)),
+                ),
+            }
+        }
+        let read: Vec<R> = parts
+            .par_iter()
+            .map(|&(path, start, len)| {
+                let full = staging.dir.path().join(path);
+                let offset = start.map_or(0, |s| s.offset);
+                let bytes =
+                    read_part(&full, offset, len).map_err(Error::io("reading back", &full))?;
+                Ok(f(path, &bytes, start))
+            })
+            .collect::<Result<_>>()?;
+        done.extend(read);
+        Ok(done)
+    }
+
     /// Files an earlier build made, in path order.
     pub fn stored(&self) -> impl Iterator<Item = (&str, &Stored)> {
         self.stored.iter().map(|(p, f)| (p.as_str(), f))
@@ -114,45 +458,37 @@ impl OutputTree {
 
     /// Number of files.
     pub fn len(&self) -> usize {
-        self.files.len() + self.stored.len()
+        self.files.len() + self.stored.len() + self.written.len()
     }
 
     /// Whether the tree is empty.
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty() && self.stored.is_empty()
+        self.files.is_empty() && self.stored.is_empty() && self.written.is_empty()
     }
 
-    /// Writes the tree to `out`, replacing what was there in one step.
+    /// Writes the tree to `out`, replacing what was there in one step: into the tree's
+    /// staging folder, which must be for `out`, or a new one.
     pub fn commit(&self, out: &Path) -> Result<()> {
-        if out.exists() && !out.is_dir() {
-            return Err(Error::Usage {
-                message: format!("{} exists and is not a folder", out.display()),
-                help: "choose another --out folder, or remove the file".into(),
-            });
-        }
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => std::path::PathBuf::from("."),
+        let fresh;
+        let staging = match &self.staging {
+            Some(staging) if staging.target == out => staging,
+            Some(staging) => {
+                return Err(Error::Usage {
+                    message: format!(
+                        "the site was staged for {}, not {}",
+                        staging.target.display(),
+                        out.display()
+                    ),
+                    help: "build again".into(),
+                });
+            }
+            None => {
+                fresh = Arc::new(Staging::beside(out)?);
+                &fresh
+            }
         };
-        std::fs::create_dir_all(&parent).map_err(Error::io("creating folder", &parent))?;
-        // One writer at a time per folder: while this lock is held, any staging folder for
-        // `out` beside it was left by a killed run and can go. Where the file system cannot
-        // lock (some network mounts), leftovers stay rather than risk another run's staging.
-        let lock = std::fs::File::open(&parent).map_err(Error::io("opening folder", &parent))?;
-        let locked = rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).is_ok();
-        let name = out
-            .file_name()
-            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-        let prefix = format!(".keyguide-staging-{name}-");
-        if locked {
-            remove_leftovers(&parent, &prefix)?;
-        }
-        let staging = tempfile::Builder::new()
-            .prefix(&prefix)
-            .tempdir_in(&parent)
-            .map_err(Error::io("creating staging folder in", &parent))?;
-        self.write_into(staging.path())?;
-        swap_in(staging, out)
+        self.write_into(staging.dir.path())?;
+        swap_in(staging.dir.path(), out)
     }
 
     /// Writes every file into `dir`: the folders first, then the files; each in parallel.
@@ -194,6 +530,29 @@ impl OutputTree {
     }
 }
 
+/// `len` bytes of the file at `path` from byte `offset`.
+fn read_part(path: &Path, offset: u64, len: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read as _, Seek as _};
+    let mut file = std::fs::File::open(path)?;
+    file.seek(std::io::SeekFrom::Start(offset))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or_default());
+    file.take(len).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Refuses a path that could leave the output folder.
+fn check_plain(path: &str) -> Result<()> {
+    if is_plain_path(path) {
+        return Ok(());
+    }
+    Err(Error::Usage {
+        message: format!(
+            "refusing to write `{path}`: it is not a plain path inside the output folder"
+        ),
+        help: "rename the file or folder so its path has no `..`, `.` or empty parts".into(),
+    })
+}
+
 /// Whether `path` is relative, `/`-separated and without `.`, `..` or empty segments: a
 /// path that stays inside the folder it is joined to.
 pub fn is_plain_path(path: &str) -> bool {
@@ -221,20 +580,26 @@ fn remove_leftovers(parent: &Path, prefix: &str) -> Result<()> {
 /// one atomic `renameat2(RENAME_EXCHANGE)` and the old output is deleted with the staging
 /// guard; elsewhere the old output is moved aside first, leaving a moment with no output
 /// but never a mix of old and new.
-fn swap_in(staging: tempfile::TempDir, out: &Path) -> Result<()> {
+fn swap_in(staging: &Path, out: &Path) -> Result<()> {
     if !out.exists() {
-        let path = staging.keep();
-        return std::fs::rename(&path, out).map_err(Error::io("moving the new output to", out));
+        return std::fs::rename(staging, out).map_err(Error::io("moving the new output to", out));
     }
     #[cfg(target_os = "linux")]
     {
         use rustix::fs::{CWD, RenameFlags, renameat_with};
-        if renameat_with(CWD, staging.path(), CWD, out, RenameFlags::EXCHANGE).is_ok() {
-            // `staging` now names the previous output; dropping the guard removes it. When
-            // `out` was a symbolic link to a folder, it names the link: that goes, and the
-            // folder it pointed to is left alone.
-            if std::fs::symlink_metadata(staging.path()).is_ok_and(|m| m.is_dir()) {
-                empty(staging.path());
+        if renameat_with(CWD, staging, CWD, out, RenameFlags::EXCHANGE).is_ok() {
+            // `staging` now names the previous output, which goes now. When `out` was a
+            // symbolic link to a folder, it names the link: that goes, and the folder it
+            // pointed to is left alone.
+            match std::fs::symlink_metadata(staging) {
+                Ok(meta) if meta.is_dir() => {
+                    empty(staging);
+                    let _ = std::fs::remove_dir(staging);
+                }
+                Ok(_) => {
+                    let _ = std::fs::remove_file(staging);
+                }
+                Err(_) => {}
             }
             return Ok(());
         }
@@ -242,18 +607,16 @@ fn swap_in(staging: tempfile::TempDir, out: &Path) -> Result<()> {
     // Named like a staging folder, so that a kill between the two renames leaves nothing
     // the next run does not clear.
     let prefix = staging
-        .path()
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let aside = tempfile::Builder::new()
         .prefix(&format!("{prefix}-previous-"))
-        .tempdir_in(staging.path().parent().unwrap_or(Path::new(".")))
+        .tempdir_in(staging.parent().unwrap_or(Path::new(".")))
         .map_err(Error::io("creating a folder beside", out))?;
     let old = aside.path().join("output");
     std::fs::rename(out, &old).map_err(Error::io("moving the previous output from", out))?;
-    let path = staging.keep();
-    std::fs::rename(&path, out).map_err(Error::io("moving the new output to", out))?;
+    std::fs::rename(staging, out).map_err(Error::io("moving the new output to", out))?;
     Ok(())
 }
 
@@ -287,5 +650,38 @@ mod tests {
         assert!(t.insert("/etc/passwd".into(), vec![]).is_err());
         assert!(t.insert("a/b.html".into(), vec![]).is_ok());
         assert!(t.insert("a/b.html".into(), vec![]).is_err());
+    }
+
+    #[test]
+    fn a_staged_tree_commits_what_it_wrote_early_and_what_it_held() {
+        let Ok(dir) = tempfile::tempdir() else {
+            return;
+        };
+        let out = dir.path().join("public");
+        let Ok(staging) = Staging::beside(&out) else {
+            panic!("no staging folder");
+        };
+        let mut t = OutputTree::staged(staging);
+        assert!(t.maker().make("../escape.html", b"x".to_vec()).is_err());
+        assert!(
+            t.insert_final("a/b/page.html".into(), b"early".to_vec())
+                .is_ok()
+        );
+        assert!(
+            t.insert_final("a/b/page.html".into(), b"again".to_vec())
+                .is_err()
+        );
+        assert!(t.insert("a/index.html".into(), b"held".to_vec()).is_ok());
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.written().count(), 1);
+        assert!(t.commit(&dir.path().join("elsewhere")).is_err());
+        assert!(t.commit(&out).is_ok());
+        let read = |p: &str| std::fs::read(out.join(p)).unwrap_or_default();
+        assert_eq!(read("a/b/page.html"), b"early");
+        assert_eq!(read("a/index.html"), b"held");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert_eq!(names, vec![std::ffi::OsString::from("public")]);
     }
 }

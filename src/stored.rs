@@ -185,8 +185,8 @@ impl Store {
         fresh.sort();
         for (prefix, key) in fresh {
             let files = tree
-                .files()
-                .filter_map(|(path, _)| path.strip_prefix(&prefix).map(|rel| (path, rel)));
+                .made()
+                .filter_map(|path| path.strip_prefix(&prefix).map(|rel| (path, rel)));
             self.put(out, &key, files, digests)?;
             used.insert(key);
         }

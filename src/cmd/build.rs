@@ -45,6 +45,7 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
         as_of: super::as_of(None)?,
         cache: None,
         store: store.as_ref(),
+        out: Some(&out),
     };
     let signer = signer(&config, &args.signing, &out)?;
     let checked = keyguide::build(

@@ -32,6 +32,7 @@ pub fn run(root: Option<&Path>, args: &EvidenceArgs) -> Result<Outcome> {
         as_of,
         cache: Some(&cache),
         store: None,
+        out: None,
     };
     let label = format!("{}/{SITE_DIR}", out.display());
     let built = keyguide::build(&config, options, &label, signer.as_ref())?;

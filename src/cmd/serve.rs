@@ -136,9 +136,9 @@ fn build(root: &Path, url: &str, cache: &Cache) -> std::result::Result<Built, St
     let options = BuildOptions {
         drafts: true,
         as_of: super::as_of(None).map_err(|e| format!("error: {e}\n"))?,
-
         cache: Some(cache),
         store: None,
+        out: None,
     };
     let checked =
         keyguide::build(&config, options, "serve", None).map_err(|e| format!("error: {e}\n"))?;

@@ -11,7 +11,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::Customer;
 use crate::diag::{self, Diagnostic, LineIndex};
-use crate::output::OutputTree;
+use crate::output::{OutputTree, Start};
 use crate::source::TextFile;
 use crate::theme::escape_html;
 
@@ -24,13 +24,26 @@ struct Needle<'c> {
     what: &'static str,
 }
 
-/// KG101 findings for `tree`, whose files are reported as `label/path`.
-pub fn check_output(tree: &OutputTree, customers: &[Customer], label: &str) -> Vec<Diagnostic> {
-    let files = tree.files().filter_map(|(path, bytes)| {
-        let text = std::str::from_utf8(bytes).ok()?;
-        Some((format!("{label}/{path}"), text))
-    });
-    check(files, customers)
+/// KG101 findings for the files of `tree` its build made, reported as `label/path`.
+pub fn check_output(
+    tree: &OutputTree,
+    customers: &[Customer],
+    label: &str,
+) -> crate::error::Result<Vec<Diagnostic>> {
+    let searcher = match Searcher::new(customers) {
+        Ok(Some(searcher)) => searcher,
+        Ok(None) => return Ok(Vec::new()),
+        Err(refused) => return Ok(vec![refused]),
+    };
+    let found = tree.map_contents(|path, bytes, part| {
+        let mut out = Vec::new();
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            let at = part.unwrap_or(Start::FILE);
+            searcher.scan(text, &format!("{label}/{path}"), at, &mut out);
+        }
+        out
+    })?;
+    Ok(found.into_iter().flatten().collect())
 }
 
 /// KG101 findings for the files a build publishes from, at their own line and column, so
@@ -47,69 +60,85 @@ fn check<'t>(
     files: impl Iterator<Item = (String, &'t str)>,
     customers: &[Customer],
 ) -> Vec<Diagnostic> {
-    let mut patterns = Vec::new();
-    let mut needles = Vec::new();
-    // A set, not a scan of `patterns`: thousands of customers would make that quadratic.
-    let mut seen = HashSet::new();
-    for c in customers {
-        // As minijinja themes escape text, and as Tera themes do (`'` and `/` as hex).
-        let escaped = escape_html(&c.name);
-        let tera = escaped.replace("&#39;", "&#x27;").replace('/', "&#x2F;");
-        let forms = [
-            (c.id.as_str(), "id"),
-            (c.name.as_str(), "name"),
-            (&escaped, "name"),
-            (&tera, "name"),
-        ];
-        for (text, what) in forms {
-            if text.chars().count() >= MIN_LEN && seen.insert(text.to_owned()) {
-                patterns.push(text.to_owned());
-                needles.push(Needle { customer: c, what });
-            }
-        }
-    }
-    if patterns.is_empty() {
-        return Vec::new();
-    }
-    let searcher = match AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .build(&patterns)
-    {
-        Ok(searcher) => searcher,
-        // Plain strings only fail past the automaton's size limit: refuse rather than skip.
-        Err(e) => {
-            return vec![Diagnostic::new(
-                &diag::EVIDENCE_LEAK,
-                super::CUSTOMERS,
-                (1, 1),
-                format!("the customer list is too large to search the built site for: {e}"),
-                "split the evidence across sites, or shorten customer names",
-            )];
-        }
+    let searcher = match Searcher::new(customers) {
+        Ok(Some(searcher)) => searcher,
+        Ok(None) => return Vec::new(),
+        Err(refused) => return vec![refused],
     };
     let mut out = Vec::new();
     for (rel, text) in files {
-        scan(&searcher, text, &rel, &needles, &mut out);
+        searcher.scan(text, &rel, Start::FILE, &mut out);
     }
     out
 }
 
-fn scan(
-    searcher: &AhoCorasick,
-    text: &str,
-    rel: &str,
-    needles: &[Needle<'_>],
-    out: &mut Vec<Diagnostic>,
-) {
-    let mut lines: Option<LineIndex> = None;
-    for m in searcher.find_overlapping_iter(text) {
-        if !whole_word(text, m.start(), m.end()) {
-            continue;
+/// Every customer's name and id, in the forms a page may show them, ready to search for.
+struct Searcher<'c> {
+    automaton: AhoCorasick,
+    needles: Vec<Needle<'c>>,
+}
+
+impl<'c> Searcher<'c> {
+    /// The searcher for `customers`: none when no name or id is long enough to search for;
+    /// a finding when the list is too large to search.
+    fn new(customers: &'c [Customer]) -> Result<Option<Searcher<'c>>, Diagnostic> {
+        let mut patterns = Vec::new();
+        let mut needles = Vec::new();
+        // A set, not a scan of `patterns`: thousands of customers would make that quadratic.
+        let mut seen = HashSet::new();
+        for c in customers {
+            // As minijinja themes escape text, and as Tera themes do (`'` and `/` as hex).
+            let escaped = escape_html(&c.name);
+            let tera = escaped.replace("&#39;", "&#x27;").replace('/', "&#x2F;");
+            let forms = [
+                (c.id.as_str(), "id"),
+                (c.name.as_str(), "name"),
+                (&escaped, "name"),
+                (&tera, "name"),
+            ];
+            for (text, what) in forms {
+                if text.chars().count() >= MIN_LEN && seen.insert(text.to_owned()) {
+                    patterns.push(text.to_owned());
+                    needles.push(Needle { customer: c, what });
+                }
+            }
         }
-        let needle = &needles[m.pattern().as_usize()];
-        let index = lines.get_or_insert_with(|| LineIndex::new(text));
-        out.push(finding(rel, index.line_col(text, m.start()), needle));
+        if patterns.is_empty() {
+            return Ok(None);
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            // Plain strings only fail past the automaton's size limit: refuse rather than skip.
+            .map_err(|e| {
+                Diagnostic::new(
+                    &diag::EVIDENCE_LEAK,
+                    super::CUSTOMERS,
+                    (1, 1),
+                    format!("the customer list is too large to search the built site for: {e}"),
+                    "split the evidence across sites, or shorten customer names",
+                )
+            })?;
+        Ok(Some(Searcher { automaton, needles }))
+    }
+
+    /// Appends to `out` a finding for each whole-word name or id in `text`, the part of the
+    /// file `rel` that begins at `at`.
+    fn scan(&self, text: &str, rel: &str, at: Start, out: &mut Vec<Diagnostic>) {
+        let mut lines: Option<LineIndex> = None;
+        for m in self.automaton.find_overlapping_iter(text) {
+            if !whole_word(text, m.start(), m.end()) {
+                continue;
+            }
+            let needle = &self.needles[m.pattern().as_usize()];
+            let index = lines.get_or_insert_with(|| LineIndex::new(text));
+            out.push(finding(
+                rel,
+                at.shift(index.line_col(text, m.start())),
+                needle,
+            ));
+        }
     }
 }
 
@@ -153,7 +182,8 @@ mod tests {
         let page =
             "<p>Thanks to SMITH &amp; Sons</p>\n<p>ref CUS-0042.</p><p>CUS-00421 xCUS-0042</p>";
         tree.insert("a/index.html".into(), page.into()).ok();
-        let found = check_output(&tree, &[customer("CUS-0042", "Smith & Sons")], "public");
+        let found = check_output(&tree, &[customer("CUS-0042", "Smith & Sons")], "public")
+            .unwrap_or_default();
         let places: Vec<(usize, usize, bool)> = found
             .iter()
             .map(|d| (d.line, d.column, d.message.contains("name")))
@@ -165,6 +195,7 @@ mod tests {
     fn short_ids_are_not_searched() {
         let mut tree = OutputTree::default();
         tree.insert("a.txt".into(), b"step 7 of 12".to_vec()).ok();
-        assert!(check_output(&tree, &[customer("7", "Zy")], "out").is_empty());
+        let found = check_output(&tree, &[customer("7", "Zy")], "out");
+        assert!(found.is_ok_and(|found| found.is_empty()));
     }
 }

@@ -189,6 +189,7 @@ pub fn build(inputs: &Inputs<'_>) -> Result<OutputTree> {
     tree.insert("index.html".into(), html.into_bytes())?;
     tree.insert("style.css".into(), STYLE.as_bytes().to_vec())?;
     tree.insert(JSON.into(), json)?;
+    // The site was built in memory (no staging folder), so every file is in `files`.
     for (path, bytes) in inputs.site.files() {
         tree.insert(format!("{SITE_DIR}/{path}"), bytes.to_vec())?;
     }

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::diag::{self, Diagnostic, LineIndex};
 use crate::memo::{self, Digest, Memo};
-use crate::output::OutputTree;
+use crate::output::{OutputTree, Start};
 use crate::source::Sources;
 
 use super::key_material;
@@ -26,7 +26,15 @@ pub fn check(sources: &Sources, memo: &Memo, out: &mut Vec<Diagnostic>) {
     let texts: Vec<_> = sources.texts().collect();
     let found: Vec<Vec<Diagnostic>> = texts
         .par_iter()
-        .map(|file| scan_text(&file.rel, file.text.as_bytes(), &file.digest, memo))
+        .map(|file| {
+            scan_text(
+                &file.rel,
+                file.text.as_bytes(),
+                &file.digest,
+                memo,
+                Start::FILE,
+            )
+        })
         .collect();
     out.extend(found.into_iter().flatten());
     for asset in sources.guides.iter().flat_map(|g| &g.assets) {
@@ -41,49 +49,58 @@ pub fn check(sources: &Sources, memo: &Memo, out: &mut Vec<Diagnostic>) {
             ));
         } else {
             let digest = memo::digest(&asset.bytes);
-            out.extend(scan_text(&asset.rel, &asset.bytes, &digest, memo));
+            out.extend(scan_text(
+                &asset.rel,
+                &asset.bytes,
+                &digest,
+                memo,
+                Start::FILE,
+            ));
         }
     }
 }
 
-/// Scans every file of a rendered site, whose digests are `digests` (by path); `label`
-/// prefixes the paths in findings (the output folder as the user named it).
+/// Scans every file a build made (not those of earlier builds, checked by theirs), whose
+/// digests are `digests` (by path); `label` prefixes the paths in findings (the output
+/// folder as the user named it).
 pub fn check_output(
     tree: &OutputTree,
     digests: &BTreeMap<String, Digest>,
     memo: &Memo,
     label: &str,
-) -> Vec<Diagnostic> {
-    let files: Vec<(&str, &[u8])> = tree.files().collect();
-    let found: Vec<Vec<Diagnostic>> = files
-        .par_iter()
-        .map(|(path, bytes)| {
-            let rel = format!("{label}/{path}");
-            let name = path.rsplit('/').next().unwrap_or(path);
-            if key_material::is_key_file_name(name) {
-                vec![Diagnostic::new(
-                    &diag::KEY_MATERIAL,
-                    &rel,
-                    (1, 1),
-                    "the built site would publish a file named as key material",
-                    "remove it from the theme or content",
-                )]
-            } else {
-                let digest = digests
-                    .get(*path)
-                    .copied()
-                    .unwrap_or_else(|| memo::digest(bytes));
-                scan_text(&rel, bytes, &digest, memo)
+) -> crate::error::Result<Vec<Diagnostic>> {
+    let found: Vec<Vec<Diagnostic>> = tree.map_contents(|path, bytes, part| {
+        let rel = format!("{label}/{path}");
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if key_material::is_key_file_name(name) {
+            if part.is_some_and(|at| at != Start::FILE) {
+                // Said once, by the file's first part.
+                return Vec::new();
             }
-        })
-        .collect();
-    found.into_iter().flatten().collect()
+            vec![Diagnostic::new(
+                &diag::KEY_MATERIAL,
+                &rel,
+                (1, 1),
+                "the built site would publish a file named as key material",
+                "remove it from the theme or content",
+            )]
+        } else {
+            // A part of a file is remembered by its own digest.
+            let digest = match part {
+                None => digests.get(path).copied(),
+                Some(_) => None,
+            };
+            let digest = digest.unwrap_or_else(|| memo::digest(bytes));
+            scan_text(&rel, bytes, &digest, memo, part.unwrap_or(Start::FILE))
+        }
+    })?;
+    Ok(found.into_iter().flatten().collect())
 }
 
-/// The KG010 findings in `bytes` (whose digest is `digest`), as diagnostics about `rel`. Only
-/// text is scanned: bytes that are not UTF-8 (images, PDFs) have no findings. A file scanned
-/// before is not even checked for UTF-8 again.
-fn scan_text(rel: &str, bytes: &[u8], digest: &Digest, memo: &Memo) -> Vec<Diagnostic> {
+/// The KG010 findings in `bytes` (whose digest is `digest`, and which begin at `at` in the
+/// file), as diagnostics about `rel`. Only text is scanned: bytes that are not UTF-8 (images,
+/// PDFs) have no findings. A text scanned before is not even checked for UTF-8 again.
+fn scan_text(rel: &str, bytes: &[u8], digest: &Digest, memo: &Memo, at: Start) -> Vec<Diagnostic> {
     let findings = memo.scan(digest, || {
         std::str::from_utf8(bytes)
             .map(key_material::scan)
@@ -101,10 +118,100 @@ fn scan_text(rel: &str, bytes: &[u8], digest: &Digest, memo: &Memo) -> Vec<Diagn
         out.push(Diagnostic::new(
             &diag::KEY_MATERIAL,
             rel,
-            lines.line_col(text, f.offset),
+            at.shift(lines.line_col(text, f.offset)),
             format!("{} found; key material must never be published", f.kind),
             "remove it now and treat the key as compromised: rotate it, since it is in the repository history; show placeholders such as `<your-key>` instead",
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::{Staging, Stream};
+
+    /// An armored private key block of noise, as a leaked key would look.
+    fn leaked_key() -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut state = 41u64;
+        let body: Vec<u8> = (0..1216)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ALPHABET[(state >> 58) as usize]
+            })
+            .collect();
+        let lines: Vec<&str> = body
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap_or_default())
+            .collect();
+        format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----",
+            lines.join("\n")
+        )
+    }
+
+    /// Writes `pieces` into `stream`, marking after each.
+    fn stream_all(stream: &mut Stream, pieces: &[String]) {
+        for piece in pieces {
+            assert!(stream.write(piece.as_bytes()).is_ok());
+            stream.mark();
+        }
+    }
+
+    #[test]
+    fn a_streamed_file_checked_a_part_at_a_time_reports_what_the_whole_file_would() {
+        // Over a mebibyte of text, so the file is read back in more than one part, with
+        // multi-byte characters and lines of their own; the key is in the last part.
+        let mut pieces: Vec<String> = (0..40)
+            .map(|i| {
+                format!(
+                    "{{\"p\":\"page {i} — é\",\"x\":\"{}\"}}\n,",
+                    "word ".repeat(6000)
+                )
+            })
+            .collect();
+        pieces.push(format!("prose before {} and after\n", leaked_key()));
+        let memo = Memo::default();
+        let Ok(dir) = tempfile::tempdir() else {
+            return;
+        };
+        let Ok(staging) = Staging::beside(&dir.path().join("public")) else {
+            panic!("no staging folder");
+        };
+        let mut staged = OutputTree::staged(staging);
+        let Ok(mut stream) = staged.maker().stream("v/search-index.js") else {
+            panic!("no stream");
+        };
+        stream_all(&mut stream, &pieces);
+        let made = stream
+            .finish()
+            .map(|m| staged.insert_made("v/search-index.js".into(), m));
+        assert!(matches!(made, Ok(Ok(()))));
+        let parts = staged.map_contents(|_, _, part| part);
+        assert!(
+            parts
+                .as_ref()
+                .is_ok_and(|p| p.len() > 1 && p.iter().all(Option::is_some)),
+            "{parts:?}"
+        );
+        let mut whole = OutputTree::default();
+        assert!(
+            whole
+                .insert("v/search-index.js".into(), pieces.concat().into_bytes())
+                .is_ok()
+        );
+        let found = |tree: &OutputTree| {
+            let digests = crate::manifest::digests(tree, BTreeMap::new());
+            check_output(tree, &digests, &memo, "public").unwrap_or_default()
+        };
+        let (in_parts, in_memory) = (found(&staged), found(&whole));
+        assert_eq!(in_memory.len(), 1, "{in_memory:?}");
+        assert_eq!(in_parts.len(), 1, "{in_parts:?}");
+        let at = |d: &Diagnostic| (d.line, d.column, d.file.clone());
+        assert_eq!(at(&in_parts[0]), at(&in_memory[0]));
+        assert_eq!(in_memory[0].line, 41);
+    }
 }

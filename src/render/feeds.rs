@@ -58,7 +58,8 @@ pub fn render(site: &Site<'_>, out: &mut OutputTree) -> Result<()> {
                 .map(move |(page, _)| (g.guide.id, *page))
         })
         .collect();
-    let feeds: Vec<(String, Vec<u8>)> = pages
+    let maker = out.maker();
+    let feeds: Vec<Result<(String, crate::output::Made)>> = pages
         .par_iter()
         .map(|&(guide, page)| {
             let only = (guide, page.stem);
@@ -79,11 +80,13 @@ pub fn render(site: &Site<'_>, out: &mut OutputTree) -> Result<()> {
                 site.config.title, page.matter.title
             );
             let bytes = feed(site, &title, &format!("{base}/{path}"), entries);
-            (path, bytes)
+            let made = maker.make(&path, bytes)?;
+            Ok((path, made))
         })
         .collect();
-    for (path, bytes) in feeds {
-        out.insert(path, bytes)?;
+    for made in feeds {
+        let (path, made) = made?;
+        out.insert_made(path, made)?;
     }
     Ok(())
 }

@@ -438,7 +438,7 @@ fn page_key(site_key: &Digest, titles_key: u64, job: &Job<'_>) -> u64 {
 /// A guide or integration page, rendered now or reused (already post-processed) from the cache.
 struct Rendered {
     path: String,
-    bytes: std::sync::Arc<Vec<u8>>,
+    bytes: crate::output::Made,
     /// Its entry in the version's search index.
     search: std::sync::Arc<str>,
     /// The SHA-256 of `bytes`, when the page comes from the cache.
@@ -447,13 +447,16 @@ struct Rendered {
     key: u64,
 }
 
-/// Renders the whole site, reusing pages from `cache` where nothing they depend on changed.
-/// Returns the site and the SHA-256 of the files the cache knows it for (the pages).
+/// Renders the whole site into `out` (empty; when it has a staging folder, guide pages are
+/// written there as they are rendered), reusing pages from `cache` where nothing they
+/// depend on changed. Returns the site and the SHA-256 of the files the cache knows it for
+/// (the pages).
 pub fn render(
     site: &Site<'_>,
     theme: &Theme,
     cache: Option<&PageCache>,
     keep: Option<crate::stored::Keep<'_>>,
+    mut out: OutputTree,
 ) -> Result<(OutputTree, BTreeMap<String, Digest>)> {
     let site_key = site_key(site, theme);
     let (assets, static_files) = post::Assets::from_static(&theme.static_files);
@@ -477,7 +480,6 @@ pub fn render(
             })
         })
         .collect();
-    let mut out = OutputTree::default();
     // Released versions kept by an earlier build are published as they were.
     let mut kept = std::collections::HashSet::new();
     if let Some(keep) = keep {
@@ -516,66 +518,74 @@ pub fn render(
             .collect(),
         None => std::collections::HashMap::new(),
     };
-    let pages: Vec<Result<Rendered>> = jobs
-        .par_iter()
-        .map(|job| {
-            let path = format!("{}index.html", job.dir());
-            let key = match cache {
-                Some(_) => {
-                    let titles = titles.get(job.version.label.as_str()).copied();
-                    page_key(&site_key, titles.unwrap_or_default(), job)
-                }
-                None => 0,
-            };
-            if let Some(page) = cache.and_then(|c| c.get(&path, key)) {
-                return Ok(Rendered {
-                    path,
-                    bytes: page.bytes,
-                    search: page.search,
-                    reused: Some(page.digest),
-                    key,
-                });
+    let maker = out.maker();
+    let render_one = |job: &Job<'_>| -> Result<Rendered> {
+        let path = format!("{}index.html", job.dir());
+        let key = match cache {
+            Some(_) => {
+                let titles = titles.get(job.version.label.as_str()).copied();
+                page_key(&site_key, titles.unwrap_or_default(), job)
             }
-            // Post-processed at once, while the page is in the cache of this core.
-            let html = post.process(&path, &render_page(site, theme, job)?)?;
-            Ok(Rendered {
+            None => 0,
+        };
+        if let Some(page) = cache.and_then(|c| c.get(&path, key)) {
+            return Ok(Rendered {
                 path,
-                bytes: std::sync::Arc::new(html.into_bytes()),
-                search: search_entry(job).into(),
-                reused: None,
+                bytes: crate::output::Made::Memory(page.bytes),
+                search: page.search,
+                reused: Some(page.digest),
                 key,
-            })
+            });
+        }
+        // Post-processed at once, while the page is in the cache of this core.
+        let html = post.process(&path, &render_page(site, theme, job)?)?;
+        Ok(Rendered {
+            bytes: maker.make(&path, html.into_bytes())?,
+            path,
+            search: search_entry(job).into(),
+            reused: None,
+            key,
         })
-        .collect();
-    if let Some(cache) = cache {
-        let rendered = pages
-            .iter()
-            .filter(|p| matches!(p, Ok(Rendered { reused: None, .. })))
-            .count();
-        cache
-            .rendered
-            .store(rendered, std::sync::atomic::Ordering::Relaxed);
-    }
+    };
     let mut reused = BTreeMap::new();
     // Guide and integration pages, post-processed already.
     let mut pages_done = std::collections::HashSet::new();
     let mut keys = Vec::new();
-    // Each version's search entries, in site order (jobs are in site order).
-    let mut entries: std::collections::HashMap<&str, Vec<std::sync::Arc<str>>> =
+    let mut rendered = 0;
+    // Each version's search index, made as its pages are (jobs are in site order). Pages
+    // are rendered in parallel a batch at a time, and each page's entry is freed once it is
+    // in the index (unless the cache keeps it): the entries of all pages at once were as
+    // large again as the index.
+    let mut indexes: std::collections::HashMap<&str, search::Index> =
         std::collections::HashMap::new();
-    for (job, page) in jobs.iter().zip(pages) {
-        let page = page?;
-        if let Some(digest) = page.reused {
-            reused.insert(page.path.clone(), digest);
-        } else if cache.is_some() {
-            keys.push((page.path.clone(), page.key, page.search.clone()));
+    for batch in jobs.chunks(rayon::current_num_threads() * 64) {
+        let pages: Vec<Result<Rendered>> = batch.par_iter().map(render_one).collect();
+        for (job, page) in batch.iter().zip(pages) {
+            let page = page?;
+            let label = job.version.label.as_str();
+            let index = match indexes.entry(label) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(search::Index::new(&maker, &format!("{label}/"))?)
+                }
+            };
+            index.push(&page.search)?;
+            if let Some(digest) = page.reused {
+                reused.insert(page.path.clone(), digest);
+            } else {
+                rendered += 1;
+                if cache.is_some() {
+                    keys.push((page.path.clone(), page.key, page.search));
+                }
+            }
+            pages_done.insert(page.path.clone());
+            out.insert_made(page.path, page.bytes)?;
         }
-        entries
-            .entry(job.version.label.as_str())
-            .or_default()
-            .push(page.search);
-        pages_done.insert(page.path.clone());
-        out.insert_shared(page.path, page.bytes)?;
+    }
+    if let Some(cache) = cache {
+        cache
+            .rendered
+            .store(rendered, std::sync::atomic::Ordering::Relaxed);
     }
     // Content assets are published as the author wrote them; everything else that ends in
     // .html came from the theme and is post-processed.
@@ -598,16 +608,11 @@ pub fn render(
             }
         }
         let dir = format!("{}/", version.label);
-        out.insert(
-            format!("{dir}{}", search::INDEX_FILE),
-            search::index(
-                entries
-                    .get(version.label.as_str())
-                    .into_iter()
-                    .flatten()
-                    .map(|e| &**e),
-            ),
-        )?;
+        let index = match indexes.remove(version.label.as_str()) {
+            Some(index) => index,
+            None => search::Index::new(&maker, &dir)?,
+        };
+        out.insert_made(format!("{dir}{}", search::INDEX_FILE), index.finish()?)?;
         out.insert(format!("{dir}print.css"), host::print_css(site, version))?;
         let root = render_landing(site, theme, Some(version), &dir)?;
         out.insert(format!("{dir}index.html"), root.into_bytes())?;

@@ -288,7 +288,8 @@ fn redirects(
             dirs.push(format!("{}/{}/", g.guide.id, p.stem));
         }
     }
-    let pages: Vec<Result<(String, String)>> = dirs
+    let maker = out.maker();
+    let pages: Vec<Result<(String, crate::output::Made)>> = dirs
         .par_iter()
         .map(|rest| {
             let dir = format!("latest/{rest}");
@@ -298,13 +299,14 @@ fn redirects(
             });
             let path = format!("{dir}index.html");
             let html = post.process(&path, &theme.render("redirect.html", &ctx)?)?;
-            Ok((path, html))
+            let made = maker.make(&path, html.into_bytes())?;
+            Ok((path, made))
         })
         .collect();
     for page in pages {
-        let (path, html) = page?;
+        let (path, made) = page?;
         processed.insert(path.clone());
-        out.insert(path, html.into_bytes())?;
+        out.insert_made(path, made)?;
     }
     let base = &site.config.base_path;
     let rule = format!("{base}latest/*  {base}{}/:splat  302!\n", latest.label);

@@ -16,6 +16,9 @@
 
 use serde::Serialize;
 
+use crate::error::Result;
+use crate::output::{Made, Maker, Stream};
+
 use crate::compose::{Node, Origin, Part, Tree};
 use crate::links::{self, Target};
 use crate::markdown::plain_text;
@@ -48,18 +51,39 @@ struct Section<'a> {
     b: Option<u8>,
 }
 
-/// The contents of `/<version>/search-index.js`, from the [`entry`] of each of its pages in
-/// site order.
-pub fn index<'e>(entries: impl Iterator<Item = &'e str>) -> Vec<u8> {
-    let mut js = b"window.keyguideSearch = [".to_vec();
-    for (i, entry) in entries.enumerate() {
-        if i > 0 {
-            js.push(b',');
-        }
-        js.extend_from_slice(entry.as_bytes());
+/// The contents of `/<version>/search-index.js`, made from the [`entry`] of each of its
+/// pages in site order, each added as soon as it is made. The index is as large as the
+/// version's text, so `keyguide build` writes it out as it goes ([`Maker::stream`]).
+pub struct Index {
+    js: Stream,
+    entries: usize,
+}
+
+impl Index {
+    /// The index of the version whose folder is `dir` (ending in `/`).
+    pub fn new(maker: &Maker, dir: &str) -> Result<Index> {
+        let mut js = maker.stream(&format!("{dir}{INDEX_FILE}"))?;
+        js.write(b"window.keyguideSearch = [")?;
+        Ok(Index { js, entries: 0 })
     }
-    js.extend_from_slice(b"];\n");
-    js
+
+    /// Adds the next page's entry.
+    pub fn push(&mut self, entry: &str) -> Result<()> {
+        if self.entries > 0 {
+            self.js.write(b",")?;
+        }
+        self.entries += 1;
+        self.js.write(entry.as_bytes())?;
+        // An entry is one page's JSON object: nothing the checks look for runs across two.
+        self.js.mark();
+        Ok(())
+    }
+
+    /// The script.
+    pub fn finish(mut self) -> Result<Made> {
+        self.js.write(b"];\n")?;
+        self.js.finish()
+    }
 }
 
 /// One page's entry in its version's index (JSON): the guide `guide_title`, the page of

@@ -143,3 +143,47 @@ fn key_material_reaching_the_output_another_way_fails_the_build() {
     assert!(!run.stderr.contains(&body[10..50]));
     assert!(!site.path("public").exists());
 }
+
+/// Guide pages are written into the staging folder as they are rendered: key material in
+/// them is still found (read back after rendering), and a refused build leaves neither the
+/// staged pages nor any change to the previous output behind.
+#[test]
+fn key_material_in_pages_written_during_the_build_fails_it_and_leaves_nothing() {
+    let (block, body) = armored("RSA PRIVATE KEY", 37);
+    let site = pinned_scaffold();
+    site.run(&["build", "--drafts"]).code(0);
+    let before = site.tree("public");
+    // The site's own copy of the bundled template, with the key in it.
+    let template = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("themes/default/templates/integration.html"),
+    )
+    .unwrap_or_default()
+    .replacen(
+        "{% block content %}",
+        &format!("{{% block content %}}<pre>{block}</pre>"),
+        1,
+    );
+    assert!(template.contains(&block));
+    let site = site.write("themes/default/templates/integration.html", template);
+    let run = site.run(&["build", "--drafts"]).code(1);
+    assert!(
+        run.stderr
+            .contains("public/next/payment-api/partner-api/index.html:"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(&body[10..50]));
+    assert_eq!(site.tree("public"), before, "the previous output must stay");
+    let names: Vec<String> = std::fs::read_dir(site.path("."))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        !names.iter().any(|n| n.starts_with(".keyguide-staging")),
+        "{names:?}"
+    );
+}
