@@ -136,6 +136,9 @@ pub fn build(
     let theme = theme::Theme::load(&config.root, &config.theme)?;
     let own = memo::Memo::default();
     let memo = options.cache.map_or(&own, |c| &c.memo);
+    if let Some(store) = options.store {
+        memo.remember(&store.stamps());
+    }
     memo.begin();
     let checked = run(
         config,
@@ -144,6 +147,10 @@ pub fn build(
         memo,
         Then::Render(&theme, options, output_label, signer),
     );
+    if let Some(store) = options.store {
+        // Only the next build's head start depends on it.
+        let _ = store.keep_stamps(&memo.remembered());
+    }
     memo.sweep();
     memo::drop_in_background(own);
     checked

@@ -43,6 +43,23 @@ pub fn digest(bytes: &[u8]) -> Digest {
     Sha256::digest(bytes).into()
 }
 
+/// The SHA-256 of the file at `path`, read a block at a time: an output file (a version's
+/// search index) can be tens of megabytes.
+pub fn digest_file(path: &std::path::Path) -> std::io::Result<Digest> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    let mut sha = Sha256::new();
+    let mut block = vec![0; 1 << 16];
+    loop {
+        match file.read(&mut block) {
+            Ok(0) => return Ok(sha.finalize().into()),
+            Ok(n) => sha.update(&block[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Lowercase hex of a digest, as `sha256sum` prints it.
 pub fn hex(digest: &Digest) -> String {
     use std::fmt::Write as _;
@@ -181,7 +198,28 @@ pub struct Memo {
     files: Table<(Stamp, Item)>,
     texts: Table<String>,
     inventories: Table<Result<Inventory, Diagnostic>>,
+    /// Texts earlier builds read, by path key: kept on disk between builds
+    /// ([`Memo::remember`]).
+    known: Mutex<HashMap<Digest, Known>>,
 }
+
+/// What an earlier build read in a text file, as [`Memo::remembered`] keeps it.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+struct Known {
+    stamp: Stamp,
+    digest: Digest,
+    whole: bool,
+}
+
+/// What [`Memo::remembered`] writes.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Remembered {
+    format: u32,
+    files: Vec<(Digest, Known)>,
+}
+
+/// The format of [`Remembered`]; anything else is ignored.
+const REMEMBERED_FORMAT: u32 = 1;
 
 /// Front matter types whose parsed pages the memo keeps.
 pub(crate) trait Matter: Sized {
@@ -241,6 +279,65 @@ impl Memo {
         check: impl FnOnce() -> Vec<Diagnostic>,
     ) -> Arc<Vec<Diagnostic>> {
         self.findings.get_or(key, self.current(), check)
+    }
+
+    /// Takes in what [`Memo::remembered`] wrote after an earlier build (anything unreadable
+    /// is ignored): a text file whose stamp is the one recorded then is known by its digest
+    /// without being read, and is not read at all when this build holds the same text
+    /// already ([`Memo::known_text`]). A write always moves a file's status-change time,
+    /// which no tool can set back, so a stamp names one content; a store copied from
+    /// elsewhere or committed to the repository matches nothing (see [`crate::stored`]).
+    pub fn remember(&self, bytes: &[u8]) {
+        let Ok(remembered) = postcard::from_bytes::<Remembered>(bytes) else {
+            return;
+        };
+        if remembered.format == REMEMBERED_FORMAT {
+            *self.known.lock().unwrap_or_else(PoisonError::into_inner) =
+                remembered.files.into_iter().collect();
+        }
+    }
+
+    /// The stamp and digest of every text file this memo read, for [`Memo::remember`].
+    pub fn remembered(&self) -> Vec<u8> {
+        let mut files: Vec<(Digest, Known)> = self
+            .files
+            .lock()
+            .iter()
+            .filter_map(|(key, (_, entry))| {
+                let (stamp, item) = &**entry;
+                let file = item.text()?;
+                let known = Known {
+                    stamp: *stamp,
+                    digest: file.digest,
+                    whole: file.whole,
+                };
+                Some((*key, known))
+            })
+            .collect();
+        files.sort_unstable_by_key(|(key, _)| *key);
+        let remembered = Remembered {
+            format: REMEMBERED_FORMAT,
+            files,
+        };
+        postcard::to_allocvec(&remembered).unwrap_or_default()
+    }
+
+    /// The text file `rel`, known under `key` (its path) by an earlier build while its stamp
+    /// was `stamp`, when this build holds that text already.
+    pub(crate) fn known_text(&self, key: &Digest, stamp: &Stamp, rel: &str) -> Option<TextFile> {
+        let known = *self
+            .known
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .filter(|k| k.stamp == *stamp)?;
+        let text = self.texts.get(&known.digest, self.current())?;
+        Some(TextFile {
+            rel: rel.to_owned(),
+            text,
+            digest: known.digest,
+            whole: known.whole,
+        })
     }
 
     /// The file read before under `key` (its path), when its stamp then was `stamp`.

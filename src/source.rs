@@ -251,6 +251,19 @@ pub(crate) enum Item {
     Asset(String, Asset),
 }
 
+impl Item {
+    /// The text, when the file is one.
+    pub(crate) fn text(&self) -> Option<&TextFile> {
+        match self {
+            Item::Inventory(file)
+            | Item::Exceptions(file)
+            | Item::Base(_, file)
+            | Item::Addendum(_, file) => Some(file),
+            Item::Asset(..) => None,
+        }
+    }
+}
+
 /// Files keyguide skips: hidden files and editor leftovers.
 pub fn ignored(name: &str) -> bool {
     name.starts_with('.') || name.ends_with('~') || name.starts_with('#')
@@ -477,7 +490,7 @@ pub fn read_bounded(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, Rea
 /// What tells a file unchanged without reading it: its size, modification and status-change
 /// times, and (on Unix) its inode. A write always moves the status-change time, which no tool
 /// can set back, and renaming another file over it changes the inode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Stamp {
     len: u64,
     modified: Option<SystemTime>,
@@ -543,8 +556,19 @@ fn read(f: Found, dir: &str, memo: &Memo) -> std::result::Result<Item, Diagnosti
     if let Some(item) = memo.file(&key, &stamp) {
         return Ok(item);
     }
+    // A text an earlier build read with this very stamp, whose copy this build holds already
+    // (usually the draft's copy of a released file), is not read and hashed again.
+    let mut known = match f.kind {
+        Kind::Asset(_) => None,
+        _ => memo.known_text(&key, &stamp, &f.rel),
+    };
     let read_at = SystemTime::now();
-    let bytes = read_bounded(&f.path, limit).map_err(|e| match e {
+    let read = || read_bounded(&f.path, limit);
+    let bytes = match known {
+        Some(_) => Ok(Vec::new()),
+        None => read(),
+    };
+    let bytes = bytes.map_err(|e| match e {
         ReadError::Io(e) => unreadable(e),
         ReadError::NotRegular => invalid(
             &f.rel,
@@ -553,7 +577,10 @@ fn read(f: Found, dir: &str, memo: &Memo) -> std::result::Result<Item, Diagnosti
         ),
         ReadError::TooBig(len) => too_big(len),
     })?;
-    let text = |bytes: Vec<u8>| {
+    let mut text = |bytes: Vec<u8>| {
+        if let Some(file) = known.take() {
+            return Ok(file);
+        }
         let whole = !bytes.starts_with(BOM.as_bytes());
         decode(&f.rel, bytes).map(|text| {
             let mut file = TextFile::new(f.rel.clone(), text);

@@ -311,3 +311,54 @@ fn a_build_waiting_for_another_says_so_then_builds() {
     assert!(status.success(), "{rest:?}");
     assert!(rest.iter().any(|l| l.contains(REUSED)), "{rest:?}");
 }
+
+/// Sets the modification time of every file under `dir` to an hour ago, so the files are
+/// old enough for a build to record their stamps.
+fn age(dir: &std::path::Path) {
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for entry in std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+    {
+        let path = entry.path();
+        if path.is_dir() {
+            age(&path);
+        } else {
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(hour_ago))
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+    }
+}
+
+#[test]
+fn a_released_file_rewritten_with_its_size_and_time_kept_is_still_caught() {
+    let site = SiteTest::example();
+    age(&site.path("releases"));
+    site.run(&["build"]).code(0);
+    assert!(site.path(".keyguide/cache/releases/stamps.bin").is_file());
+    // Known by its recorded stamp, a released file is not read again: the next build is
+    // the same.
+    build_matches_fresh(&site, &[]);
+    // Same length, same modification time, different text (in a file the draft holds an
+    // identical copy of, so the build has its recorded text at hand): the status-change
+    // time moves, so the file is read, and KG050 sees the change.
+    let released = "releases/1.0.0/content/vault/_index.md";
+    let mtime = std::fs::metadata(site.path(released))
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = site.read(released);
+    assert_eq!(text, site.read("content/vault/_index.md"));
+    let site = site.write(released, text.replacen("key", "KEY", 1));
+    std::fs::File::options()
+        .write(true)
+        .open(site.path(released))
+        .and_then(|f| f.set_modified(mtime))
+        .unwrap_or_else(|e| panic!("{e}"));
+    site.run(&["build"])
+        .code(1)
+        .stderr_has("error[KG050]")
+        .stderr_has(released);
+}
