@@ -242,17 +242,24 @@ impl Normaliser {
 }
 
 /// Whether normalised `text` (words joined by single spaces) holds normalised `words` as
-/// whole words: a match starts where a word starts and ends where one ends. Every word start
-/// is tried, so a match overlapping a failed one (`tbd tbd` in `xtbd tbd tbd`) is found.
+/// whole words: a match starts where a word starts and ends where one ends. Every
+/// occurrence is tried, so a match overlapping a failed one (`tbd tbd` in `xtbd tbd tbd`) is
+/// found. Occurrences are found by a vectorised substring search: trying every word start
+/// of every section for every placeholder was a tenth of linting 10,000 pages.
 fn has_words(text: &str, words: &str) -> bool {
-    std::iter::once(0)
-        .chain(text.match_indices(' ').map(|(at, _)| at + 1))
-        .any(|at| {
-            text.get(at..).is_some_and(|rest| {
-                rest.strip_prefix(words)
-                    .is_some_and(|after| after.is_empty() || after.starts_with(' '))
-            })
-        })
+    let (text, words) = (text.as_bytes(), words.as_bytes());
+    let finder = memchr::memmem::Finder::new(words);
+    let mut from = 0;
+    while let Some(found) = text.get(from..).and_then(|rest| finder.find(rest)) {
+        let (start, end) = (from + found, from + found + words.len());
+        let starts = start == 0 || text[start - 1] == b' ';
+        let ends = text.get(end).is_none_or(|&after| after == b' ');
+        if starts && ends {
+            return true;
+        }
+        from = start + 1;
+    }
+    false
 }
 
 /// Whether `text` contains `phrase` as whole words, ignoring case and punctuation.
