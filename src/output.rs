@@ -131,6 +131,58 @@ impl Start {
 /// ([`Stream::mark`]).
 const PART_BYTES: u64 = 1 << 20;
 
+/// How much of the file on either side of a part is read with it: the key-material
+/// check reads the words around a candidate (at most 512 bytes before it, 300 after), and
+/// must judge a candidate in a part as it would in the whole file.
+pub const CONTEXT: u64 = 4096;
+
+/// A part of a file, read back with the text around it ([`OutputTree::map_contents`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    /// Where the part begins in the file.
+    pub start: Start,
+    /// Where the part begins in the bytes read: those before are context.
+    pub begin: usize,
+    /// Where it ends in the bytes read: those after are context.
+    pub end: usize,
+}
+
+/// Turns byte offsets in a text read back whole or as a [`Part`] into the line and column
+/// they have in the whole file.
+pub struct Places<'t> {
+    text: &'t str,
+    part: Option<Part>,
+    lines: Option<crate::diag::LineIndex>,
+}
+
+impl<'t> Places<'t> {
+    /// For `text`, a whole file or the bytes read for `part`.
+    pub fn new(text: &'t str, part: Option<&Part>) -> Places<'t> {
+        Places {
+            text,
+            part: part.copied(),
+            lines: None,
+        }
+    }
+
+    /// The line and column of byte `offset` of the text; none when it is in the context
+    /// around a part (the neighbouring part reports what is there).
+    pub fn at(&mut self, offset: usize) -> Option<(usize, usize)> {
+        let (text, offset) = match &self.part {
+            None => (self.text, offset),
+            Some(p) if (p.begin..p.end).contains(&offset) => {
+                (self.text.get(p.begin..)?, offset - p.begin)
+            }
+            Some(_) => return None,
+        };
+        let lines = self
+            .lines
+            .get_or_insert_with(|| crate::diag::LineIndex::new(text));
+        let at = lines.line_col(text, offset);
+        Some(self.part.map_or(at, |p| p.start.shift(at)))
+    }
+}
+
 /// A file being made piece by piece ([`Maker::stream`]).
 pub struct Stream(Sink);
 
@@ -395,13 +447,14 @@ impl OutputTree {
             .map(String::as_str)
     }
 
-    /// `f` applied, in parallel, to the path and bytes of every file this build made, and
-    /// where in the file the bytes begin when they are a part of it: files in memory whole,
-    /// written ones read back from the staging folder, whole or (a streamed file) a part at
-    /// a time. Not to the files of earlier builds, which their own builds checked.
+    /// `f` applied, in parallel, to the path and bytes of every file this build made, and,
+    /// when the bytes are a part of the file, which part: files in memory whole, written ones
+    /// read back from the staging folder, whole or (a streamed file) a part at a time, with
+    /// [`CONTEXT`] bytes of the file on either side of the part. Not to the files of earlier
+    /// builds, which their own builds checked.
     pub fn map_contents<R: Send>(
         &self,
-        f: impl Fn(&str, &[u8], Option<Start>) -> R + Sync,
+        f: impl Fn(&str, &[u8], Option<&Part>) -> R + Sync,
     ) -> Result<Vec<R>> {
         use rayon::prelude::*;
         let files: Vec<(&str, &[u8])> = self.files().collect();
@@ -431,10 +484,26 @@ impl OutputTree {
             .par_iter()
             .map(|&(path, start, len)| {
                 let full = staging.dir.path().join(path);
-                let offset = start.map_or(0, |s| s.offset);
-                let bytes =
-                    read_part(&full, offset, len).map_err(Error::io("reading back", &full))?;
-                Ok(f(path, &bytes, start))
+                let io = Error::io("reading back", &full);
+                let Some(start) = start else {
+                    return Ok(f(path, &read_part(&full, 0, len).map_err(io)?, None));
+                };
+                // The part with the text around it, cut at character boundaries.
+                let from = start.offset.saturating_sub(CONTEXT);
+                let mut bytes =
+                    read_part(&full, from, start.offset - from + len + CONTEXT).map_err(io)?;
+                let lead = bytes.iter().take_while(|&&b| b & 0xC0 == 0x80).count();
+                let lead = lead.min(usize::try_from(start.offset - from).unwrap_or(0));
+                bytes.drain(..lead);
+                if let Err(e) = std::str::from_utf8(&bytes) {
+                    if e.error_len().is_none() {
+                        bytes.truncate(e.valid_up_to());
+                    }
+                }
+                let begin = usize::try_from(start.offset - from).unwrap_or(0) - lead;
+                let end = (begin + usize::try_from(len).unwrap_or(0)).min(bytes.len());
+                let part = Part { start, begin, end };
+                Ok(f(path, &bytes, Some(&part)))
             })
             .collect::<Result<_>>()?;
         done.extend(read);

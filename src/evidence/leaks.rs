@@ -10,8 +10,8 @@ use std::collections::HashSet;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::Customer;
-use crate::diag::{self, Diagnostic, LineIndex};
-use crate::output::{OutputTree, Start};
+use crate::diag::{self, Diagnostic};
+use crate::output::{OutputTree, Part, Places};
 use crate::source::TextFile;
 use crate::theme::escape_html;
 
@@ -38,8 +38,7 @@ pub fn check_output(
     let found = tree.map_contents(|path, bytes, part| {
         let mut out = Vec::new();
         if let Ok(text) = std::str::from_utf8(bytes) {
-            let at = part.unwrap_or(Start::FILE);
-            searcher.scan(text, &format!("{label}/{path}"), at, &mut out);
+            searcher.scan(text, &format!("{label}/{path}"), part, &mut out);
         }
         out
     })?;
@@ -67,7 +66,7 @@ fn check<'t>(
     };
     let mut out = Vec::new();
     for (rel, text) in files {
-        searcher.scan(text, &rel, Start::FILE, &mut out);
+        searcher.scan(text, &rel, None, &mut out);
     }
     out
 }
@@ -123,21 +122,18 @@ impl<'c> Searcher<'c> {
         Ok(Some(Searcher { automaton, needles }))
     }
 
-    /// Appends to `out` a finding for each whole-word name or id in `text`, the part of the
-    /// file `rel` that begins at `at`.
-    fn scan(&self, text: &str, rel: &str, at: Start, out: &mut Vec<Diagnostic>) {
-        let mut lines: Option<LineIndex> = None;
+    /// Appends to `out` a finding for each whole-word name or id in `text`: the file `rel`,
+    /// or the bytes read for `part` of it.
+    fn scan(&self, text: &str, rel: &str, part: Option<&Part>, out: &mut Vec<Diagnostic>) {
+        let mut places = Places::new(text, part);
         for m in self.automaton.find_overlapping_iter(text) {
             if !whole_word(text, m.start(), m.end()) {
                 continue;
             }
             let needle = &self.needles[m.pattern().as_usize()];
-            let index = lines.get_or_insert_with(|| LineIndex::new(text));
-            out.push(finding(
-                rel,
-                at.shift(index.line_col(text, m.start())),
-                needle,
-            ));
+            if let Some(at) = places.at(m.start()) {
+                out.push(finding(rel, at, needle));
+            }
         }
     }
 }

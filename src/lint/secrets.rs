@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use crate::diag::{self, Diagnostic, LineIndex};
+use crate::diag::{self, Diagnostic};
 use crate::memo::{self, Digest, Memo};
-use crate::output::{OutputTree, Start};
+use crate::output::{OutputTree, Part, Places, Start};
 use crate::source::Sources;
 
 use super::key_material;
@@ -26,15 +26,7 @@ pub fn check(sources: &Sources, memo: &Memo, out: &mut Vec<Diagnostic>) {
     let texts: Vec<_> = sources.texts().collect();
     let found: Vec<Vec<Diagnostic>> = texts
         .par_iter()
-        .map(|file| {
-            scan_text(
-                &file.rel,
-                file.text.as_bytes(),
-                &file.digest,
-                memo,
-                Start::FILE,
-            )
-        })
+        .map(|file| scan_text(&file.rel, file.text.as_bytes(), &file.digest, memo, None))
         .collect();
     out.extend(found.into_iter().flatten());
     for asset in sources.guides.iter().flat_map(|g| &g.assets) {
@@ -49,13 +41,7 @@ pub fn check(sources: &Sources, memo: &Memo, out: &mut Vec<Diagnostic>) {
             ));
         } else {
             let digest = memo::digest(&asset.bytes);
-            out.extend(scan_text(
-                &asset.rel,
-                &asset.bytes,
-                &digest,
-                memo,
-                Start::FILE,
-            ));
+            out.extend(scan_text(&asset.rel, &asset.bytes, &digest, memo, None));
         }
     }
 }
@@ -73,7 +59,7 @@ pub fn check_output(
         let rel = format!("{label}/{path}");
         let name = path.rsplit('/').next().unwrap_or(path);
         if key_material::is_key_file_name(name) {
-            if part.is_some_and(|at| at != Start::FILE) {
+            if part.is_some_and(|p| p.start != Start::FILE) {
                 // Said once, by the file's first part.
                 return Vec::new();
             }
@@ -91,16 +77,23 @@ pub fn check_output(
                 Some(_) => None,
             };
             let digest = digest.unwrap_or_else(|| memo::digest(bytes));
-            scan_text(&rel, bytes, &digest, memo, part.unwrap_or(Start::FILE))
+            scan_text(&rel, bytes, &digest, memo, part)
         }
     })?;
     Ok(found.into_iter().flatten().collect())
 }
 
-/// The KG010 findings in `bytes` (whose digest is `digest`, and which begin at `at` in the
-/// file), as diagnostics about `rel`. Only text is scanned: bytes that are not UTF-8 (images,
-/// PDFs) have no findings. A text scanned before is not even checked for UTF-8 again.
-fn scan_text(rel: &str, bytes: &[u8], digest: &Digest, memo: &Memo, at: Start) -> Vec<Diagnostic> {
+/// The KG010 findings in `bytes` (whose digest is `digest`: a whole file, or the bytes read
+/// for `part` of one), as diagnostics about `rel`. Only text is scanned: bytes that are not
+/// UTF-8 (images, PDFs) have no findings. A text scanned before is not even checked for
+/// UTF-8 again.
+fn scan_text(
+    rel: &str,
+    bytes: &[u8],
+    digest: &Digest,
+    memo: &Memo,
+    part: Option<&Part>,
+) -> Vec<Diagnostic> {
     let findings = memo.scan(digest, || {
         std::str::from_utf8(bytes)
             .map(key_material::scan)
@@ -112,13 +105,16 @@ fn scan_text(rel: &str, bytes: &[u8], digest: &Digest, memo: &Memo, at: Start) -
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Vec::new();
     };
-    let lines = LineIndex::new(text);
+    let mut places = Places::new(text, part);
     let mut out = Vec::new();
     for f in findings.iter() {
+        let Some(at) = places.at(f.offset) else {
+            continue;
+        };
         out.push(Diagnostic::new(
             &diag::KEY_MATERIAL,
             rel,
-            at.shift(lines.line_col(text, f.offset)),
+            at,
             format!("{} found; key material must never be published", f.kind),
             "remove it now and treat the key as compromised: rotate it, since it is in the repository history; show placeholders such as `<your-key>` instead",
         ));
@@ -161,6 +157,39 @@ mod tests {
         }
     }
 
+    /// KG010 findings (file, line, column, message) for the file `pieces` make, checked
+    /// as a streamed file a part at a time and as a whole file in memory, and how many parts
+    /// the streamed file was read back in.
+    fn both_ways(pieces: &[String]) -> (Vec<Diagnostic>, Vec<Diagnostic>, usize) {
+        let memo = Memo::default();
+        let Ok(dir) = tempfile::tempdir() else {
+            panic!("no temporary folder");
+        };
+        let Ok(staging) = Staging::beside(&dir.path().join("public")) else {
+            panic!("no staging folder");
+        };
+        let mut staged = OutputTree::staged(staging);
+        let Ok(mut stream) = staged.maker().stream("v/search-index.js") else {
+            panic!("no stream");
+        };
+        stream_all(&mut stream, pieces);
+        let made = stream
+            .finish()
+            .map(|m| staged.insert_made("v/search-index.js".into(), m));
+        assert!(matches!(made, Ok(Ok(()))));
+        let parts = staged.map_contents(|_, _, part| part.copied());
+        let parts = parts.unwrap_or_default();
+        assert!(parts.iter().all(Option::is_some), "{parts:?}");
+        let mut whole = OutputTree::default();
+        let bytes = pieces.concat().into_bytes();
+        assert!(whole.insert("v/search-index.js".into(), bytes).is_ok());
+        let found = |tree: &OutputTree| {
+            let digests = crate::manifest::digests(tree, BTreeMap::new());
+            check_output(tree, &digests, &memo, "public").unwrap_or_default()
+        };
+        (found(&staged), found(&whole), parts.len())
+    }
+
     #[test]
     fn a_streamed_file_checked_a_part_at_a_time_reports_what_the_whole_file_would() {
         // Over a mebibyte of text, so the file is read back in more than one part, with
@@ -174,44 +203,27 @@ mod tests {
             })
             .collect();
         pieces.push(format!("prose before {} and after\n", leaked_key()));
-        let memo = Memo::default();
-        let Ok(dir) = tempfile::tempdir() else {
-            return;
-        };
-        let Ok(staging) = Staging::beside(&dir.path().join("public")) else {
-            panic!("no staging folder");
-        };
-        let mut staged = OutputTree::staged(staging);
-        let Ok(mut stream) = staged.maker().stream("v/search-index.js") else {
-            panic!("no stream");
-        };
-        stream_all(&mut stream, &pieces);
-        let made = stream
-            .finish()
-            .map(|m| staged.insert_made("v/search-index.js".into(), m));
-        assert!(matches!(made, Ok(Ok(()))));
-        let parts = staged.map_contents(|_, _, part| part);
-        assert!(
-            parts
-                .as_ref()
-                .is_ok_and(|p| p.len() > 1 && p.iter().all(Option::is_some)),
-            "{parts:?}"
-        );
-        let mut whole = OutputTree::default();
-        assert!(
-            whole
-                .insert("v/search-index.js".into(), pieces.concat().into_bytes())
-                .is_ok()
-        );
-        let found = |tree: &OutputTree| {
-            let digests = crate::manifest::digests(tree, BTreeMap::new());
-            check_output(tree, &digests, &memo, "public").unwrap_or_default()
-        };
-        let (in_parts, in_memory) = (found(&staged), found(&whole));
+        let (in_parts, in_memory, parts) = both_ways(&pieces);
+        assert!(parts > 1);
         assert_eq!(in_memory.len(), 1, "{in_memory:?}");
-        assert_eq!(in_parts.len(), 1, "{in_parts:?}");
-        let at = |d: &Diagnostic| (d.line, d.column, d.file.clone());
-        assert_eq!(at(&in_parts[0]), at(&in_memory[0]));
+        assert_eq!(in_parts, in_memory);
         assert_eq!(in_memory[0].line, 41);
+    }
+
+    #[test]
+    fn words_across_a_part_boundary_still_decide_about_a_key() {
+        // One line, as a search index is: a part ends right after "key", and the next one
+        // starts with a hex key, which the word before makes one; after the next boundary,
+        // "sha256" makes a second hex run a digest.
+        let filler = "word ".repeat(220_000);
+        let pieces = [
+            format!("{{\"x\":\"{filler}rotate the exposed key\"}}"),
+            format!(",{{\"x\":\"3f9a1c07e2b84d56a0c3e9f17b2d4a68 was used {filler} sha256\"}}"),
+            ",{\"x\":\"9be4d1a07c3f58e2a6b0d4c71e9f2a35 of the release\"}".to_owned(),
+        ];
+        let (in_parts, in_memory, parts) = both_ways(&pieces);
+        assert_eq!(parts, 3);
+        assert_eq!(in_memory.len(), 1, "{in_memory:?}");
+        assert_eq!(in_parts, in_memory);
     }
 }
