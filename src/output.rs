@@ -269,6 +269,21 @@ pub struct Staging {
     dir: tempfile::TempDir,
     /// The lock on the folder holding `target`.
     _lock: std::fs::File,
+    /// The folders made to hold it (outermost first), removed again when they are left
+    /// empty by a build that is refused.
+    made: Vec<PathBuf>,
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        // Committed, the staging folder is gone and `target` is in the innermost folder made.
+        let _ = std::fs::remove_dir_all(self.dir.path());
+        for folder in self.made.iter().rev() {
+            if std::fs::remove_dir(folder).is_err() {
+                break;
+            }
+        }
+    }
 }
 
 impl Staging {
@@ -285,6 +300,14 @@ impl Staging {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => std::path::PathBuf::from("."),
         };
+        let made: Vec<PathBuf> = parent
+            .ancestors()
+            .take_while(|folder| !folder.as_os_str().is_empty() && !folder.exists())
+            .map(Path::to_path_buf)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         std::fs::create_dir_all(&parent).map_err(Error::io("creating folder", &parent))?;
         // One writer at a time per folder: while this lock is held, any staging folder for
         // `out` beside it was left by a killed run and can go. Where the file system cannot
@@ -306,6 +329,7 @@ impl Staging {
             target: out.to_path_buf(),
             dir,
             _lock: lock,
+            made,
         })
     }
 

@@ -514,11 +514,23 @@ impl Stamp {
     /// long as its stamp stays the same. File times can be as coarse as the kernel's clock
     /// tick (or two seconds on some file systems): a file written just before it was read
     /// could be written again within the same tick without its times moving, so a file
-    /// modified less than [`SETTLED`] before it was read is read again every time.
+    /// modified less than [`SETTLED`] before it was read is read again every time. Modified
+    /// by both times: tools set the modification time back (`touch -d`, `rsync -t`, `tar`),
+    /// never the status-change time.
     fn settled(&self, read_at: SystemTime) -> bool {
-        self.modified
-            .and_then(|m| m.checked_add(SETTLED))
-            .is_some_and(|settled| settled < read_at)
+        let long_ago = |t: SystemTime| t.checked_add(SETTLED).is_some_and(|s| s < read_at);
+        #[cfg(unix)]
+        {
+            let (secs, nanos, _, _) = self.changed;
+            let changed = u64::try_from(secs).ok().and_then(|s| {
+                let nanos = u32::try_from(nanos).ok()?;
+                SystemTime::UNIX_EPOCH.checked_add(std::time::Duration::new(s, nanos))
+            });
+            if !changed.is_some_and(long_ago) {
+                return false;
+            }
+        }
+        self.modified.is_some_and(long_ago)
     }
 }
 

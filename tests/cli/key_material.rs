@@ -186,4 +186,8 @@ fn key_material_in_pages_written_during_the_build_fails_it_and_leaves_nothing() 
         !names.iter().any(|n| n.starts_with(".keyguide-staging")),
         "{names:?}"
     );
+    // Folders made to hold a new output folder go again when the build is refused.
+    site.run(&["build", "--drafts", "--out", "made/for/public"])
+        .code(1);
+    assert!(!site.path("made").exists());
 }

@@ -312,8 +312,8 @@ fn a_build_waiting_for_another_says_so_then_builds() {
     assert!(rest.iter().any(|l| l.contains(REUSED)), "{rest:?}");
 }
 
-/// Sets the modification time of every file under `dir` to an hour ago, so the files are
-/// old enough for a build to record their stamps.
+/// Sets the modification time of every file under `dir` to an hour ago, as a checkout of
+/// an older commit can leave it.
 fn age(dir: &std::path::Path) {
     let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
     for entry in std::fs::read_dir(dir)
@@ -337,6 +337,8 @@ fn age(dir: &std::path::Path) {
 fn a_released_file_rewritten_with_its_size_and_time_kept_is_still_caught() {
     let site = SiteTest::example();
     age(&site.path("releases"));
+    // Settled: last changed (status-change time too) more than 3 s before the build.
+    std::thread::sleep(std::time::Duration::from_millis(3100));
     site.run(&["build"]).code(0);
     assert!(site.path(".keyguide/cache/releases/stamps.bin").is_file());
     // Known by its recorded stamp, a released file is not read again: the next build is
