@@ -132,8 +132,12 @@ impl Start {
 const PART_BYTES: u64 = 1 << 20;
 
 /// How much of the file on either side of a part is read with it: the key-material
-/// check reads the words around a candidate (at most 512 bytes before it, 300 after), and
-/// must judge a candidate in a part as it would in the whole file.
+/// check judges a candidate by what surrounds it (the words at most 512 bytes before it and
+/// 300 after, a one-line table's header up to 4 KiB before), and must judge a candidate in a
+/// part as it would in the whole file. Parts are cut only between two pages' entries of a
+/// search index, so what lies further back is another page's text: the one thing the whole
+/// file's check would still carry over is the last HTML table header seen before a row, and
+/// a row in one page is not judged by a table in another.
 pub const CONTEXT: u64 = 4096;
 
 /// A part of a file, read back with the text around it ([`OutputTree::map_contents`]).
