@@ -406,14 +406,6 @@ impl OutputTree {
         self.insert_shared(path, Arc::new(bytes))
     }
 
-    /// [`OutputTree::insert`] of a file that will not change: written into the staging
-    /// folder at once when the tree has one, so large files do not wait in memory.
-    pub fn insert_final(&mut self, path: String, bytes: Vec<u8>) -> Result<()> {
-        self.check_free(&path)?;
-        let made = self.maker().make(&path, bytes)?;
-        self.insert_made(path, made)
-    }
-
     /// [`OutputTree::insert`] of bytes shared with their owner (a cache).
     pub fn insert_shared(&mut self, path: String, bytes: Arc<Vec<u8>>) -> Result<()> {
         self.check_free(&path)?;
@@ -760,14 +752,12 @@ mod tests {
         };
         let mut t = OutputTree::staged(staging);
         assert!(t.maker().make("../escape.html", b"x".to_vec()).is_err());
+        let made = t.maker().make("a/b/page.html", b"early".to_vec());
         assert!(
-            t.insert_final("a/b/page.html".into(), b"early".to_vec())
+            made.and_then(|m| t.insert_made("a/b/page.html".into(), m))
                 .is_ok()
         );
-        assert!(
-            t.insert_final("a/b/page.html".into(), b"again".to_vec())
-                .is_err()
-        );
+        assert!(t.insert("a/b/page.html".into(), b"again".to_vec()).is_err());
         assert!(t.insert("a/index.html".into(), b"held".to_vec()).is_ok());
         assert_eq!(t.len(), 2);
         assert_eq!(t.written().count(), 1);
