@@ -278,8 +278,40 @@ pub struct Staging {
     made: Vec<PathBuf>,
 }
 
+/// The staging folders of this process, for [`abandon_staging`].
+static STAGING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn staging_folders() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    STAGING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Set once the staging folders are abandoned: nothing more is written into them.
+static ABANDONED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Removes the staging folders of this process: for an interrupted build (Ctrl-C), whose
+/// staging folder holds pages the output checks have not passed. Pages still being rendered
+/// are refused from then on; a folder is renamed before it is removed, so a write already
+/// under way cannot keep it. The process must end right after.
+pub fn abandon_staging() {
+    ABANDONED.store(true, std::sync::atomic::Ordering::SeqCst);
+    for folder in staging_folders().drain(..) {
+        let mut gone = folder.clone().into_os_string();
+        gone.push("-abandoned");
+        let gone = PathBuf::from(gone);
+        for _ in 0..3 {
+            if std::fs::rename(&folder, &gone).is_err() {
+                break;
+            }
+            let _ = std::fs::remove_dir_all(&gone);
+        }
+    }
+}
+
 impl Drop for Staging {
     fn drop(&mut self) {
+        staging_folders().retain(|folder| folder != self.dir.path());
         // Committed, the staging folder is gone and `target` is in the innermost folder made.
         let _ = std::fs::remove_dir_all(self.dir.path());
         for folder in self.made.iter().rev() {
@@ -329,6 +361,7 @@ impl Staging {
             .prefix(&prefix)
             .tempdir_in(&parent)
             .map_err(Error::io("creating staging folder in", &parent))?;
+        staging_folders().push(dir.path().to_path_buf());
         Ok(Staging {
             target: out.to_path_buf(),
             dir,
@@ -340,6 +373,12 @@ impl Staging {
     /// Where the file `path` (relative to the output root) goes, its folders made.
     fn create(&self, path: &str) -> Result<PathBuf> {
         check_plain(path)?;
+        if ABANDONED.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Error::Usage {
+                message: "the build was interrupted".into(),
+                help: "build again".into(),
+            });
+        }
         let full = self.dir.path().join(path);
         if let Some(parent) = full.parent() {
             std::fs::create_dir_all(parent).map_err(Error::io("creating folder", parent))?;

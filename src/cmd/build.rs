@@ -19,6 +19,13 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
         config = config.with_base_url(url)?;
     }
     let out = output_dir(&config.root, args.out.as_deref())?;
+    // Interrupted, the build removes its staging folder, which holds pages the output checks
+    // have not passed yet (a killed build leaves it to the next build into the same place).
+    // Where no handler can be installed, that is all that is lost.
+    let _ = ctrlc::set_handler(|| {
+        keyguide::output::abandon_staging();
+        std::process::exit(130);
+    });
     let mut err = anstream::stderr();
     let io = super::stream_error;
     let store = match args.no_cache {

@@ -80,3 +80,60 @@ fn an_output_that_is_a_link_is_replaced_and_its_folder_left_alone() {
     assert!(site.path("public/index.html").exists());
     assert_eq!(site.read("elsewhere/important.txt"), "keep");
 }
+
+/// Ctrl-C while pages are being written: the staging folder, which holds pages the output
+/// checks have not passed yet, goes with the build, and the previous output stays.
+#[test]
+fn an_interrupted_build_removes_its_staging_folder() {
+    let mut site = SiteTest::scaffold();
+    site.run(&["build", "--drafts"]).code(0);
+    let before = site.tree("public");
+    // Enough pages that rendering them takes a while.
+    let addendum = site.read("content/payment-api/partner-api.md");
+    for i in 0..3000 {
+        site = site.write(
+            &format!("content/payment-api/partner-api-{i}.md"),
+            &addendum,
+        );
+    }
+    let mut build = std::process::Command::new(env!("CARGO_BIN_EXE_keyguide"))
+        .args(["build", "--drafts"])
+        .current_dir(site.path("."))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("running keyguide: {e}"));
+    let staging = || {
+        std::fs::read_dir(site.path("."))
+            .map(|d| {
+                d.flatten().any(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .starts_with(".keyguide-staging")
+                })
+            })
+            .unwrap_or(false)
+    };
+    // Interrupted as soon as its staging folder exists (or not at all, if it is done first).
+    let started = std::time::Instant::now();
+    while !staging() && started.elapsed() < std::time::Duration::from_secs(60) {
+        if build.try_wait().ok().flatten().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let interrupted = staging();
+    if interrupted {
+        let pid = build.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status();
+        assert!(sent.is_ok_and(|s| s.success()));
+    }
+    let status = build.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert!(interrupted, "the build never made its staging folder");
+    // Exit status 130: the signal came while it was still running (nearly always).
+    if status.code() == Some(130) {
+        assert!(!staging(), "the staging folder was left");
+        assert_eq!(site.tree("public"), before, "the previous output must stay");
+    }
+}
