@@ -77,8 +77,10 @@ pub struct Store {
 /// What one build did with the store.
 #[derive(Debug, Default)]
 struct Used {
-    /// Keys of the versions it published from the store.
+    /// Keys of the entries it published from the store.
     reused: BTreeSet<Digest>,
+    /// How many of them were released versions' folders.
+    versions: usize,
     /// Versions it rendered, to keep: (output folder prefix, key).
     fresh: Vec<(String, Digest)>,
 }
@@ -187,7 +189,7 @@ impl Store {
 
     /// How many released versions this build published from the store.
     pub fn reused(&self) -> usize {
-        self.used().reused.len()
+        self.used().versions
     }
 
     fn used(&self) -> std::sync::MutexGuard<'_, Used> {
@@ -209,6 +211,7 @@ impl Store {
         let Used {
             reused: mut used,
             mut fresh,
+            ..
         } = std::mem::take(&mut *self.used());
         // Entries are looked up in parallel; kept in one order, whatever that was.
         fresh.sort();
@@ -325,12 +328,15 @@ impl Keep<'_> {
     /// The kept files of the version of `key`, to publish under `prefix` (its output folder,
     /// ending in `/`), when they are there, untouched and hold at least the files `expected`
     /// (paths inside the version folder: its pages); else none, and the version is kept after
-    /// this build renders it.
+    /// this build renders it. The same for another folder the build makes whole from the
+    /// site's shape (`/latest/`'s redirect pages), when `version` is false: those are not
+    /// counted in [`Store::reused`].
     pub fn get(
         &self,
         key: &Digest,
         prefix: &str,
         expected: &[String],
+        version: bool,
     ) -> Option<Vec<(String, Stored)>> {
         let dir = self.store.dir.join(memo::hex(key));
         let found = read(&dir, prefix, expected);
@@ -346,7 +352,9 @@ impl Keep<'_> {
                     .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
                     .open(dir.join(INDEX))
                     .and_then(|f| f.set_modified(std::time::SystemTime::now()));
-                self.store.used().reused.insert(*key);
+                let mut used = self.store.used();
+                used.reused.insert(*key);
+                used.versions += usize::from(version);
             }
             None => self.store.used().fresh.push((prefix.to_owned(), *key)),
         }

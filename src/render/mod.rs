@@ -498,7 +498,7 @@ pub fn render(
                         .filter(|j| std::ptr::eq(j.version, version))
                         .map(|j| format!("{}index.html", j.dir().trim_start_matches(&prefix))),
                 );
-                (version, keep.get(&key, &prefix, &pages))
+                (version, keep.get(&key, &prefix, &pages, true))
             })
             .collect();
         for (version, files) in found {
@@ -636,7 +636,15 @@ pub fn render(
         "404.html".into(),
         theme.render("404.html", &not_found)?.into_bytes(),
     )?;
-    releases::render(site, theme, &post, &mut out, &mut pages_done)?;
+    let keep_redirects = keep.map(|k| (k, &site_key));
+    releases::render(
+        site,
+        theme,
+        &post,
+        &mut out,
+        &mut pages_done,
+        keep_redirects,
+    )?;
     out.insert("sitemap.xml".into(), host::sitemap(site))?;
     out.insert("robots.txt".into(), host::robots(site))?;
     out.insert("_headers".into(), host::headers(site))?;

@@ -115,13 +115,15 @@ pub fn feed_path(guide: &str, integration: &str) -> String {
 
 /// Writes release pages, redirects, versions.json and feeds into `out`.
 /// The release pages, `versions.json`, the feeds and the `/latest/` redirects; the redirect
-/// pages come post-processed by `post` and are added to `processed`.
+/// pages come post-processed by `post` and are added to `processed`; with `keep` (the store
+/// and the digest of the site's shape), redirect pages an earlier build kept are reused.
 pub fn render(
     site: &Site<'_>,
     theme: &Theme,
     post: &Post<'_>,
     out: &mut OutputTree,
     processed: &mut HashSet<String>,
+    keep: Option<(crate::stored::Keep<'_>, &crate::memo::Digest)>,
 ) -> Result<()> {
     let mut index = Context::new(site, "releases/", "releases");
     index.nav = site
@@ -179,7 +181,7 @@ pub fn render(
         )?;
     }
     if let Some(latest) = site.latest() {
-        redirects(site, theme, post, latest, out, processed)?;
+        redirects(site, theme, post, latest, out, processed, keep)?;
     }
     out.insert("versions.json".into(), versions_json(site))?;
     feeds::render(site, out)
@@ -273,6 +275,10 @@ pub(super) fn document_title(
 /// `/latest/...`: a static redirect page for every page of the latest release (the script
 /// it loads keeps the `#fragment`), and the `_redirects` rule Netlify applies first. One per
 /// page of the site, so they are rendered and post-processed in parallel, each in one task.
+///
+/// The pages depend on nothing but the site's shape (configuration, theme, every version's
+/// label and pages: [`super::site_key`]), so `keyguide build` keeps them like a released
+/// version's folder ([`crate::stored`]) and publishes them again while that shape is the same.
 fn redirects(
     site: &Site<'_>,
     theme: &Theme,
@@ -280,12 +286,30 @@ fn redirects(
     latest: &Version<'_>,
     out: &mut OutputTree,
     processed: &mut HashSet<String>,
+    keep: Option<(crate::stored::Keep<'_>, &crate::memo::Digest)>,
 ) -> Result<()> {
+    let base = &site.config.base_path;
+    let rule = format!("{base}latest/*  {base}{}/:splat  302!\n", latest.label);
+    out.insert("_redirects".into(), rule.into_bytes())?;
     let mut dirs = vec![String::new()];
     for g in latest.guides {
         dirs.push(format!("{}/", g.guide.id));
         for (p, _) in &g.integrations {
             dirs.push(format!("{}/{}/", g.guide.id, p.stem));
+        }
+    }
+    if let Some((keep, site_key)) = keep {
+        let key = keep.key(&crate::memo::digest_of(&[
+            site_key,
+            b"/latest/ redirect pages",
+        ]));
+        let pages: Vec<String> = dirs.iter().map(|d| format!("{d}index.html")).collect();
+        if let Some(files) = keep.get(&key, "latest/", &pages, false) {
+            for (path, file) in files {
+                processed.insert(path.clone());
+                out.insert_stored(path, file)?;
+            }
+            return Ok(());
         }
     }
     let maker = out.maker();
@@ -308,9 +332,7 @@ fn redirects(
         processed.insert(path.clone());
         out.insert_made(path, made)?;
     }
-    let base = &site.config.base_path;
-    let rule = format!("{base}latest/*  {base}{}/:splat  302!\n", latest.label);
-    out.insert("_redirects".into(), rule.into_bytes())
+    Ok(())
 }
 
 #[derive(Serialize)]

@@ -34,7 +34,11 @@ fn a_second_build_reuses_every_release_and_publishes_the_same_bytes() {
     let site = SiteTest::example().with_evidence();
     let first = build_matches_fresh(&site, &[]);
     assert!(!first.contains(REUSED), "{first}");
-    assert_eq!(entries(&site), 2, "one entry per release");
+    assert_eq!(
+        entries(&site),
+        3,
+        "one entry per release, and one for the /latest/ redirect pages"
+    );
     let second = build_matches_fresh(&site, &[]);
     assert!(second.contains("(2 released versions reused"), "{second}");
     // Kept files are links to the published ones, not copies.
@@ -42,6 +46,10 @@ fn a_second_build_reuses_every_release_and_publishes_the_same_bytes() {
     let page = std::fs::metadata(site.path("public/1.0.0/gateway/index.html"))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(page.nlink(), 2);
+    // So are the /latest/ redirect pages, which depend only on the site's shape.
+    let redirect = std::fs::metadata(site.path("public/latest/gateway/index.html"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(redirect.nlink(), 2);
 }
 
 #[test]
@@ -99,8 +107,8 @@ fn a_change_to_what_a_version_is_made_of_renders_it_again() {
     );
     assert_eq!(
         entries(&site),
-        6,
-        "the store keeps what the last build used (3) and as many others"
+        8,
+        "the store keeps what the last build used (3 releases, /latest/) and as many others"
     );
 }
 
@@ -109,7 +117,11 @@ fn alternating_build_and_build_drafts_reuses_both() {
     let site = SiteTest::example();
     build_matches_fresh(&site, &[]);
     build_matches_fresh(&site, &["--drafts"]);
-    assert_eq!(entries(&site), 4, "two kinds of build, two releases each");
+    assert_eq!(
+        entries(&site),
+        6,
+        "two kinds of build, two releases and /latest/ each"
+    );
     let run = build_matches_fresh(&site, &[]);
     assert!(run.contains("(2 released versions reused"), "{run}");
     let run = build_matches_fresh(&site, &["--drafts"]);
@@ -117,7 +129,7 @@ fn alternating_build_and_build_drafts_reuses_both() {
     // A third kind of build pushes out the least recently used entries.
     site.run(&["build", "--base-url", "https://docs.example.net"])
         .code(0);
-    assert_eq!(entries(&site), 4);
+    assert_eq!(entries(&site), 6);
     let run = build_matches_fresh(&site, &[]);
     assert!(!run.contains(REUSED), "{run}");
 }
@@ -222,14 +234,16 @@ fn an_entry_missing_pages_or_unreadable_is_rendered_again_and_repaired() {
         .map(|e| e.path())
         .filter(|p| p.is_dir())
         .collect();
-    assert_eq!(entries.len(), 2);
-    // One entry claims to hold nothing; the other's index is garbage.
-    std::fs::write(entries[0].join("index.json"), "[]").unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(entries[1].join("index.json"), "garbage").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(entries.len(), 3, "two releases and /latest/");
+    // Entries that claim to hold nothing, or whose index is garbage.
+    for (i, entry) in entries.iter().enumerate() {
+        let index = if i % 2 == 0 { "[]" } else { "garbage" };
+        std::fs::write(entry.join("index.json"), index).unwrap_or_else(|e| panic!("{e}"));
+    }
     let run = build_matches_fresh(&site, &[]);
     assert!(!run.contains(REUSED), "{run}");
     assert!(site.path("public/1.0.0/gateway/index.html").is_file());
-    // Both were kept anew.
+    // All were kept anew.
     let run = build_matches_fresh(&site, &[]);
     assert!(run.contains("(2 released versions reused"), "{run}");
 }
