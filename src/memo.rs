@@ -284,7 +284,7 @@ impl Memo {
     /// Takes in what [`Memo::remembered`] wrote after an earlier build (anything unreadable
     /// is ignored): a text file whose stamp is the one recorded then is known by its digest
     /// without being read, and is not read at all when this build holds the same text
-    /// already ([`Memo::known_text`]). A write always moves a file's status-change time,
+    /// already (`Memo::known_text`). A write always moves a file's status-change time,
     /// which no tool can set back, so a stamp names one content; a store copied from
     /// elsewhere or committed to the repository matches nothing (see [`crate::stored`]).
     pub fn remember(&self, bytes: &[u8]) {

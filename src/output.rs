@@ -229,7 +229,7 @@ impl Stream {
 
     /// Says that a part of the file may end here, with nothing the checks of the site look
     /// for (key material, customer names) running across: a written file is read back for
-    /// them a part of about [`PART_BYTES`] at a time, not whole.
+    /// them a part of about `PART_BYTES` (1 MiB) at a time, not whole.
     pub fn mark(&mut self) {
         if let Sink::Staged(staged) = &mut self.0 {
             let last = staged.parts.last().map_or(0, |p| p.offset);
@@ -273,7 +273,7 @@ pub struct Staging {
     dir: tempfile::TempDir,
     /// The lock on the folder holding `target`.
     _lock: std::fs::File,
-    /// The folders made to hold it (outermost first), removed again when they are left
+    /// The folders made to hold it (innermost first), removed again when they are left
     /// empty by a build that is refused.
     made: Vec<PathBuf>,
 }
@@ -314,7 +314,7 @@ impl Drop for Staging {
         staging_folders().retain(|folder| folder != self.dir.path());
         // Committed, the staging folder is gone and `target` is in the innermost folder made.
         let _ = std::fs::remove_dir_all(self.dir.path());
-        for folder in self.made.iter().rev() {
+        for folder in &self.made {
             if std::fs::remove_dir(folder).is_err() {
                 break;
             }
@@ -340,9 +340,6 @@ impl Staging {
             .ancestors()
             .take_while(|folder| !folder.as_os_str().is_empty() && !folder.exists())
             .map(Path::to_path_buf)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
             .collect();
         std::fs::create_dir_all(&parent).map_err(Error::io("creating folder", &parent))?;
         // One writer at a time per folder: while this lock is held, any staging folder for
@@ -387,7 +384,7 @@ impl Staging {
     }
 
     /// Writes `bytes` at `path` (relative to the output root) now, making its folders.
-    pub fn write(&self, path: &str, bytes: &[u8]) -> Result<Written> {
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<Written> {
         let full = self.create(path)?;
         std::fs::write(&full, bytes).map_err(Error::io("writing", &full))?;
         Ok(Written {
@@ -411,7 +408,7 @@ pub struct Stored {
 
 impl OutputTree {
     /// An empty tree whose files may be written into `staging` as they are made
-    /// ([`OutputTree::staging`]).
+    /// ([`OutputTree::maker`]).
     pub fn staged(staging: Staging) -> OutputTree {
         OutputTree {
             staging: Some(Arc::new(staging)),
@@ -598,7 +595,7 @@ impl OutputTree {
     /// staging folder, which must be for `out`, or a new one.
     pub fn commit(&self, out: &Path) -> Result<()> {
         let fresh;
-        let staging = match &self.staging {
+        let staging: &Staging = match &self.staging {
             Some(staging) if staging.target == out => staging,
             Some(staging) => {
                 return Err(Error::Usage {
@@ -611,7 +608,7 @@ impl OutputTree {
                 });
             }
             None => {
-                fresh = Arc::new(Staging::beside(out)?);
+                fresh = Staging::beside(out)?;
                 &fresh
             }
         };
@@ -705,8 +702,8 @@ fn remove_leftovers(parent: &Path, prefix: &str) -> Result<()> {
 }
 
 /// Moves the finished `staging` folder to `out`. Where `out` exists, Linux swaps the two in
-/// one atomic `renameat2(RENAME_EXCHANGE)` and the old output is deleted with the staging
-/// guard; elsewhere the old output is moved aside first, leaving a moment with no output
+/// one atomic `renameat2(RENAME_EXCHANGE)` and the old output, now at `staging`, is deleted
+/// at once; elsewhere the old output is moved aside first, leaving a moment with no output
 /// but never a mix of old and new.
 fn swap_in(staging: &Path, out: &Path) -> Result<()> {
     if !out.exists() {

@@ -294,7 +294,7 @@ pub fn read_tree(root: &Path, dir: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
 fn file_digest(path: &Path, known: Option<crate::memo::Digest>) -> Result<String> {
     let digest = match known {
         Some(digest) => digest,
-        None => crate::memo::digest(&std::fs::read(path).map_err(Error::io("reading", path))?),
+        None => crate::memo::digest_file(path).map_err(Error::io("reading", path))?,
     };
     Ok(crate::memo::hex(&digest))
 }

@@ -612,7 +612,8 @@ pub fn render(
             Some(index) => index,
             None => search::Index::new(&maker, &dir)?,
         };
-        out.insert_made(format!("{dir}{}", search::INDEX_FILE), index.finish()?)?;
+        let (path, index) = index.finish()?;
+        out.insert_made(path, index)?;
         out.insert(format!("{dir}print.css"), host::print_css(site, version))?;
         let root = render_landing(site, theme, Some(version), &dir)?;
         out.insert(format!("{dir}index.html"), root.into_bytes())?;

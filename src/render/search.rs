@@ -16,12 +16,11 @@
 
 use serde::Serialize;
 
-use crate::error::Result;
-use crate::output::{Made, Maker, Stream};
-
 use crate::compose::{Node, Origin, Part, Tree};
+use crate::error::Result;
 use crate::links::{self, Target};
 use crate::markdown::plain_text;
+use crate::output::{Made, Maker, Stream};
 
 /// The file name of a version's index, inside the version folder.
 pub const INDEX_FILE: &str = "search-index.js";
@@ -55,6 +54,7 @@ struct Section<'a> {
 /// pages in site order, each added as soon as it is made. The index is as large as the
 /// version's text, so `keyguide build` writes it out as it goes ([`Maker::stream`]).
 pub struct Index {
+    path: String,
     js: Stream,
     entries: usize,
 }
@@ -62,9 +62,14 @@ pub struct Index {
 impl Index {
     /// The index of the version whose folder is `dir` (ending in `/`).
     pub fn new(maker: &Maker, dir: &str) -> Result<Index> {
-        let mut js = maker.stream(&format!("{dir}{INDEX_FILE}"))?;
+        let path = format!("{dir}{INDEX_FILE}");
+        let mut js = maker.stream(&path)?;
         js.write(b"window.keyguideSearch = [")?;
-        Ok(Index { js, entries: 0 })
+        Ok(Index {
+            path,
+            js,
+            entries: 0,
+        })
     }
 
     /// Adds the next page's entry.
@@ -79,10 +84,10 @@ impl Index {
         Ok(())
     }
 
-    /// The script.
-    pub fn finish(mut self) -> Result<Made> {
+    /// The script, and its path in the output.
+    pub fn finish(mut self) -> Result<(String, Made)> {
         self.js.write(b"];\n")?;
-        self.js.finish()
+        Ok((self.path, self.js.finish()?))
     }
 }
 

@@ -15,17 +15,7 @@ fn failed_build_leaves_previous_output_untouched() {
         .code(1)
         .stderr_has("left as it was");
     assert_eq!(site.tree("public"), before);
-    let leftovers: Vec<_> = std::fs::read_dir(site.path("."))
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    assert!(
-        !leftovers.iter().any(|n| n.starts_with(".keyguide-")),
-        "{leftovers:?}"
-    );
+    assert_eq!(site.staging_leftovers(), Vec::<String>::new());
 }
 
 #[test]
@@ -102,17 +92,7 @@ fn an_interrupted_build_removes_its_staging_folder() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("running keyguide: {e}"));
-    let staging = || {
-        std::fs::read_dir(site.path("."))
-            .map(|d| {
-                d.flatten().any(|e| {
-                    e.file_name()
-                        .to_string_lossy()
-                        .starts_with(".keyguide-staging")
-                })
-            })
-            .unwrap_or(false)
-    };
+    let staging = || !site.staging_leftovers().is_empty();
     // Interrupted as soon as its staging folder exists (or not at all, if it is done first).
     let started = std::time::Instant::now();
     while !staging() && started.elapsed() < std::time::Duration::from_secs(60) {

@@ -131,6 +131,19 @@ impl SiteTest {
         Run::from(out)
     }
 
+    /// Names in the site root that keyguide's staging folders (and the folders of a
+    /// previous output moved aside) use: `.keyguide-staging-*`.
+    pub fn staging_leftovers(&self) -> Vec<String> {
+        std::fs::read_dir(self.path("."))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with(".keyguide-staging"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Every file under `rel`, as (path relative to `rel`, bytes), sorted.
     pub fn tree(&self, rel: &str) -> Vec<(String, Vec<u8>)> {
         let root = self.path(rel);
