@@ -155,15 +155,14 @@ fn parse_page<'f, M: serde::de::DeserializeOwned + Matter + Clone>(
 /// KG004: the same section id twice in one page makes links and composition ambiguous.
 pub fn duplicate_sections<M>(page: &Page<'_, M>) -> Vec<Diagnostic> {
     let mut first: BTreeMap<&str, usize> = BTreeMap::new();
-    let lines = LineIndex::new(&page.file.text);
     let mut diags = Vec::new();
     for s in page.doc.all_sections() {
         if let Some(&earlier) = first.get(s.id.as_str()) {
-            let (line, _) = lines.line_col(&page.file.text, earlier);
+            let (line, _) = page.line_col(earlier);
             diags.push(Diagnostic::new(
                 &diag::DUPLICATE_SECTION,
                 &page.file.rel,
-                lines.line_col(&page.file.text, s.offset),
+                page.line_col(s.offset),
                 format!("section id `{}` is already used on line {line}", s.id),
                 "give one of the headings its own id, e.g. `## Title {#another-id}`",
             ));

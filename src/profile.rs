@@ -214,25 +214,45 @@ pub struct Normaliser {
 impl Normaliser {
     /// Adds the next piece of the text.
     pub fn push(&mut self, text: &str) {
-        // One pass, with ASCII (nearly all guidance text) lowercased without the Unicode
-        // tables: every section's text goes through here when lint looks for placeholders.
+        // Runs of ASCII letters and digits (nearly all guidance text) are copied and
+        // lowercased whole, without the Unicode tables: every section's text goes through
+        // here when lint looks for placeholders.
         self.out.reserve(text.len());
-        for c in text.chars() {
-            let ascii = c.is_ascii_alphanumeric();
-            if !ascii && (c.is_ascii() || !c.is_alphanumeric()) {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            if b.is_ascii_alphanumeric() {
+                let run = bytes[i..]
+                    .iter()
+                    .position(|b| !b.is_ascii_alphanumeric())
+                    .map_or(bytes.len(), |n| i + n);
+                self.word();
+                let at = self.out.len();
+                self.out.push_str(&text[i..run]);
+                self.out[at..].make_ascii_lowercase();
+                i = run;
+            } else if b.is_ascii() {
                 self.gap = true;
-                continue;
-            }
-            if self.gap && !self.out.is_empty() {
-                self.out.push(' ');
-            }
-            self.gap = false;
-            if ascii {
-                self.out.push(c.to_ascii_lowercase());
+                i += 1;
             } else {
-                self.out.extend(c.to_lowercase());
+                let c = text[i..].chars().next().unwrap_or_default();
+                i += c.len_utf8().max(1);
+                if c.is_alphanumeric() {
+                    self.word();
+                    self.out.extend(c.to_lowercase());
+                } else {
+                    self.gap = true;
+                }
             }
         }
+    }
+
+    /// Starts or continues a word: a space first if a gap came before it.
+    fn word(&mut self) {
+        if self.gap && !self.out.is_empty() {
+            self.out.push(' ');
+        }
+        self.gap = false;
     }
 
     /// The normalised text.
@@ -337,6 +357,12 @@ mod tests {
         );
         assert_eq!(normalise("İ"), "i\u{307}");
         assert_eq!(normalise("--- ..."), "");
+        // Pieces join without a gap unless one is written.
+        let mut n = Normaliser::default();
+        for piece in ["Key", "Rot", "ation, ", "ÉTÉ", "-2 ", "αΒ"] {
+            n.push(piece);
+        }
+        assert_eq!(n.finish(), "keyrotation été 2 αβ");
     }
 
     #[test]

@@ -83,16 +83,16 @@ impl Ctx<'_> {
 /// Runs every rule.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    for guide in &ctx.content.guides {
-        ctx.per_page("KG004", &[guide.base.file], &mut diags, |out| {
+    each(&ctx.content.guides, &mut diags, |guide, out| {
+        ctx.per_page("KG004", &[guide.base.file], out, |out| {
             out.extend(content::duplicate_sections(&guide.base));
         });
         for addendum in &guide.addenda {
-            ctx.per_page("KG004", &[addendum.file], &mut diags, |out| {
+            ctx.per_page("KG004", &[addendum.file], out, |out| {
                 out.extend(content::duplicate_sections(addendum));
             });
         }
-    }
+    });
     sections::check(ctx, &mut diags);
     links::check(ctx, &mut diags);
     document::check(ctx, &mut diags);

@@ -3,6 +3,7 @@
 //! (KG050 and KG051, the integrity of snapshots and ledger, are checked while the ledger is
 //! read, in [`crate::versions::load`].)
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::content::Content;
@@ -58,27 +59,37 @@ fn strip_comments(text: &str) -> String {
 pub fn stale_addenda(latest: Option<&Content<'_>>, draft: &Content<'_>, out: &mut Vec<Diagnostic>) {
     let Some(latest) = latest else { return };
     let changes = diff::diff(Some(latest), draft);
-    let changed = |guide: &str, integration: Option<&str>, id: &str| {
-        changes.iter().any(|c| {
-            c.guide == guide
-                && c.integration.as_deref() == integration
-                && c.section == id
-                && c.change == ChangeKind::Changed
+    // (guide, integration, section) of every changed section: a set, since a site has
+    // thousands of addenda and most builds change nothing.
+    let changed: BTreeSet<(&str, Option<&str>, &str)> = changes
+        .iter()
+        .filter(|c| c.change == ChangeKind::Changed)
+        .map(|c| {
+            (
+                c.guide.as_str(),
+                c.integration.as_deref(),
+                c.section.as_str(),
+            )
         })
-    };
+        .collect();
     for guide in &draft.guides {
+        if !changed
+            .iter()
+            .any(|&(g, i, _)| g == guide.id && i.is_none())
+        {
+            continue;
+        }
+        let Some(before) = latest.guide(guide.id) else {
+            continue;
+        };
         for addendum in &guide.addenda {
-            let existed = latest
-                .guide(guide.id)
-                .is_some_and(|g| g.addenda.iter().any(|a| a.stem == addendum.stem));
-            if !existed {
+            if !before.addenda.iter().any(|a| a.stem == addendum.stem) {
                 continue;
             }
             for section in addendum.doc.all_sections() {
-                let in_base = guide.base.doc.all_sections().any(|s| s.id == section.id);
-                if in_base
-                    && changed(guide.id, None, &section.id)
-                    && !changed(guide.id, Some(addendum.stem), &section.id)
+                let id = section.id.as_str();
+                if changed.contains(&(guide.id, None, id))
+                    && !changed.contains(&(guide.id, Some(addendum.stem), id))
                 {
                     out.push(super::at(
                         &diag::STALE_ADDENDUM,
