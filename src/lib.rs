@@ -145,6 +145,7 @@ pub fn build(
         DRAFT_DIR,
         options.as_of,
         memo,
+        &[],
         Then::Render(&theme, options, output_label, signer),
     );
     if let Some(store) = options.store {
@@ -158,8 +159,14 @@ pub fn build(
 
 /// Checks the draft.
 pub fn lint(config: &Config, as_of: Date) -> Result<Checked> {
+    lint_release(config, as_of, &[])
+}
+
+/// Checks the draft as `keyguide release` does: with `notes`, the release notes and approver
+/// about to be frozen, checked like every published release's notes.
+pub fn lint_release(config: &Config, as_of: Date, notes: &[source::TextFile]) -> Result<Checked> {
     let memo = memo::Memo::default();
-    let checked = run(config, DRAFT_DIR, as_of, &memo, Then::Nothing);
+    let checked = run(config, DRAFT_DIR, as_of, &memo, notes, Then::Nothing);
     memo::drop_in_background(memo);
     checked
 }
@@ -167,7 +174,7 @@ pub fn lint(config: &Config, as_of: Date) -> Result<Checked> {
 /// Checks the draft and reports its coverage.
 pub fn coverage(config: &Config, as_of: Date) -> Result<Checked> {
     let memo = memo::Memo::default();
-    let checked = run(config, DRAFT_DIR, as_of, &memo, Then::Coverage);
+    let checked = run(config, DRAFT_DIR, as_of, &memo, &[], Then::Coverage);
     memo::drop_in_background(memo);
     checked
 }
@@ -182,7 +189,7 @@ pub fn release_coverage(
     memo: &memo::Memo,
 ) -> Result<Checked> {
     let dir = versions::Releases::content_dir(version);
-    run(config, &dir, as_of, memo, Then::Coverage)
+    run(config, &dir, as_of, memo, &[], Then::Coverage)
 }
 
 /// The shared pipeline: load the content in `dir` (the draft, or a release's snapshot) and
@@ -193,6 +200,7 @@ fn run(
     dir: &str,
     as_of: Date,
     memo: &memo::Memo,
+    pending: &[source::TextFile],
     then: Then<'_>,
 ) -> Result<Checked> {
     let profile = profile::Profile::load(&config.root, &config.profile)?;
@@ -233,9 +241,14 @@ fn run(
         today()?,
         &mut diags,
     )?;
+    // Release notes are published on the release pages and in the feeds: checked like
+    // content, and with them the notes of a release about to be made.
+    let mut notes = release_notes(&config.root, &releases, &mut diags);
+    notes.extend(pending.iter().cloned());
+    lint::secrets::check_texts(notes.iter(), memo, &mut diags);
+    lint::html::check_notes(notes.iter(), &mut diags);
     if let Some(evidence) = &evidence {
         // What a build publishes from: every version's guides and the release notes.
-        let notes = release_notes(&config.root, &releases);
         let published = std::iter::once(&sources)
             .chain(&snapshots)
             .flat_map(Sources::guide_texts)
@@ -413,15 +426,26 @@ pub fn today() -> Result<Date> {
     }
 }
 
-/// Every release's notes (unreadable ones are KG052's business).
-fn release_notes(root: &std::path::Path, releases: &versions::Releases) -> Vec<source::TextFile> {
+/// Every release's notes; one that is not text (not UTF-8, or holding a NUL byte) is a
+/// KG090 finding instead (a missing one is KG052's business).
+fn release_notes(
+    root: &std::path::Path,
+    releases: &versions::Releases,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<source::TextFile> {
     releases
         .records
         .iter()
         .filter_map(|r| {
             let rel = format!("releases/{}/NOTES.md", r.version);
-            let text = std::fs::read_to_string(root.join(&rel)).ok()?;
-            Some(source::TextFile::new(rel, text))
+            let bytes = std::fs::read(root.join(&rel)).ok()?;
+            match source::decode(&rel, bytes) {
+                Ok(text) => Some(source::TextFile::new(rel, text)),
+                Err(finding) => {
+                    diags.push(finding);
+                    None
+                }
+            }
         })
         .collect()
 }

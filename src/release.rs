@@ -12,6 +12,7 @@
 //! next release removes it.)
 
 use std::collections::BTreeMap;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 
 use crate::config::Config;
@@ -19,6 +20,7 @@ use crate::diff::{self, Change, ChangeKind, FileChange};
 use crate::error::{Error, Result};
 use crate::frontmatter::Date;
 use crate::output::OutputTree;
+use crate::source::TextFile;
 use crate::versions::{self, Record, Releases};
 use crate::{Checked, DRAFT_DIR};
 
@@ -31,8 +33,9 @@ pub struct Request {
     pub approver: String,
     /// The release date.
     pub date: Date,
-    /// Customer notes (Markdown); none writes the list of changes as notes.
-    pub notes: Option<String>,
+    /// Customer notes (Markdown) as read from the file the user named (`--notes`): (that
+    /// name, its bytes). None writes the list of changes as notes.
+    pub notes: Option<(String, Vec<u8>)>,
 }
 
 /// The outcome of a release.
@@ -65,7 +68,25 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
             help: "name who approved this version, e.g. --approver \"Chief Information Security Officer\"".into(),
         });
     }
-    let checked = crate::lint(config, request.date)?;
+    // One release at a time: two at once would each read the same ledger and swap in their
+    // own `releases/`, and one would be lost.
+    let _lock = lock(config)?;
+    // The notes and the approver are frozen with the release and published on every later
+    // build: checked like content first (KG010, KG070, KG090, KG101), since a finding in a
+    // published release could never be fixed.
+    let approver = TextFile::new("--approver".into(), request.approver.clone());
+    let (notes, unreadable) = match &request.notes {
+        Some((name, bytes)) => match crate::source::decode(name, bytes.clone()) {
+            Ok(text) => (Some(TextFile::new(name.clone(), text)), None),
+            Err(finding) => (None, Some(finding)),
+        },
+        None => (None, None),
+    };
+    let pending: Vec<TextFile> = std::iter::once(approver).chain(notes.clone()).collect();
+    let mut checked = crate::lint_release(config, request.date, &pending)?;
+    if let Some(finding) = unreadable {
+        checked.diagnostics.push(finding);
+    }
     if checked.has_errors() {
         return Ok(Outcome::Refused(Box::new(checked)));
     }
@@ -101,7 +122,7 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
                         request.date, latest.date
                     ),
                     help:
-                        "releases are recorded in publication order; the latest release is dated in the future, so wait for that day, or correct it with version control before anyone has pulled it"
+                        "releases are recorded in publication order: date this one on or after the latest release's date"
                             .into(),
                 });
             }
@@ -109,13 +130,12 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
         }
         None => Vec::new(),
     };
-    if request
-        .notes
-        .as_deref()
-        .is_some_and(crate::lint::releases::notes_are_empty)
+    if let Some(notes) = notes
+        .as_ref()
+        .filter(|n| crate::lint::releases::notes_are_empty(&n.text))
     {
         return Err(Error::Usage {
-            message: "the release notes file is empty".into(),
+            message: format!("the release notes file {} is empty", notes.rel),
             help: "write what changed for customers in the notes file, or leave out --notes to start from a list of the changes".into(),
         });
     }
@@ -129,8 +149,8 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
     for (path, bytes) in draft {
         tree.insert(format!("{v}/content/{path}"), bytes);
     }
-    let body = match (&request.notes, releases.latest()) {
-        (Some(text), _) => text.clone(),
+    let body = match (&notes, releases.latest()) {
+        (Some(notes), _) => notes.text.to_string(),
         (None, Some(latest)) => {
             let changes = crate::diff_versions(config, &latest.version, "draft")?.changes;
             template(Some(&latest.version), &changes, &files)
@@ -169,6 +189,24 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
     }
     out.commit(&root.join("releases"))?;
     Ok(Outcome::Released(record))
+}
+
+/// Holds the site's release lock (`.keyguide/release.lock`) until dropped, waiting while
+/// another release of the same site holds it.
+fn lock(config: &Config) -> Result<std::fs::File> {
+    let dir = config.root.join(".keyguide");
+    std::fs::create_dir_all(&dir).map_err(Error::io("creating folder", &dir))?;
+    let path = dir.join("release.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(&path)
+        .map_err(Error::io("opening", &path))?;
+    // Where the file system cannot lock, releases of one site simply must not overlap.
+    let _ = rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive);
+    Ok(file)
 }
 
 /// Release notes to start from: the section changes, for the author to put in customer

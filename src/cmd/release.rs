@@ -14,7 +14,10 @@ use crate::cli::ReleaseArgs;
 pub fn run(root: Option<&Path>, args: &ReleaseArgs) -> Result<Outcome> {
     let config = super::load_config(root)?;
     let notes = match &args.notes {
-        Some(path) => Some(std::fs::read_to_string(path).map_err(Error::io("reading", path))?),
+        Some(path) => Some((
+            path.display().to_string(),
+            std::fs::read(path).map_err(Error::io("reading", path))?,
+        )),
         None => None,
     };
     let request = Request {

@@ -1,15 +1,16 @@
 //! KG070 unsafe HTML: `<script>`, inline event handlers and `javascript:` URLs in content —
-//! in the pages, and in the HTML and SVG files a guide ships as assets (an SVG opened from a
-//! diagram link runs its own script).
+//! in the pages, in release notes, and in the HTML and SVG files a guide ships as assets (an
+//! SVG opened from a diagram link runs its own script).
 //!
 //! The published site runs under a strict Content-Security-Policy and customers trust it
 //! with their keys; content that would run code has no place in it, whatever the policy.
 
 use crate::content::Page;
 use crate::diag::{self, Diagnostic, LineIndex};
-use crate::source::Asset;
+use crate::markdown::{self, Doc};
+use crate::source::{Asset, TextFile};
 
-use super::{Ctx, at};
+use super::Ctx;
 
 /// Runs KG070 over every page.
 pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
@@ -47,18 +48,38 @@ fn check_asset(asset: &Asset, out: &mut Vec<Diagnostic>) {
 }
 
 fn check_page<M>(page: &Page<'_, M>, out: &mut Vec<Diagnostic>) {
-    for link in &page.doc.links {
+    check_doc(&page.doc, page.file, out);
+}
+
+/// KG070 in release notes (`notes`), which the release pages and feeds publish as HTML.
+pub fn check_notes<'t>(notes: impl Iterator<Item = &'t TextFile>, out: &mut Vec<Diagnostic>) {
+    for file in notes {
+        let body = crate::frontmatter::split(&file.rel, &file.text).map_or(0, |s| s.body_offset);
+        check_doc(&markdown::parse(&file.text, body), file, out);
+    }
+}
+
+/// KG070 in `doc`, parsed from `file`.
+fn check_doc(doc: &Doc, file: &TextFile, out: &mut Vec<Diagnostic>) {
+    let lines = std::cell::OnceCell::new();
+    let mut unsafe_html = |offset: usize, what: &str| {
+        let lines = lines.get_or_init(|| LineIndex::new(&file.text));
+        out.push(Diagnostic::new(
+            &diag::UNSAFE_HTML,
+            &file.rel,
+            lines.line_col(&file.text, offset),
+            format!("content holds {what}"),
+            HELP,
+        ));
+    };
+    for link in &doc.links {
         if is_script_url(&link.dest) {
-            out.push(unsafe_html(
-                page,
-                link.offset,
-                "a link to a `javascript:` URL",
-            ));
+            unsafe_html(link.offset, "a link to a `javascript:` URL");
         }
     }
-    for html in &page.doc.html {
+    for html in &doc.html {
         if let Some((at_byte, what)) = find_unsafe(&html.text) {
-            out.push(unsafe_html(page, html.offset + at_byte, what));
+            unsafe_html(html.offset + at_byte, what);
         }
     }
 }
@@ -119,16 +140,6 @@ fn find_unsafe(html: &str) -> Option<(usize, &'static str)> {
 }
 
 const HELP: &str = "remove it: pages are static guidance, and the site's Content-Security-Policy forbids scripts in content";
-
-fn unsafe_html<M>(page: &Page<'_, M>, offset: usize, what: &str) -> Diagnostic {
-    at(
-        &diag::UNSAFE_HTML,
-        page,
-        offset,
-        format!("content holds {what}"),
-        HELP.into(),
-    )
-}
 
 #[cfg(test)]
 mod tests {

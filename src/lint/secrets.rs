@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use crate::diag::{self, Diagnostic};
 use crate::memo::{self, Digest, Memo};
 use crate::output::{OutputTree, Part, Places, Start};
-use crate::source::Sources;
+use crate::source::{Sources, TextFile};
 
 use super::key_material;
 
@@ -43,6 +43,24 @@ pub fn check(sources: &Sources, memo: &Memo, out: &mut Vec<Diagnostic>) {
             let digest = memo::digest(&asset.bytes);
             out.extend(scan_text(&asset.rel, &asset.bytes, &digest, memo, None));
         }
+    }
+}
+
+/// KG010 in `files` besides the content: release notes, which the release pages and feeds
+/// publish.
+pub fn check_texts<'t>(
+    files: impl Iterator<Item = &'t TextFile>,
+    memo: &Memo,
+    out: &mut Vec<Diagnostic>,
+) {
+    for file in files {
+        out.extend(scan_text(
+            &file.rel,
+            file.text.as_bytes(),
+            &file.digest,
+            memo,
+            None,
+        ));
     }
 }
 

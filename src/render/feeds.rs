@@ -181,9 +181,20 @@ fn feed(site: &Site<'_>, title: &str, self_url: &str, entries: Vec<Entry>) -> Ve
         entries,
         ..Feed::default()
     };
-    let mut bytes = feed.to_string().into_bytes();
-    bytes.push(b'\n');
-    bytes
+    // XML 1.0 has no way to write most control characters, even escaped: a form feed or an
+    // escape sequence pasted into release notes would leave the whole feed unreadable.
+    let mut text: String = feed
+        .to_string()
+        .chars()
+        .filter(|&c| is_xml_char(c))
+        .collect();
+    text.push('\n');
+    text.into_bytes()
+}
+
+/// Whether XML 1.0 allows `c` in a document.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 /// Midnight UTC of `date`.

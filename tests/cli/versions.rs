@@ -216,18 +216,14 @@ fn release_refuses_empty_notes() {
     let site = pinned_scaffold().write("empty.md", "\n<!-- write the notes here -->\n  \n");
     site.run(&[RELEASE_1_0_0, &["--notes", "empty.md"]].concat())
         .code(2)
-        .stderr_has("the release notes file is empty");
+        .stderr_has("the release notes file empty.md is empty");
     assert!(!site.path("releases").exists());
 }
 
-#[test]
-fn empty_notes_for_a_changed_release_is_kg052() {
-    // `release` refuses empty notes, but releases can arrive by other means (a merge, a
-    // hand-made commit), so lint checks them too. Empty the notes and re-chain the ledger
-    // the way a careless tool would.
-    let site = first_release();
-    let notes =
-        "+++\nversion = \"1.0.0\"\ndate = 2026-10-15\napprover = \"CISO\"\n+++\n\n<!-- TODO -->\n";
+/// `site` (the scaffold released as 1.0.0) with its notes replaced by `notes` and the ledger
+/// re-chained the way a careless tool would: releases can arrive by other means than
+/// `keyguide release` (a merge, a hand-made commit).
+fn with_notes_rewritten(site: SiteTest, notes: &str) -> SiteTest {
     let ledger: toml::Table =
         toml::from_str(&site.read("releases/ledger.toml")).unwrap_or_default();
     let entry = &ledger["release"][0];
@@ -243,9 +239,16 @@ fn empty_notes_for_a_changed_release_is_kg052() {
         digest: String::new(),
     };
     record.digest = record.compute_digest();
-    let site = site
-        .write("releases/1.0.0/NOTES.md", notes)
-        .write("releases/ledger.toml", record.to_toml());
+    site.write("releases/1.0.0/NOTES.md", notes)
+        .write("releases/ledger.toml", record.to_toml())
+}
+
+#[test]
+fn empty_notes_for_a_changed_release_is_kg052() {
+    // `release` refuses empty notes, but lint checks them too.
+    let notes =
+        "+++\nversion = \"1.0.0\"\ndate = 2026-10-15\napprover = \"CISO\"\n+++\n\n<!-- TODO -->\n";
+    let site = with_notes_rewritten(first_release(), notes);
     site.run(&["lint", "--as-of", AS_OF])
         .code(1)
         .stderr_has("error[KG052]")
@@ -443,5 +446,213 @@ fn feeds_are_atom_with_stable_entry_ids() {
         site.read("public/releases.xml"),
         first,
         "feeds are reproducible"
+    );
+}
+
+/// Release notes that would publish a script, a `javascript:` link and a private key.
+const UNSAFE_NOTES: &str = "Rotation changed.\n\n<script>alert(1)</script>\n\n[details](javascript:alert(2))\n\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n";
+
+#[test]
+fn release_checks_the_notes_and_approver_it_would_freeze() {
+    // A published release never changes: a finding in its notes could never be fixed, so
+    // `release` checks them (and the approver) like content before writing anything.
+    let customer = "Northwind Payments";
+    let site = pinned_scaffold()
+        .write(
+            "evidence/customers.csv",
+            format!("id,name,workflows\nC-006,{customer},wf-partner-api\n"),
+        )
+        .write(
+            "evidence/distribution.csv",
+            "customer,version,channel,date,reference\n",
+        )
+        .write("unsafe.md", UNSAFE_NOTES)
+        .write("binary.md", b"Rotation\0changed.\n")
+        .write("latin1.md", b"Schl\xfcssel rotated.\n")
+        .write("ok.md", "Rotation changed.\n")
+        .write("customer.md", format!("Fixed for {customer}.\n"));
+    let release = |notes: &str, approver: &str| {
+        site.run(&[
+            "release",
+            "1.0.0",
+            "--approver",
+            approver,
+            "--date",
+            "2026-10-15",
+            "--notes",
+            notes,
+        ])
+    };
+    release("unsafe.md", "CISO").code(1).stderr_has_all(&[
+        "error[KG070]: content holds a `<script>` element\n  --> unsafe.md:3:1",
+        "error[KG070]: content holds a link to a `javascript:` URL\n  --> unsafe.md:5:1",
+        "error[KG010]: OpenSSH private key found",
+        "release refused",
+    ]);
+    release("binary.md", "CISO").code(1).stderr_has(
+        "error[KG090]: is a binary file (it contains a NUL byte), not text\n  --> binary.md:1:9",
+    );
+    release("latin1.md", "CISO")
+        .code(1)
+        .stderr_has("error[KG090]: is not valid UTF-8\n  --> latin1.md:1:5");
+    release("customer.md", "CISO")
+        .code(1)
+        .stderr_has("error[KG101]")
+        .stderr_has("--> customer.md:1:11");
+    release("ok.md", customer)
+        .code(1)
+        .stderr_has("error[KG101]")
+        .stderr_has("--> --approver:1:1");
+    assert!(!site.path("releases").exists(), "a refused release wrote");
+    release("ok.md", "CISO").code(0);
+}
+
+#[test]
+fn lint_checks_published_notes_like_content() {
+    // Notes that arrived some other way (or from an older keyguide) are checked where they
+    // are, so lint fails where the build would, at the notes' own line.
+    let notes = format!(
+        "+++\nversion = \"1.0.0\"\ndate = 2026-10-15\napprover = \"CISO\"\n+++\n\n{UNSAFE_NOTES}"
+    );
+    let site = with_notes_rewritten(first_release(), &notes);
+    for command in [&["lint", "--as-of", AS_OF][..], &["build"]] {
+        site.run(command).code(1).stderr_has_all(&[
+            "error[KG070]: content holds a `<script>` element\n  --> releases/1.0.0/NOTES.md:9:1",
+            "--> releases/1.0.0/NOTES.md:11:1",
+            "error[KG010]: OpenSSH private key found",
+        ]);
+    }
+    assert!(!site.path("public").exists());
+}
+
+#[test]
+fn feeds_stay_well_formed_with_control_characters_in_the_notes() {
+    // XML cannot carry most control characters even escaped; pasted from a terminal they
+    // would make every feed unreadable.
+    let site = first_release()
+        .edit(BASE, "every twelve months", "every six months")
+        .write(
+            "notes.md",
+            "Keys rotate\x0csooner: \x1b[31msix months\x1b[0m.\n",
+        );
+    site.run(&[
+        "release",
+        "1.1.0",
+        "--approver",
+        "CISO",
+        "--date",
+        "2026-11-02",
+        "--notes",
+        "notes.md",
+    ])
+    .code(0);
+    site.run(&["build"]).code(0);
+    for feed in [
+        "public/releases.xml",
+        "public/feeds/payment-api/partner-api.xml",
+    ] {
+        let text = site.read(feed);
+        assert!(text.contains("sooner: [31msix months"), "{feed}: {text}");
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')),
+            "{feed} holds a character XML does not allow"
+        );
+    }
+}
+
+#[test]
+fn releases_of_one_site_never_overlap() {
+    // Two releases at once used to read the same ledger, both report success, and one was
+    // lost. Now the second waits, then finds nothing left to release.
+    for _ in 0..10 {
+        let site = first_release()
+            .edit(BASE, "every twelve months", "every six months")
+            .write("notes.md", "Keys now rotate every six months.\n");
+        let start = |label: &str| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_keyguide"))
+                .args([
+                    "release",
+                    label,
+                    "--approver",
+                    "CISO",
+                    "--date",
+                    "2026-11-02",
+                    "--notes",
+                    "notes.md",
+                ])
+                .current_dir(site.path(""))
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+        };
+        let (Ok(a), Ok(b)) = (start("1.1.0"), start("1.2.0")) else {
+            panic!("cannot start keyguide");
+        };
+        let codes: Vec<i32> = [a, b]
+            .into_iter()
+            .map(|c| {
+                c.wait_with_output()
+                    .ok()
+                    .and_then(|o| o.status.code())
+                    .unwrap_or(-1)
+            })
+            .collect();
+        let ledger = site.read("releases/ledger.toml");
+        let released = ["1.1.0", "1.2.0"]
+            .iter()
+            .zip(&codes)
+            .filter(|(_, code)| **code == 0)
+            .map(|(label, _)| *label)
+            .collect::<Vec<_>>();
+        assert_eq!(released.len(), 1, "exit codes {codes:?}");
+        for label in ["1.1.0", "1.2.0"] {
+            let listed = ledger.contains(&format!("version = \"{label}\""));
+            assert_eq!(listed, released.contains(&label), "{label}: {ledger}");
+            assert_eq!(site.path(&format!("releases/{label}")).exists(), listed);
+        }
+        site.run(&["lint", "--as-of", AS_OF]).code(0);
+    }
+}
+
+#[test]
+fn a_release_waits_for_the_one_in_progress() {
+    let site = first_release()
+        .edit(BASE, "every twelve months", "every six months")
+        .write("notes.md", "Keys now rotate every six months.\n");
+    // Hold the release lock as a release in progress would.
+    let lock = std::fs::File::open(site.path(".keyguide/release.lock"));
+    let Ok(lock) = lock else {
+        panic!("the first release left no lock file");
+    };
+    assert!(rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).is_ok());
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_keyguide"))
+        .args([
+            "release",
+            "1.1.0",
+            "--approver",
+            "CISO",
+            "--date",
+            "2026-11-02",
+        ])
+        .args(["--notes", "notes.md"])
+        .current_dir(site.path(""))
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else {
+        panic!("cannot start keyguide");
+    };
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        matches!(child.try_wait(), Ok(None)),
+        "the release went ahead while another held the lock"
+    );
+    assert!(!site.path("releases/1.1.0").exists());
+    drop(lock);
+    let status = child.wait().ok().and_then(|s| s.code());
+    assert_eq!(status, Some(0));
+    assert!(
+        site.read("releases/ledger.toml")
+            .contains("version = \"1.1.0\"")
     );
 }
