@@ -29,7 +29,10 @@
 //! Files are hard links shared with the published output, so keeping them costs no copy. A
 //! tool that rewrites a published file in place would change the kept one too, so every file's
 //! size, modification time and inode are recorded and checked before reuse: any difference
-//! and the entry is dropped and the version rendered afresh. The same check means a store that
+//! and the entry is dropped and the version rendered afresh. A file whose status-change time
+//! is later than the entry's settling by the last build that used it (`touch -d` sets the
+//! modification time back, never the status-change time) is hashed and must still hold its
+//! recorded bytes. The same check means a store that
 //! did not come from a build on this file system (committed to the repository by a pull
 //! request, copied, unpacked) is never used: a checkout or copy makes new inodes, so nobody can
 //! slip pre-rendered pages past the checks by shipping a store. An entry is written under a
@@ -43,7 +46,7 @@
 //! both kinds, while the store stays within twice the size of one build's released output.
 //! `keyguide build --no-cache` ignores it.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -222,6 +225,12 @@ impl Store {
             self.put(out, &key, files, digests)?;
             used.insert(key);
         }
+        // The build has linked and unlinked every file of the entries it used (each such
+        // change sets the file's status-change time): those entries are settled now. Their
+        // index's modification time says so, and when they were last used.
+        for key in &used {
+            settle(&self.dir.join(memo::hex(key)).join(INDEX));
+        }
         // Entries of other kinds of build (a `build --drafts` between two `build`s, whose
         // switchers differ) stay while there are no more of them than this build used, the
         // most recently used first; unfinished entries of killed builds go. Only names the
@@ -346,12 +355,6 @@ impl Keep<'_> {
         }
         match found {
             Some(_) => {
-                // Its index's modification time says when it was last used (see `save`).
-                let _ = std::fs::File::options()
-                    .write(true)
-                    .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-                    .open(dir.join(INDEX))
-                    .and_then(|f| f.set_modified(std::time::SystemTime::now()));
                 let mut used = self.store.used();
                 used.reused.insert(*key);
                 used.versions += usize::from(version);
@@ -362,9 +365,33 @@ impl Keep<'_> {
     }
 }
 
+/// Sets the modification time of the file at `path` (not a link) to the file system's
+/// present time: the clock its status-change times come from.
+fn settle(path: &Path) {
+    use rustix::fs::{AtFlags, CWD, Timespec, Timestamps, UTIME_NOW, UTIME_OMIT, utimensat};
+    let times = Timestamps {
+        last_access: Timespec {
+            tv_sec: 0,
+            tv_nsec: UTIME_OMIT,
+        },
+        last_modification: Timespec {
+            tv_sec: 0,
+            tv_nsec: UTIME_NOW,
+        },
+    };
+    let _ = utimensat(CWD, path, &times, AtFlags::SYMLINK_NOFOLLOW);
+}
+
 /// The entry in `dir`, checked: every path plain and listed once, every expected file there,
-/// no symbolic link on the way to any file, every file the very one recorded.
+/// no symbolic link on the way to any file, every file the very one recorded and not changed
+/// since the build that last used the entry settled it ([`settle`]). Size, modification time
+/// and inode catch most rewrites; a rewrite with its modification time set back (`touch -d`,
+/// `rsync -t`) still sets the status-change time, which no tool can set back.
 fn read(dir: &Path, prefix: &str, expected: &[String]) -> Option<Vec<(String, Stored)>> {
+    let settled = std::fs::symlink_metadata(dir.join(INDEX))
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| (m.mtime(), m.mtime_nsec()))?;
     let index = std::fs::read(dir.join(INDEX)).ok()?;
     let index: Vec<Entry> = serde_json::from_slice(&index).ok()?;
     let paths: BTreeSet<&str> = index.iter().map(|e| e.path.as_str()).collect();
@@ -383,34 +410,50 @@ fn read(dir: &Path, prefix: &str, expected: &[String]) -> Option<Vec<(String, St
         return None;
     }
     // Folders by their path in the entry: a set of paths compared as strings, since
-    // comparing `PathBuf`s part by part was most of the time a build spent here.
-    let mut folders_checked = HashSet::new();
-    let mut found = Vec::with_capacity(index.len());
-    for e in &index {
-        // No symbolic link on the way: only the last part is checked below.
-        for (end, _) in e.path.match_indices('/') {
-            let folder = &e.path[..end];
-            if folders_checked.insert(folder)
-                && !std::fs::symlink_metadata(files.join(folder)).is_ok_and(|m| m.is_dir())
-            {
-                return None;
-            }
-        }
-        let source = files.join(&e.path);
-        let untouched = std::fs::symlink_metadata(&source).is_ok_and(|m| {
-            m.is_file() && m.len() == e.size && mtime_ns(&m) == e.mtime_ns && m.ino() == e.inode
-        });
-        let digest = memo::from_hex(&e.sha256).filter(|_| untouched)?;
-        found.push((
-            format!("{prefix}{}", e.path),
-            Stored {
-                source,
-                size: e.size,
-                digest,
-            },
-        ));
+    // comparing `PathBuf`s part by part was most of the time a build spent here. No
+    // symbolic link on the way: only a file's last part is checked below.
+    let folders: BTreeSet<&str> = index
+        .iter()
+        .flat_map(|e| e.path.match_indices('/').map(|(end, _)| &e.path[..end]))
+        .collect();
+    use rayon::prelude::*;
+    let folders: Vec<&str> = folders.into_iter().collect();
+    if !folders
+        .par_iter()
+        .all(|folder| std::fs::symlink_metadata(files.join(folder)).is_ok_and(|m| m.is_dir()))
+    {
+        return None;
     }
-    Some(found)
+    index
+        .par_iter()
+        .map(|e| {
+            let source = files.join(&e.path);
+            let digest = memo::from_hex(&e.sha256)?;
+            let meta = std::fs::symlink_metadata(&source).ok()?;
+            let same = meta.is_file()
+                && meta.len() == e.size
+                && mtime_ns(&meta) == e.mtime_ns
+                && meta.ino() == e.inode;
+            // Changed since the entry was settled: by this store's own links and unlinks
+            // when another kind of build used the output since (`build` after
+            // `build --drafts`), or by a rewrite. Its bytes decide.
+            // Strictly earlier: a file changed within the same tick of the file system's
+            // clock as the settling shows the same time.
+            let settled_before = (meta.ctime(), meta.ctime_nsec()) < settled;
+            let untouched = same
+                && (settled_before || memo::digest_file(&source).is_ok_and(|d| d == digest));
+            untouched.then(|| {
+                (
+                    format!("{prefix}{}", e.path),
+                    Stored {
+                        source,
+                        size: e.size,
+                        digest,
+                    },
+                )
+            })
+        })
+        .collect()
 }
 
 fn mtime_ns(meta: &std::fs::Metadata) -> i128 {

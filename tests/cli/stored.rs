@@ -154,6 +154,24 @@ fn a_published_file_changed_in_place_is_not_reused() {
             .read("public/1.1.0/vault/index.html")
             .contains("injected")
     );
+    // The same size and modification time, other bytes: the status-change time gives it
+    // away.
+    site.run(&["build"]).code(0).stderr_has(REUSED);
+    let mtime = std::fs::metadata(&page)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = site.read("public/1.1.0/vault/index.html");
+    let tampered = text.replacen("Secure", "Zecure", 1);
+    assert_ne!(tampered, text);
+    let site = site.write("public/1.1.0/vault/index.html", &tampered);
+    std::fs::File::options()
+        .write(true)
+        .open(&page)
+        .and_then(|f| f.set_modified(mtime))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let run = build_matches_fresh(&site, &[]);
+    assert!(run.contains("(1 released version reused"), "{run}");
+    assert_eq!(site.read("public/1.1.0/vault/index.html"), text);
 }
 
 #[test]
