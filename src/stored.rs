@@ -440,8 +440,8 @@ fn read(dir: &Path, prefix: &str, expected: &[String]) -> Option<Vec<(String, St
             // Strictly earlier: a file changed within the same tick of the file system's
             // clock as the settling shows the same time.
             let settled_before = (meta.ctime(), meta.ctime_nsec()) < settled;
-            let untouched = same
-                && (settled_before || memo::digest_file(&source).is_ok_and(|d| d == digest));
+            let untouched =
+                same && (settled_before || memo::digest_file(&source).is_ok_and(|d| d == digest));
             untouched.then(|| {
                 (
                     format!("{prefix}{}", e.path),

@@ -73,43 +73,116 @@ fn check_doc(doc: &Doc, file: &TextFile, out: &mut Vec<Diagnostic>) {
         ));
     };
     for link in &doc.links {
-        if is_script_url(&link.dest) {
-            unsafe_html(link.offset, "a link to a `javascript:` URL");
+        if let Some(scheme) = script_scheme(&link.dest) {
+            unsafe_html(link.offset, &format!("a link to a `{scheme}` URL"));
         }
     }
     for html in &doc.html {
         if let Some((at_byte, what)) = find_unsafe(&html.text) {
-            unsafe_html(html.offset + at_byte, what);
+            unsafe_html(html.offset + at_byte, &what);
         }
     }
 }
 
-/// Whether a URL would run script when followed.
-fn is_script_url(url: &str) -> bool {
-    let compact: String = url
+/// The scheme of a URL that would run script when followed, as a browser reads it:
+/// character references decoded, white space and control characters dropped, any case.
+fn script_scheme(url: &str) -> Option<&'static str> {
+    let compact: String = decode_references(url)
         .chars()
         .filter(|c| !c.is_whitespace() && !c.is_control())
         .flat_map(char::to_lowercase)
         .collect();
-    compact.starts_with("javascript:")
-        || compact.starts_with("vbscript:")
-        || compact.starts_with("data:text/html")
+    ["javascript:", "vbscript:", "data:text/html"]
+        .into_iter()
+        .find(|scheme| compact.starts_with(scheme))
 }
 
-/// The first unsafe construct in a piece of raw HTML: its byte offset and a description.
-fn find_unsafe(html: &str) -> Option<(usize, &'static str)> {
+/// `text` with its character references decoded as far as a URL's scheme can hide behind
+/// them: numeric ones (`&#106;`, `&#x6A`, with or without the `;`, as browsers accept them)
+/// and the named ones that stand for a colon or white space. No other named reference
+/// stands for an ASCII letter, a colon or white space.
+fn decode_references(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + 1..];
+        if let Some(number) = rest.strip_prefix('#') {
+            let (radix, digits) = match number.strip_prefix(['x', 'X']) {
+                Some(hex) => (16, hex),
+                None => (10, number),
+            };
+            let len = digits
+                .find(|c: char| !c.is_digit(radix))
+                .unwrap_or(digits.len());
+            if len > 0 {
+                let c = u32::from_str_radix(&digits[..len], radix)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .filter(|&c| c != '\0');
+                out.push(c.unwrap_or('\u{fffd}'));
+                rest = &digits[len..];
+                rest = rest.strip_prefix(';').unwrap_or(rest);
+                continue;
+            }
+        }
+        let named = [("tab;", '\t'), ("newline;", '\n'), ("colon;", ':')]
+            .into_iter()
+            .find(|(name, _)| {
+                rest.get(..name.len())
+                    .is_some_and(|r| r.eq_ignore_ascii_case(name))
+            });
+        match named {
+            Some((name, c)) => {
+                out.push(c);
+                rest = &rest[name.len()..];
+            }
+            None => out.push('&'),
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Attributes whose value is a URL a browser follows or loads.
+const URL_ATTRIBUTES: &[&str] = &[
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "data",
+    "poster",
+    "background",
+];
+
+/// The first unsafe construct in a piece of raw HTML (or an SVG or XML asset): its byte
+/// offset and a description.
+fn find_unsafe(html: &str) -> Option<(usize, String)> {
     let lower = html.to_ascii_lowercase();
-    if let Some(i) = lower.find("<script") {
-        return Some((i, "a `<script>` element"));
+    // `<script>`, or in XML (an SVG asset) `<svg:script>` under any namespace prefix.
+    let script = lower.match_indices('<').find(|(i, _)| {
+        let name = lower[i + 1..]
+            .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.')))
+            .next()
+            .unwrap_or_default();
+        name.rsplit(':').next() == Some("script")
+    });
+    if let Some((i, _)) = script {
+        return Some((i, "a `<script>` element".into()));
     }
     // Attributes: inside a tag, a name starting with `on` followed by `=` is an event
-    // handler; `href`/`src`/`action` values are checked for script URLs.
+    // handler; URL attributes are checked for script URLs; `srcdoc` is a whole document.
     let bytes = lower.as_bytes();
     let mut in_tag = false;
+    let mut tag_start = 0;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'<' => in_tag = true,
+            b'<' => {
+                in_tag = true;
+                tag_start = i;
+            }
             b'>' => in_tag = false,
             c if in_tag && c.is_ascii_whitespace() => {
                 let name_start = i + 1;
@@ -120,15 +193,26 @@ fn find_unsafe(html: &str) -> Option<(usize, &'static str)> {
                 let rest = lower[name_end..].trim_start();
                 if let Some(value) = rest.strip_prefix('=') {
                     if name.len() > 2 && name.starts_with("on") {
-                        return Some((name_start, "an inline event handler attribute"));
+                        return Some((name_start, "an inline event handler attribute".into()));
+                    }
+                    if name == "srcdoc" {
+                        return Some((name_start, "an embedded document (`srcdoc`)".into()));
                     }
                     let value = value.trim_start().trim_start_matches(['"', '\'']);
-                    if matches!(
-                        name,
-                        "href" | "src" | "action" | "formaction" | "xlink:href"
-                    ) && is_script_url(value)
+                    if URL_ATTRIBUTES.contains(&name)
+                        && let Some(scheme) = script_scheme(value)
                     {
-                        return Some((name_start, "a `javascript:` URL"));
+                        return Some((name_start, format!("a `{scheme}` URL")));
+                    }
+                    let tag = lower[tag_start + 1..].split_whitespace().next();
+                    let refresh =
+                        tag == Some("meta") && name == "http-equiv" && value.starts_with("refresh");
+                    if refresh {
+                        return Some((
+                            tag_start,
+                            "a `<meta http-equiv=\"refresh\">` that sends the reader elsewhere"
+                                .into(),
+                        ));
                     }
                 }
             }
@@ -152,6 +236,41 @@ mod tests {
         assert!(find_unsafe("<a href=\" JavaScript:x()\">").is_some());
         assert!(find_unsafe("<details><summary>More</summary>").is_none());
         assert!(find_unsafe("<a href=\"https://x.example\" title=\"online\">").is_none());
-        assert!(is_script_url("java\tscript:alert(1)"));
+        assert_eq!(script_scheme("java\tscript:alert(1)"), Some("javascript:"));
+    }
+
+    #[test]
+    fn sees_through_character_references_and_namespaces() {
+        for html in [
+            "<a href=\"&#106;avascript:alert(1)\">a</a>",
+            "<a href=\"javascript&colon;alert(1)\">b</a>",
+            "<a href=\"jav&#x09;ascript:alert(3)\">c</a>",
+            "<a href=\"&#x6A&#x61vascript:x\">d</a>",
+            "<a href=\"&#0000106;avascript:x\">e</a>",
+            "<a href=\"java&Tab;script:x\">f</a>",
+            "<object data=\"javascript:alert(1)\"></object>",
+            "<iframe srcdoc=\"&lt;script&gt;alert(1)&lt;/script&gt;\"></iframe>",
+            "<svg xmlns:s=\"http://www.w3.org/2000/svg\"><s:script>alert(1)</s:script></svg>",
+            "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example/\">",
+        ] {
+            assert!(find_unsafe(html).is_some(), "{html}");
+        }
+        assert_eq!(
+            find_unsafe("<a href=\"vbscript:x\">").map(|(_, what)| what),
+            Some("a `vbscript:` URL".to_owned())
+        );
+        for html in [
+            "<a href=\"https://x.example/?a=1&amp;b=2\">ok</a>",
+            "<a href=\"#&#106;\">ok</a>",
+            "<p>scripts &amp; description</p>",
+            "<meta charset=\"utf-8\">",
+            "<noscript>x</noscript>",
+        ] {
+            assert!(find_unsafe(html).is_none(), "{html}");
+        }
+        assert_eq!(
+            decode_references("&#x4A;&#0;&#99999999;&amp;&colon;"),
+            "J\u{fffd}\u{fffd}&amp;:"
+        );
     }
 }
