@@ -244,6 +244,22 @@ impl Doc {
     pub fn all_sections(&self) -> impl Iterator<Item = &Section> {
         self.sections.iter().flat_map(Section::walk)
     }
+
+    /// The page's text as its HTML shows it: markup gone, character references decoded,
+    /// blocks and headings on lines of their own.
+    pub fn text(&self) -> String {
+        let mut text = String::new();
+        let mut push = |events: &Events| {
+            each_text(events, |t| text.push_str(t));
+            text.push('\n');
+        };
+        push(&self.intro);
+        for section in self.all_sections() {
+            push(&section.title_events);
+            push(&section.body);
+        }
+        text
+    }
 }
 
 /// A heading being read: its start, then its title events until the heading ends.

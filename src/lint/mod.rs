@@ -100,6 +100,7 @@ pub fn check(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
     html::check(ctx, &mut diags);
     exceptions::check(ctx, &mut diags);
     secrets::check(ctx.content.sources, ctx.memo, &mut diags);
+    secrets::check_published_text(ctx, &mut diags);
     diags
 }
 

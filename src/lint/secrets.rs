@@ -46,6 +46,90 @@ pub fn check(sources: &Sources, memo: &Memo, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// KG010 in the text each page publishes: its words with the markup gone and character
+/// references decoded. A key the source splits (`c753**7**9365`, `c753&#55;9365`) is whole
+/// there, and the build would find it in the output; lint finds it here first, at the place
+/// in the source where it starts. Keys the source shows whole are left to [`check`].
+pub fn check_published_text(ctx: &super::Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    super::each(&ctx.content.guides, out, |guide, out| {
+        let pages = std::iter::once((guide.base.file, &*guide.base.doc))
+            .chain(guide.addenda.iter().map(|a| (a.file, &*a.doc)));
+        for (file, doc) in pages {
+            if may_split_a_token(&file.text) {
+                check_published(ctx.memo, &doc.text(), file, out);
+            }
+        }
+    });
+}
+
+/// The KG010 findings of `text`, what the page `file` publishes, each where it starts in
+/// `file`, unless a finding in `file` itself already starts the same way.
+fn check_published(memo: &Memo, text: &str, file: &TextFile, out: &mut Vec<Diagnostic>) {
+    let found = memo.scan(&memo::digest(text.as_bytes()), || key_material::scan(text));
+    if found.is_empty() {
+        return;
+    }
+    let in_source = memo.scan(&file.digest, || key_material::scan(&file.text));
+    for finding in found.iter() {
+        let start = opening(text, finding.offset, 16);
+        if in_source
+            .iter()
+            .any(|f| opening(&file.text, f.offset, 16) == start)
+        {
+            continue;
+        }
+        // Where it starts in the source: its first characters, fewer if a reference or
+        // markup comes early.
+        let at = [16, 8, 4]
+            .into_iter()
+            .find_map(|n| file.text.find(opening(text, finding.offset, n)))
+            .unwrap_or(0);
+        out.push(Diagnostic::new(
+            &diag::KEY_MATERIAL,
+            &file.rel,
+            diag::LineIndex::new(&file.text).line_col(&file.text, at),
+            format!(
+                "{} found in the text this page publishes (markup or a character reference splits it in the source); key material must never be published",
+                finding.kind
+            ),
+            "remove it now and treat the key as compromised: rotate it, since it is in the repository history; show placeholders such as `<your-key>` instead",
+        ));
+    }
+}
+
+/// Whether `text` has a stretch of at least 16 characters that can make up a key (letters,
+/// digits, `+/=-`) with markup that starts right after a letter or digit among them
+/// (emphasis, a code span, an escape, a character reference, inline HTML, link text): the
+/// only way its published text can hold a key its source does not show whole. Pages
+/// without one (nearly all) are not looked at again.
+fn may_split_a_token(text: &str) -> bool {
+    let (mut keyish, mut split, mut previous) = (0, false, 0u8);
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-') {
+            keyish += 1;
+        } else if matches!(b, b'*' | b'`' | b'~' | b'\\' | b'&' | b'<' | b'[') {
+            split |= previous.is_ascii_alphanumeric();
+        } else if !matches!(b, b'#' | b';' | b'>' | b']' | b'(' | b')' | b'_') {
+            if split && keyish >= 16 {
+                return true;
+            }
+            (keyish, split) = (0, false);
+        }
+        previous = b;
+    }
+    split && keyish >= 16
+}
+
+/// Up to `n` bytes of `text` from `offset`, cut at a character boundary.
+fn opening(text: &str, offset: usize, n: usize) -> &str {
+    let rest = text.get(offset..).unwrap_or_default();
+    let mut end = n.min(rest.len());
+    while !rest.is_char_boundary(end) {
+        end -= 1;
+    }
+    &rest[..end]
+}
+
 /// KG010 in `files` besides the content: release notes, which the release pages and feeds
 /// publish.
 pub fn check_texts<'t>(
