@@ -54,6 +54,12 @@ pub struct Content<'s> {
     pub guides: Vec<Guide<'s>>,
     /// The scope inventory (empty when missing or invalid).
     pub inventory: Inventory,
+    /// Whether a page was left out because its front matter could not be read: what it
+    /// says (the workflows an addendum covers) is unknown, so no rule may claim it says
+    /// nothing.
+    pub pages_dropped: bool,
+    /// Whether `inventory.toml` is there but could not be read: its workflows are unknown.
+    pub inventory_broken: bool,
 }
 
 impl<M> Page<'_, M> {
@@ -83,9 +89,16 @@ pub fn parse<'s>(sources: &'s Sources, memo: &Memo, diags: &mut Vec<Diagnostic>)
         diags.extend(found);
         guides.extend(guide);
     }
+    let pages = |count: usize, base: bool| count + usize::from(base);
+    let read: usize = guides.iter().map(|g| pages(g.addenda.len(), true)).sum();
+    let there: usize = (sources.guides.iter())
+        .map(|g| pages(g.addenda.len(), g.base.is_some()))
+        .sum();
+    let mut inventory_broken = false;
     let inventory = match &sources.inventory {
         Some(file) => memo.inventory(file).unwrap_or_else(|d| {
             diags.push(d);
+            inventory_broken = true;
             Inventory::default()
         }),
         None => Inventory::default(),
@@ -94,6 +107,8 @@ pub fn parse<'s>(sources: &'s Sources, memo: &Memo, diags: &mut Vec<Diagnostic>)
         sources,
         guides,
         inventory,
+        pages_dropped: read < there,
+        inventory_broken,
     }
 }
 

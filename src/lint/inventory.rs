@@ -62,7 +62,8 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 "give each workflow its own id",
             ));
         }
-        if !named.contains_key(id) {
+        // A page left out for its front matter may be the one that covers it.
+        if !named.contains_key(id) && !ctx.content.pages_dropped {
             out.push(Diagnostic::new(
                 &diag::UNCOVERED_WORKFLOW,
                 &file.rel,
@@ -101,8 +102,12 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
 /// How many known workflow ids a KG041 help line lists.
 const KNOWN_SHOWN: usize = 10;
 
-/// KG041: every workflow an addendum names exists.
+/// KG041: every workflow an addendum names exists (unknowable while `inventory.toml` is
+/// there but unreadable: its own finding says why).
 fn check_named(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
+    if ctx.content.inventory_broken {
+        return;
+    }
     let known: std::collections::BTreeSet<&str> = ctx
         .content
         .inventory
