@@ -6,7 +6,7 @@
 //! - `/.well-known/keyguide/signing-key.pub` and `allowed_signers` (signed builds only);
 //! - `SHA256SUMS`: coreutils lines for every file except itself, `manifest.json`,
 //!   `manifest.json.sig` and the host configuration files ([`HOST_FILES`]), so
-//!   `sha256sum -c SHA256SUMS` checks the site;
+//!   `sha256sum -c SHA256SUMS` checks the site and any copy of it;
 //! - `manifest.json` ([`Manifest`]): schema id, base_url, sequence (number of releases),
 //!   ledger head, every published version's ledger record, an optional `expires` date, and
 //!   every file except itself and its signature, with size and SHA-256 — `SHA256SUMS`
@@ -40,8 +40,10 @@ pub const SUMS: &str = "SHA256SUMS";
 /// Where the public key and allowed_signers line are published.
 pub const WELL_KNOWN: &str = ".well-known/keyguide";
 /// Host configuration files at the output root. Netlify and Cloudflare Pages read them and
-/// do not serve them, so a customer's copy of the site never holds them; they are left out
-/// of the manifest and `SHA256SUMS`, and `verify` ignores them.
+/// do not serve them, so a customer's copy of the site never holds them. The manifest lists
+/// them like every file (a changed `_redirects` could send `/latest/` to a superseded
+/// version), and `verify` checks them where they are; a copy without them still verifies.
+/// `SHA256SUMS` leaves them out, so `sha256sum -c` works on such a copy.
 pub const HOST_FILES: &[&str] = &["_redirects", "_headers"];
 
 /// `manifest.json`. Parsing is strict: unknown fields, duplicate keys and trailing data are
@@ -170,7 +172,7 @@ pub fn sums_line(sha256: &str, path: &str) -> String {
 pub fn sums_text(files: &[FileEntry]) -> String {
     files
         .iter()
-        .filter(|f| f.path != SUMS)
+        .filter(|f| f.path != SUMS && !HOST_FILES.contains(&f.path.as_str()))
         .map(|f| sums_line(&f.sha256, &f.path))
         .collect()
 }
@@ -178,10 +180,7 @@ pub fn sums_text(files: &[FileEntry]) -> String {
 /// Size and digest of every file in `tree`, in path order: from `digests` where it has the
 /// file, else hashed now (in parallel).
 fn entries(tree: &OutputTree, digests: &BTreeMap<String, Digest>) -> Vec<FileEntry> {
-    let files: Vec<(&str, &[u8])> = tree
-        .files()
-        .filter(|(path, _)| !HOST_FILES.contains(path))
-        .collect();
+    let files: Vec<(&str, &[u8])> = tree.files().collect();
     let mut entries: Vec<FileEntry> = files
         .par_iter()
         .map(|(path, bytes)| FileEntry {

@@ -65,8 +65,12 @@ pub struct Report {
     pub files: usize,
     /// The manifest's sequence, when it could be read.
     pub sequence: Option<u64>,
-    /// Host configuration files present in the folder, which no signature covers.
+    /// Host configuration files present in the folder that the manifest does not list (a
+    /// manifest from before they were listed): no signature covers them.
     pub unsigned: Vec<String>,
+    /// Host configuration files the manifest lists that the folder lacks, as a copy served
+    /// by the host does: not checked.
+    pub absent: Vec<String>,
 }
 
 /// Verifies the site at `request.site`.
@@ -116,11 +120,18 @@ pub fn verify(request: &Request<'_>) -> Result<Report> {
         ));
     }
     report.files = check_files(site, &manifest, &mut report.failures)?;
-    report.unsigned = manifest::HOST_FILES
-        .iter()
-        .filter(|f| site.join(f).exists())
+    let listed = |f: &&str| manifest.files.iter().any(|e| e.path == *f);
+    let present = |f: &&str| std::fs::symlink_metadata(site.join(f)).is_ok();
+    let host = manifest::HOST_FILES.iter();
+    report.unsigned = (host.clone())
+        .filter(|f| present(f) && !listed(f))
         .map(|f| (*f).to_owned())
         .collect();
+    report.absent = host
+        .filter(|f| !present(f) && listed(f))
+        .map(|f| (*f).to_owned())
+        .collect();
+    report.files -= report.absent.len();
     check_ledger(&manifest, &mut report.failures);
     if let Some(expires) = &manifest.expires {
         match parse_date(expires) {
@@ -220,6 +231,8 @@ fn check_files(site: &Path, manifest: &Manifest, failures: &mut Vec<String>) -> 
             }
             let bytes = match std::fs::read(&full) {
                 Ok(b) => b,
+                // The host reads its configuration and does not serve it: a copy lacks it.
+                Err(_) if manifest::HOST_FILES.contains(path) => return None,
                 Err(_) if !on_disk.contains_key(*path) => return Some(format!("{path}: missing")),
                 Err(e) => return Some(format!("{path}: cannot be read: {e}")),
             };

@@ -44,6 +44,14 @@ pub fn run(args: &VerifyArgs) -> Result<Outcome> {
             writeln!(out, "  and it extends the manifest given with --previous (no rollback, no rewritten record)")
                 .map_err(stream_error)?;
         }
+        if !report.absent.is_empty() {
+            writeln!(
+                out,
+                "  not in this copy: {} (host configuration the host applies and does not serve; checked where the folder holds it)",
+                report.absent.join(", ")
+            )
+            .map_err(stream_error)?;
+        }
         if !report.unsigned.is_empty() {
             writeln!(
                 out,

@@ -129,16 +129,18 @@ fn a_signed_build_verifies_with_ssh_keygen_sha256sum_and_keyguide() {
     sorted.sort_unstable();
     assert_eq!(paths, sorted);
     assert!(paths.contains(&"SHA256SUMS"));
-    for own in [
-        "manifest.json",
-        "manifest.json.sig",
-        "_redirects",
-        "_headers",
-    ] {
+    for own in ["manifest.json", "manifest.json.sig"] {
         assert!(!paths.contains(&own), "{own} is in the manifest");
     }
+    // Host configuration is signed like every file, and left out of SHA256SUMS, which a
+    // customer runs on a copy the host served (without it).
+    for host in ["_redirects", "_headers"] {
+        assert!(paths.contains(&host), "{host} is not in the manifest");
+    }
     let sums = site.read("public/SHA256SUMS");
-    assert!(!sums.contains("SHA256SUMS") && !sums.contains("manifest.json"));
+    for left_out in ["SHA256SUMS", "manifest.json", "_redirects", "_headers"] {
+        assert!(!sums.contains(left_out), "SHA256SUMS lists {left_out}");
+    }
 
     let landing = site.read("public/index.html");
     let fingerprint = keys
@@ -228,12 +230,9 @@ fn tampering_deleting_adding_or_resigning_fails_verification_naming_what() {
     let public = format!("{key}.pub");
     let site = signed_example(&key);
     verify_with_key(&site, &public).code(0);
-    // Flip the first byte of every file. `_redirects` and `_headers` are host
-    // configuration, which hosts do not serve, so they are outside the manifest.
+    // Flip the first byte of every file, host configuration (`_redirects`, `_headers`)
+    // included: a changed `_redirects` could send /latest/ to a superseded version.
     for (path, bytes) in site.tree("public") {
-        if path == "_redirects" || path == "_headers" {
-            continue;
-        }
         let mut changed = bytes.clone();
         changed[0] ^= 0x20;
         let site_ref = &site;
@@ -557,12 +556,22 @@ fn the_shipped_json_schema_accepts_built_manifests_and_nothing_looser() {
 }
 
 #[test]
-fn verify_names_unsigned_host_files_refuses_fifos_and_non_ed25519_signatures() {
+fn verify_accepts_a_copy_without_host_files_refuses_fifos_and_non_ed25519_signatures() {
     let (keys, key) = Keys::with_key();
     let site = signed_example(&key);
     verify_with_key(&site, &format!("{key}.pub"))
         .code(0)
-        .stdout_has("not covered by the signature: _redirects, _headers");
+        .stdout_lacks("not in this copy");
+    // A copy the host served has no host configuration: it still verifies, and says so.
+    for host in ["_redirects", "_headers"] {
+        std::fs::remove_file(site.path(&format!("public/{host}")))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    verify_with_key(&site, &format!("{key}.pub"))
+        .code(0)
+        .stdout_has("not in this copy: _redirects, _headers");
+    site.tool("public", "sha256sum", &["-c", "--quiet", "SHA256SUMS"], b"")
+        .code(0);
     // A FIFO where a file should be is reported, not read (reading it would never end).
     let fifo = site.path("public/robots.txt");
     std::fs::remove_file(&fifo).unwrap_or_else(|e| panic!("{e}"));

@@ -200,6 +200,16 @@ impl Run {
         self
     }
 
+    /// Asserts that stdout does not contain `text`.
+    pub fn stdout_lacks(self, text: &str) -> Self {
+        assert!(
+            !self.stdout.contains(text),
+            "stdout has {text:?}:\n{}",
+            self.stdout
+        );
+        self
+    }
+
     /// Asserts that stderr does not contain `text`.
     pub fn stderr_lacks(self, text: &str) -> Self {
         assert!(
