@@ -7,8 +7,10 @@
 
 use time::Duration;
 
+use crate::content::Page;
 use crate::diag::Diagnostic;
 use crate::diag::{self, Severity};
+use crate::frontmatter::Date;
 
 use super::{Ctx, at};
 
@@ -65,20 +67,24 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         let offset = page.file.text[page.matter_offset..]
             .find("last_reviewed")
             .map_or(0, |i| page.matter_offset + i);
-        let due = reviewed + Duration::days(i64::from(ctx.config.review_interval_days));
-        let warn_from = due - Duration::days(i64::from(ctx.config.review_warn_days));
+        let Some((due, warn_from)) = review_window(
+            reviewed,
+            ctx.config.review_interval_days,
+            ctx.config.review_warn_days,
+        ) else {
+            // Due after the last date there is: never due, so only KG031's "after --as-of"
+            // check is left to make.
+            if reviewed > ctx.as_of {
+                out.push(future_review(page, offset, reviewed, ctx.as_of));
+            }
+            continue;
+        };
         let help = format!(
             "review the guide, then set `last_reviewed` to the review date (reviews are due every {} days)",
             ctx.config.review_interval_days
         );
         if reviewed > ctx.as_of {
-            out.push(at(
-                &diag::DOCUMENT_CONTROL,
-                page,
-                offset,
-                format!("last reviewed on {reviewed}, which is after {}", ctx.as_of),
-                "set `last_reviewed` to the date the review happened; pass --as-of when checking a past or future date".into(),
-            ));
+            out.push(future_review(page, offset, reviewed, ctx.as_of));
         } else if ctx.as_of > due {
             out.push(
                 at(
@@ -99,5 +105,59 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 help,
             ));
         }
+    }
+}
+
+/// When a review made on `reviewed` falls due, and the first day KG032 warns of it:
+/// `reviewed + interval_days` and `warn_days` before that.
+///
+/// Both values come from users (`last_reviewed` may be 9999-12-31, and the `[review]` days
+/// may be up to `u32::MAX`), so the arithmetic is checked. A due date past the last date
+/// `time` can represent never arrives: `None`, "not due", and no KG032 finding. A warning
+/// window longer than the whole interval (or reaching before the first representable date)
+/// starts on the review date itself, as it would if the window were simply as long as the
+/// interval: the guide is then "due soon" from the day it was reviewed.
+fn review_window(reviewed: Date, interval_days: u32, warn_days: u32) -> Option<(Date, Date)> {
+    let due = reviewed.checked_add(Duration::days(i64::from(interval_days)))?;
+    let warn_from = due
+        .checked_sub(Duration::days(i64::from(warn_days)))
+        .map_or(reviewed, |d| d.max(reviewed));
+    Some((due, warn_from))
+}
+
+/// KG031 for a review dated after `--as-of`.
+fn future_review<M>(page: &Page<'_, M>, offset: usize, reviewed: Date, as_of: Date) -> Diagnostic {
+    at(
+        &diag::DOCUMENT_CONTROL,
+        page,
+        offset,
+        format!("last reviewed on {reviewed}, which is after {as_of}"),
+        "set `last_reviewed` to the date the review happened; pass --as-of when checking a past or future date".into(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, ordinal: u16) -> Date {
+        Date::from_ordinal_date(y, ordinal).unwrap_or(Date::MIN)
+    }
+
+    #[test]
+    fn a_due_date_past_the_last_representable_date_is_never_due() {
+        assert_eq!(review_window(Date::MAX, 365, 30), None);
+        assert_eq!(review_window(date(2026, 1), u32::MAX, 30), None);
+    }
+
+    #[test]
+    fn a_warning_window_longer_than_the_interval_starts_at_the_review() {
+        let reviewed = date(2026, 1);
+        let (due, warn_from) =
+            review_window(reviewed, 365, u32::MAX).unwrap_or((Date::MIN, Date::MIN));
+        assert_eq!(due, date(2027, 1));
+        assert_eq!(warn_from, reviewed);
+        let (_, warn_from) = review_window(reviewed, 365, 30).unwrap_or((Date::MIN, Date::MIN));
+        assert_eq!(warn_from, date(2026, 336));
     }
 }

@@ -180,3 +180,36 @@ fn lint_and_build_report_the_same_findings() {
     assert_eq!(findings(&lint.stderr), findings(&build.stderr));
     assert!(!site.path("public").exists());
 }
+
+#[test]
+fn review_dates_beyond_the_calendar_are_findings_not_panics() {
+    // A review dated on the last day there is: due after the end of the calendar.
+    let site = pinned_scaffold().edit(
+        "content/payment-api/_index.md",
+        "last_reviewed = 2026-10-01",
+        "last_reviewed = 9999-12-31",
+    );
+    site.run(&["lint", "--as-of", AS_OF])
+        .code(1)
+        .stderr_has("error[KG031]: last reviewed on 9999-12-31, which is after 2026-11-28")
+        .stderr_lacks("panicked");
+    site.run(&["build"]).code(1).stderr_lacks("panicked");
+    site.run(&["coverage"]).code(0).stderr_lacks("panicked");
+
+    // An interval that ends past the calendar: never due.
+    let site = pinned_scaffold().edit(
+        "keyguide.toml",
+        "interval_days = 365",
+        "interval_days = 4294967295",
+    );
+    site.run(&["lint", "--deny-warnings", "--as-of", AS_OF])
+        .code(0)
+        .stderr_lacks("KG032");
+    site.run(&["coverage"]).code(0).stderr_lacks("panicked");
+
+    // A warning window longer than the interval: due soon from the review date on.
+    let site = pinned_scaffold().edit("keyguide.toml", "warn_days = 30", "warn_days = 4294967295");
+    site.run(&["lint", "--as-of", AS_OF])
+        .code(0)
+        .stderr_has("warning[KG032]: review due on 2027-10-01 (last reviewed 2026-10-01)");
+}
