@@ -45,14 +45,26 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 "the base guide's `owner` is blank".into(),
                 "name the owning team, e.g. `owner = \"Payments Security\"`, or remove the key to use keyguide.toml's default".into(),
             ));
-        } else if matter.owner.is_none() && ctx.config.owner.is_none() {
-            out.push(at(
-                &diag::DOCUMENT_CONTROL,
-                page,
-                0,
-                "the base guide names no owner".into(),
-                "add `owner = \"Team name\"` to the front matter, or a default `owner` to keyguide.toml".into(),
-            ));
+        } else if matter.owner.is_none() {
+            // keyguide.toml's default owner counts only when it names someone: a blank one
+            // would publish a blank Owner cell.
+            match ctx.config.owner.as_deref() {
+                None => out.push(at(
+                    &diag::DOCUMENT_CONTROL,
+                    page,
+                    0,
+                    "the base guide names no owner".into(),
+                    "add `owner = \"Team name\"` to the front matter, or a default `owner` to keyguide.toml".into(),
+                )),
+                Some(owner) if owner.trim().is_empty() => out.push(at(
+                    &diag::DOCUMENT_CONTROL,
+                    page,
+                    0,
+                    "the base guide names no owner, and keyguide.toml's default `owner` is blank".into(),
+                    "name the owning team in keyguide.toml, e.g. `owner = \"Payments Security\"`, or add `owner = \"Team name\"` to the front matter".into(),
+                )),
+                Some(_) => {}
+            }
         }
         let Some(reviewed) = matter.last_reviewed else {
             out.push(at(

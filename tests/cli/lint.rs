@@ -213,3 +213,23 @@ fn review_dates_beyond_the_calendar_are_findings_not_panics() {
         .code(0)
         .stderr_has("warning[KG032]: review due on 2027-10-01 (last reviewed 2026-10-01)");
 }
+
+#[test]
+fn a_blank_default_owner_counts_as_no_owner() {
+    let site = pinned_scaffold()
+        .edit(
+            "content/payment-api/_index.md",
+            "owner = \"Product Security\"\n",
+            "",
+        )
+        .edit(
+            "keyguide.toml",
+            "owner = \"Product Security\"",
+            "owner = \"   \"",
+        );
+    site.run(&["lint", "--as-of", AS_OF])
+        .code(1)
+        .stderr_has("error[KG031]: the base guide names no owner, and keyguide.toml's default `owner` is blank")
+        .stderr_has("--> content/payment-api/_index.md:1:1");
+    site.run(&["build"]).code(1).stderr_has("build refused");
+}
