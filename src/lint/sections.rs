@@ -81,7 +81,7 @@ fn check_addendum(
     out: &mut Vec<Diagnostic>,
 ) {
     let profile = ctx.profile;
-    check_inherit(base, page, out);
+    check_inherit(profile, base, page, out);
     for req in &profile.sections {
         let written = find(&page.doc, req);
         // `inherit` names base section ids; a base section may be the required one by title.
@@ -135,7 +135,12 @@ fn check_addendum(
 }
 
 /// `inherit` may name only sections the base guide has, and not ones the addendum writes.
-fn check_inherit(base: &Doc, page: &Page<'_, AddendumMatter>, out: &mut Vec<Diagnostic>) {
+fn check_inherit(
+    profile: &Profile,
+    base: &Doc,
+    page: &Page<'_, AddendumMatter>,
+    out: &mut Vec<Diagnostic>,
+) {
     for id in &page.matter.inherit {
         let offset = page.matter_offset + id.span().start;
         let name = id.get_ref();
@@ -145,7 +150,7 @@ fn check_inherit(base: &Doc, page: &Page<'_, AddendumMatter>, out: &mut Vec<Diag
                 page,
                 offset,
                 format!("`inherit` names `{name}`, but the base guide has no section with that id"),
-                "name a section id of the base guide, e.g. `inherit = [\"storage\"]`".into(),
+                inherit_help(profile, base, name),
             ));
         } else if page.doc.all_sections().any(|s| &s.id == name) {
             out.push(at(
@@ -156,6 +161,43 @@ fn check_inherit(base: &Doc, page: &Page<'_, AddendumMatter>, out: &mut Vec<Diag
                 format!("remove `{name}` from `inherit` (the addendum's text is appended), or remove the addendum's section"),
             ));
         }
+    }
+}
+
+/// Help for an `inherit` entry that names no section of the base guide: the ids of base
+/// sections that are the required section it names (matched there by title or alias), or
+/// else the ids the base guide has.
+fn inherit_help(profile: &Profile, base: &Doc, name: &str) -> String {
+    let required = profile.all_required().find(|r| r.matches(name, name));
+    if let Some(req) = required {
+        let matching: Vec<&Section> = base
+            .all_sections()
+            .filter(|s| req.matches_section(s))
+            .collect();
+        if let Some(first) = matching.first() {
+            return format!(
+                "the base guide's `{}` section has the id `{}`: write `inherit = [\"{}\"]`, or give the base heading the id `{name}` (`{} {} {{#{name}}}`)",
+                first.title,
+                first.id,
+                first.id,
+                "#".repeat(usize::from(first.level)),
+                first.title,
+            );
+        }
+    }
+    let ids: Vec<String> = base
+        .sections
+        .iter()
+        .map(|s| format!("`{}`", s.id))
+        .collect();
+    if ids.is_empty() {
+        "the base guide has no sections to inherit; write the section in the addendum instead"
+            .into()
+    } else {
+        format!(
+            "name a section id of the base guide: one of {}, or one of their subsections' ids",
+            ids.join(", ")
+        )
     }
 }
 

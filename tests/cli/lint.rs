@@ -233,3 +233,27 @@ fn a_blank_default_owner_counts_as_no_owner() {
         .stderr_has("--> content/payment-api/_index.md:1:1");
     site.run(&["build"]).code(1).stderr_has("build refused");
 }
+
+#[test]
+fn inherit_help_names_the_id_of_the_base_section_matched_by_title() {
+    let site = pinned_scaffold().edit(
+        "content/payment-api/_index.md",
+        "## Secure storage {#storage}",
+        "## Secure storage",
+    );
+    site.run(&["lint", "--as-of", AS_OF])
+        .code(1)
+        .stderr_has("error[KG030]: `inherit` names `storage`, but the base guide has no section with that id")
+        .stderr_has("help: the base guide's `Secure storage` section has the id `secure-storage`: write `inherit = [\"secure-storage\"]`, or give the base heading the id `storage` (`## Secure storage {#storage}`)")
+        .stderr_lacks("e.g. `inherit = [\"storage\"]`");
+    let site = site.edit(
+        "content/payment-api/partner-api.md",
+        "inherit = [\"storage\"]",
+        "inherit = [\"secure-storage\", \"archiving\"]",
+    );
+    site.run(&["lint", "--as-of", AS_OF])
+        .code(1)
+        .stderr_has("`inherit` names `archiving`")
+        .stderr_has("help: name a section id of the base guide: one of `transmission`, `secure-storage`, `updating`")
+        .stderr_lacks("`inherit` names `secure-storage`");
+}
