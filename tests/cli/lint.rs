@@ -257,3 +257,37 @@ fn inherit_help_names_the_id_of_the_base_section_matched_by_title() {
         .stderr_has("help: name a section id of the base guide: one of `transmission`, `secure-storage`, `updating`")
         .stderr_lacks("`inherit` names `secure-storage`");
 }
+
+#[test]
+fn prohibited_channels_match_email_forms_and_not_post_or_people() {
+    let cases = [
+        ("registered postal mail in tamper-evident envelopes", None),
+        (
+            "our key custodian teams hand over smart cards in person",
+            None,
+        ),
+        ("key emailed to the customer contact", Some("plain email")),
+        ("key e-mailed to the customer contact", Some("plain email")),
+        ("key sent over Microsoft Teams", Some("chat")),
+        ("key pasted into an MS Teams chat", Some("chat")),
+    ];
+    let mut site = pinned_scaffold();
+    let mut current =
+        "delivery = \"customer portal download, behind multi-factor authentication\"".to_owned();
+    for (delivery, channel) in cases {
+        let line = format!("delivery = \"{delivery}\"");
+        site = site.edit("content/inventory.toml", &current, &line);
+        current = line;
+        let run = site.run(&["lint", "--as-of", AS_OF]);
+        match channel {
+            Some(name) => {
+                run.code(1).stderr_has(&format!(
+                    "error[KG042]: workflow `wf-partner-api` delivers keys by {name}, which the profile prohibits"
+                ));
+            }
+            None => {
+                run.code(0).stderr_lacks("KG042");
+            }
+        }
+    }
+}
