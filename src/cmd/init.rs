@@ -7,8 +7,10 @@ use keyguide::error::{Error, Result};
 use crate::Outcome;
 use crate::cli::InitArgs;
 
-/// The scaffold: (path in the new site, text). `{{TODAY}}` becomes today's date, the only
-/// place keyguide reads the clock: a new guide was last reviewed the day it was written.
+/// The scaffold: (path in the new site, text). `{{TODAY}}` becomes today's date as lint
+/// sees it ([`keyguide::today`], so `SOURCE_DATE_EPOCH` when set): a new guide was last
+/// reviewed the day it was written, and a scaffold made and linted under the same
+/// `SOURCE_DATE_EPOCH` is never reviewed "after" the day lint judges it at.
 const FILES: &[(&str, &str)] = &[
     ("keyguide.toml", include_str!("scaffold/keyguide.toml")),
     (
@@ -37,7 +39,7 @@ pub fn run(args: &InitArgs) -> Result<Outcome> {
             });
         }
     }
-    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let today = keyguide::today()?.to_string();
     for (rel, text) in FILES {
         let path = dir.join(rel);
         if path.exists() {

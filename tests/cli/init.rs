@@ -31,3 +31,23 @@ fn init_creates_the_folder_it_is_given() {
     site.run_in("new/guidance", &["build", "--drafts"], &[])
         .code(0);
 }
+
+#[test]
+fn init_dates_the_review_by_source_date_epoch_like_lint() {
+    // 2026-09-21, not the day the test runs.
+    let epoch = [("SOURCE_DATE_EPOCH", "1790000000")];
+    let site = SiteTest::empty();
+    site.run_in(".", &["init", "t"], &epoch).code(0);
+    assert!(
+        site.read("t/content/payment-api/_index.md")
+            .contains("last_reviewed = 2026-09-21\n"),
+        "{}",
+        site.read("t/content/payment-api/_index.md")
+    );
+    site.run_in("t", &["lint", "--deny-warnings"], &epoch)
+        .code(0)
+        .stderr_has("no findings");
+    site.run_in(".", &["init", "u"], &[("SOURCE_DATE_EPOCH", "soon")])
+        .code(2)
+        .stderr_has("SOURCE_DATE_EPOCH=\"soon\" is not a number of seconds since 1970");
+}
