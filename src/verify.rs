@@ -477,24 +477,29 @@ struct AllowedSigner {
 
 impl AllowedSigner {
     fn applies(&self, identity: &str, as_of: Date) -> bool {
-        let negated = self
-            .principals
-            .iter()
-            .filter_map(|p| p.strip_prefix('!'))
-            .any(|p| glob(p, identity));
         !self.cert_authority
-            && !negated
-            && self
-                .principals
-                .iter()
-                .any(|p| !p.starts_with('!') && glob(p, identity))
+            && pattern_list_matches(&self.principals, identity)
             && self
                 .namespaces
                 .as_ref()
-                .is_none_or(|ns| ns.iter().any(|n| glob(n, NAMESPACE)))
+                .is_none_or(|ns| pattern_list_matches(ns, NAMESPACE))
             && self.valid_after.is_none_or(|d| as_of >= d)
             && self.valid_before.is_none_or(|d| as_of < d)
     }
+}
+
+/// Whether `text` matches a comma-separated pattern list as ssh-keygen matches principals
+/// and namespaces (`match_pattern_list` in OpenSSH): some pattern matches it, and no negated
+/// one (`!pattern`) does; a matching negated pattern rejects whatever else matches.
+fn pattern_list_matches(patterns: &[String], text: &str) -> bool {
+    let negated = patterns
+        .iter()
+        .filter_map(|p| p.strip_prefix('!'))
+        .any(|p| glob(p, text));
+    !negated
+        && patterns
+            .iter()
+            .any(|p| !p.starts_with('!') && glob(p, text))
 }
 
 /// Parses one line; none for blank lines and comments.

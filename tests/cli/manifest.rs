@@ -607,3 +607,47 @@ fn a_release_dated_in_the_future_is_refused() {
         .code(2)
         .stderr_has("is after today");
 }
+
+#[test]
+fn a_negated_namespace_in_allowed_signers_rejects_like_ssh_keygen() {
+    let (_keys, key) = Keys::with_key();
+    let site = signed_example(&key);
+    let published = site.read("public/.well-known/keyguide/allowed_signers");
+    let manifest = std::fs::read(site.path("public/manifest.json")).unwrap_or_default();
+    // (ssh-keygen's exit status, keyguide verify's run) with `namespaces` set to `ns`, in a
+    // file outside the site (the published one is in the manifest).
+    let both = |ns: &str| {
+        let site = SiteTest::empty().copy_in(&site.path("."));
+        let line = published.replace(
+            "namespaces=\"keyguide-manifest\"",
+            &format!("namespaces=\"{ns}\""),
+        );
+        let site = site.write("signers", line);
+        let args = ["-Y", "verify", "-f", "../signers", "-I", IDENTITY];
+        let more = ["-n", "keyguide-manifest", "-s", "manifest.json.sig"];
+        let ssh = site.tool(
+            "public",
+            "ssh-keygen",
+            &[&args[..], &more[..]].concat(),
+            &manifest,
+        );
+        let ours = site.run(&[
+            "verify",
+            "public",
+            "--allowed-signers",
+            "signers",
+            "--identity",
+            IDENTITY,
+        ]);
+        (ssh.code, ours)
+    };
+    // Another namespace negated: the line still applies, for both tools.
+    let (ssh, ours) = both("!file,*");
+    assert_eq!(ssh, 0);
+    ours.code(0).stdout_has("good signature by SHA256:");
+    // keyguide-manifest negated: the `*` after it does not bring it back.
+    let (ssh, ours) = both("!keyguide-manifest,*");
+    assert_ne!(ssh, 0);
+    assert_ne!(ours.code, 0, "{ours:?}");
+    ours.stderr_has("has no key for `keys@acme.example` in namespace `keyguide-manifest`");
+}
