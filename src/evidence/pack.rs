@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::frontmatter::{Date, serialize_date, serialize_opt_date};
 use crate::inventory::Inventory;
 use crate::lint::exceptions::Exception;
-use crate::manifest::{MANIFEST, SIGNATURE, SUMS, WELL_KNOWN};
+use crate::manifest::{MANIFEST, Manifest, SIGNATURE, SUMS, WELL_KNOWN};
 use crate::output::OutputTree;
 use crate::profile::Profile;
 use crate::signing::{NAMESPACE, Published};
@@ -167,7 +167,16 @@ struct ManifestFacts<'a> {
 
 /// Builds the pack's files.
 pub fn build(inputs: &Inputs<'_>) -> Result<OutputTree> {
-    let pack = facts(inputs);
+    // The pack states how many files the manifest lists, which `keyguide verify` reports
+    // too: not the site's file count, which also holds the manifest, its signature and the
+    // host files the manifest leaves out.
+    let listed = inputs
+        .site
+        .get(MANIFEST)
+        .and_then(|bytes| serde_json::from_slice::<Manifest>(bytes).ok())
+        .map(|m| m.files.len())
+        .ok_or_else(|| internal("the built site has no readable manifest.json"))?;
+    let pack = facts(inputs, listed);
     let json = serde_json::to_vec_pretty(&pack).map_err(|e| internal(&e.to_string()))?;
     let mut env = Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
@@ -196,7 +205,8 @@ pub fn build(inputs: &Inputs<'_>) -> Result<OutputTree> {
     Ok(tree)
 }
 
-fn facts<'a>(inputs: &Inputs<'a>) -> Pack<'a> {
+/// What the pack says; `listed` is the number of files manifest.json lists.
+fn facts<'a>(inputs: &Inputs<'a>, listed: usize) -> Pack<'a> {
     let Inputs {
         config,
         profile,
@@ -205,7 +215,7 @@ fn facts<'a>(inputs: &Inputs<'a>) -> Pack<'a> {
         exceptions,
         coverage,
         audit,
-        site,
+        site: _,
         signed,
     } = *inputs;
     let latest = &audit.latest;
@@ -336,7 +346,7 @@ fn facts<'a>(inputs: &Inputs<'a>) -> Pack<'a> {
             path: format!("{SITE_DIR}/{MANIFEST}"),
             sequence: releases.records.len(),
             ledger_head: releases.head(),
-            files: site.len(),
+            files: listed,
             signed: signed.is_some(),
             identity,
             fingerprint: signed.map(|p| p.fingerprint.as_str()),

@@ -625,3 +625,45 @@ fn an_evidence_file_that_is_a_named_pipe_is_refused_instead_of_waited_on() {
         .stderr_has("evidence/distribution.csv:1:1")
         .stderr_has("is not a regular file");
 }
+
+#[test]
+fn the_evidence_pack_counts_the_files_the_manifest_lists() {
+    let keys = SiteTest::empty();
+    let key = keys.path("signing-key").display().to_string();
+    let site = SiteTest::example().with_evidence();
+    site.run(&["keygen", &key]).code(0);
+    site.run(&[
+        "evidence",
+        "--out",
+        "pack",
+        "--as-of",
+        AS_OF,
+        "--sign-key",
+        &key,
+    ])
+    .code(1)
+    .stderr_has("wrote the evidence pack");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&site.read("pack/site/manifest.json")).unwrap_or_default();
+    let listed = manifest["files"].as_array().map_or(0, Vec::len);
+    // The site copy also holds manifest.json, its signature, _redirects and _headers.
+    assert_eq!(site.tree("pack/site").len(), listed + 4);
+    let json: serde_json::Value =
+        serde_json::from_str(&site.read("pack/evidence.json")).unwrap_or_default();
+    assert_eq!(json["manifest"]["files"], listed);
+    let index = site.read("pack/index.html");
+    assert!(
+        index.contains(&format!("lists the {listed} files")),
+        "index.html does not say the manifest lists {listed} files"
+    );
+    site.run(&[
+        "verify",
+        "pack/site",
+        "--allowed-signers",
+        "pack/site/.well-known/keyguide/allowed_signers",
+        "--identity",
+        "keys@acme.example",
+    ])
+    .code(0)
+    .stdout_has(&format!("{listed} files match"));
+}
