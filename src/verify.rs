@@ -103,10 +103,10 @@ pub fn verify(request: &Request<'_>) -> Result<Report> {
     let manifest: Manifest = match serde_json::from_slice(&bytes) {
         Ok(m) => m,
         Err(e) => {
+            let (line, column) = json_position(&e);
             report.failures.push(format!(
-                "manifest.json is not a valid manifest (line {}, column {}): {e}",
-                e.line(),
-                e.column()
+                "manifest.json is not a valid manifest (line {line}, column {column}): {}",
+                json_message(&e)
             ));
             return Ok(report);
         }
@@ -378,15 +378,31 @@ fn record_problem(r: &manifest::ManifestRecord) -> Option<String> {
         .map(|(name, _)| format!("`{name}` is not `sha256:` and 64 lower-case hex digits"))
 }
 
+/// Where a JSON error is, as the 1-based line and column every other keyguide message
+/// gives. serde_json counts columns from 1 too, except that an error found at the start of
+/// a line (or at the end of the input, after a newline) is at column 0, and an error with no
+/// place in the input at line 0: both are clamped to 1.
+fn json_position(e: &serde_json::Error) -> (usize, usize) {
+    (e.line().max(1), e.column().max(1))
+}
+
+/// A JSON error's message without the " at line L column C" serde_json appends, since
+/// keyguide gives the (corrected) position itself.
+fn json_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
+}
+
 /// The new manifest extends the one at `previous`: no lower sequence, and every old record
 /// unchanged at its place.
 fn check_extends(previous: &Path, new: &Manifest, failures: &mut Vec<String>) -> Result<()> {
     let bytes = std::fs::read(previous).map_err(Error::io("reading", previous))?;
     let old: Manifest = serde_json::from_slice(&bytes).map_err(|e| Error::Config {
         file: previous.display().to_string(),
-        line: e.line(),
-        column: e.column(),
-        message: format!("not a keyguide manifest: {e}"),
+        line: json_position(&e).0,
+        column: json_position(&e).1,
+        message: format!("not a keyguide manifest: {}", json_message(&e)),
         help: "pass the manifest.json saved from an earlier verification".into(),
     })?;
     if new.sequence < old.sequence {

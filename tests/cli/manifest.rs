@@ -651,3 +651,27 @@ fn a_negated_namespace_in_allowed_signers_rejects_like_ssh_keygen() {
     assert_ne!(ours.code, 0, "{ours:?}");
     ours.stderr_has("has no key for `keys@acme.example` in namespace `keyguide-manifest`");
 }
+
+#[test]
+fn json_errors_in_manifests_give_one_based_columns() {
+    let (_keys, key) = Keys::with_key();
+    let public = format!("{key}.pub");
+    let site = signed_example(&key).write("saved/bad.json", "{\n");
+    // serde_json puts an error found at the start of a line at column 0.
+    site.run(&[
+        "verify",
+        "public",
+        "--public-key",
+        &public,
+        "--previous",
+        "saved/bad.json",
+    ])
+    .code(2)
+    .stderr_has("saved/bad.json:2:1: not a keyguide manifest: EOF while parsing an object")
+    .stderr_lacks(":2:0")
+    .stderr_lacks("column 0");
+    let site = site.write("public/manifest.json", "{\n");
+    site.run(&["verify", "public", "--public-key", &public])
+        .code(1)
+        .stdout_has("manifest.json is not a valid manifest (line 2, column 1): EOF while parsing an object\n");
+}
