@@ -7,10 +7,13 @@
 //! `pci-dss-4.0.1-3.7.9` profile is embedded from `profiles/`; `profile = "path.toml"` in
 //! keyguide.toml loads a site's own. Nothing else in keyguide knows about PCI DSS.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
+use toml::Spanned;
 
+use crate::diag::LineIndex;
 use crate::error::{Error, Result};
 use crate::markdown::Section;
 
@@ -85,6 +88,21 @@ pub struct Required {
     keys: Vec<String>,
 }
 
+/// The section ids of a profile file with their places in it, for reporting a repeated id.
+/// Other keys are ignored: the file was already read as a [`Profile`].
+#[derive(Deserialize)]
+struct SpannedIds {
+    #[serde(rename = "section", default)]
+    sections: Vec<SpannedSection>,
+}
+
+#[derive(Deserialize)]
+struct SpannedSection {
+    id: Spanned<String>,
+    #[serde(default)]
+    subsections: Vec<SpannedSection>,
+}
+
 /// A prohibited delivery channel.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -123,7 +141,7 @@ impl Profile {
         }
         let text = std::fs::read_to_string(&path).map_err(Error::io("reading", &path))?;
         let profile: Profile = crate::config::parse_toml(&path, &text)?;
-        profile.validate(&path)?;
+        profile.validate(&path, &text)?;
         Ok(profile.prepared())
     }
 
@@ -151,29 +169,49 @@ impl Profile {
             .map(String::as_str)
     }
 
-    /// A site profile must name each section once and list at least one section.
-    fn validate(&self, path: &Path) -> Result<()> {
-        let mut ids: Vec<&str> = self
+    /// A site profile must name each section once and list at least one section. `text` is
+    /// the profile file's text, read again with spans so a repeated id is reported where it
+    /// is repeated.
+    fn validate(&self, path: &Path, text: &str) -> Result<()> {
+        let error = |(line, column): (usize, usize), message: String, help: &str| Error::Config {
+            file: path.display().to_string(),
+            line,
+            column,
+            message,
+            help: help.into(),
+        };
+        if self.sections.is_empty() {
+            return Err(error(
+                (1, 1),
+                "the profile requires no sections".to_owned(),
+                "list each required section once under [[section]], with its subsections",
+            ));
+        }
+        // The file already parsed as a profile, so it parses as its ids too.
+        let Ok(spanned) = toml::from_str::<SpannedIds>(text) else {
+            return Ok(());
+        };
+        let lines = LineIndex::new(text);
+        let pos = |offset: usize| lines.line_col(text, offset);
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        let ids = spanned
             .sections
             .iter()
-            .flat_map(|s| {
-                std::iter::once(s.id.as_str()).chain(s.subsections.iter().map(|x| x.id.as_str()))
-            })
-            .collect();
-        ids.sort_unstable();
-        let duplicate = ids.windows(2).find(|w| w[0] == w[1]).map(|w| w[0]);
-        let problem = match (self.sections.is_empty(), duplicate) {
-            (true, _) => "the profile requires no sections".to_owned(),
-            (_, Some(id)) => format!("section id `{id}` is listed twice"),
-            _ => return Ok(()),
-        };
-        Err(Error::Config {
-            file: path.display().to_string(),
-            line: 1,
-            column: 1,
-            message: problem,
-            help: "list each required section once under [[section]], with its subsections".into(),
-        })
+            .flat_map(|s| std::iter::once(&s.id).chain(s.subsections.iter().map(|x| &x.id)));
+        for id in ids {
+            if let Some(first) = seen.insert(id.get_ref(), id.span().start) {
+                return Err(error(
+                    pos(id.span().start),
+                    format!(
+                        "section id `{}` is listed twice (first on line {})",
+                        id.get_ref(),
+                        pos(first).0
+                    ),
+                    "give each required section and subsection its own id, or remove the repeated one",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Every required id, top-level sections and subsections.

@@ -291,3 +291,21 @@ fn prohibited_channels_match_email_forms_and_not_post_or_people() {
         }
     }
 }
+
+#[test]
+fn a_duplicate_section_id_in_a_site_profile_is_reported_where_it_repeats() {
+    let profile = "id = \"ours\"\ntitle = \"Ours\"\n\n[[section]]\nid = \"escrow\"\ntitle = \"Key escrow\"\nsubsections = [\n  { id = \"vault\", title = \"Vault\" },\n]\n\n[[section]]\nid = \"custody\"\ntitle = \"Custody\"\nsubsections = [\n  { id = \"holders\", title = \"Holders\" },\n  { id = \"escrow\", title = \"Escrow again\" },\n]\n";
+    pinned_scaffold()
+        .edit(
+            "keyguide.toml",
+            "profile = \"pci-dss-4.0.1-3.7.9\"",
+            "profile = \"profiles/ours.toml\"",
+        )
+        .write("profiles/ours.toml", profile)
+        .run(&["lint"])
+        .code(2)
+        .stderr_has("profiles/ours.toml:16:10")
+        .stderr_has("section id `escrow` is listed twice (first on line 5)")
+        .stderr_has("its own id")
+        .stderr_lacks("ours.toml:1:1");
+}
