@@ -419,15 +419,61 @@ pub fn find_root(explicit: Option<&Path>) -> Result<PathBuf> {
         if dir.join(FILE_NAME).is_file() {
             return Ok(dir.to_path_buf());
         }
-        return Err(Error::NoSite {
-            start: dir.to_path_buf(),
-        });
+        return Err(no_site_at(dir));
     }
     let cwd = std::env::current_dir().map_err(Error::io("reading current folder", "."))?;
     cwd.ancestors()
         .find(|dir| dir.join(FILE_NAME).is_file())
         .map(Path::to_path_buf)
         .ok_or(Error::NoSite { start: cwd })
+}
+
+/// Why `--root dir` is not a site, and what to pass instead.
+fn no_site_at(dir: &Path) -> Error {
+    let init = format!(
+        "pass the folder that holds keyguide.toml, or create a site there with `keyguide init {}`",
+        dir.display()
+    );
+    let (message, help) = match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            ("the folder does not exist".to_owned(), init)
+        }
+        Err(e) => (
+            format!("the folder cannot be read: {e}"),
+            "check the path and its permissions".to_owned(),
+        ),
+        Ok(meta) if !meta.is_dir() => (
+            "not a folder".to_owned(),
+            "pass the site's folder, the one that holds keyguide.toml".to_owned(),
+        ),
+        Ok(_) => {
+            // --root is taken as given, but the site may be just above it (`--root content`).
+            let above = dir.canonicalize().ok().and_then(|d| {
+                d.ancestors()
+                    .skip(1)
+                    .find(|a| a.join(FILE_NAME).is_file())
+                    .map(Path::to_path_buf)
+            });
+            let help = match above {
+                Some(site) => format!(
+                    "{} holds keyguide.toml: pass `--root {}`, or leave out --root to search upwards from the current folder",
+                    site.display(),
+                    site.display()
+                ),
+                None => init,
+            };
+            (
+                "the folder holds no keyguide.toml (with --root, parent folders are not searched)"
+                    .to_owned(),
+                help,
+            )
+        }
+    };
+    Error::NoSiteAtRoot {
+        root: dir.to_path_buf(),
+        message,
+        help,
+    }
 }
 
 #[cfg(test)]

@@ -20,13 +20,24 @@ pub enum Error {
         /// The operating system's reason.
         source: std::io::Error,
     },
-    /// No `keyguide.toml` in the given folder or any parent.
+    /// No `keyguide.toml` in the current folder or any parent (no `--root` given).
     #[error(
         "no keyguide.toml found in {start} or any parent folder\n  help: run `keyguide init DIR` to create a site, or pass `--root DIR`"
     )]
     NoSite {
         /// Where the search started.
         start: PathBuf,
+    },
+    /// `--root` names no site: a folder that does not exist, is not a folder, or holds no
+    /// `keyguide.toml` (`--root` is the site folder itself; no parent is searched).
+    #[error("--root {root}: {message}\n  help: {help}")]
+    NoSiteAtRoot {
+        /// The folder given to `--root`.
+        root: PathBuf,
+        /// What is wrong with it.
+        message: String,
+        /// What to do about it.
+        help: String,
     },
     /// A configuration-like file (keyguide.toml, theme.toml) is malformed.
     #[error("{file}:{line}:{column}: {message}\n  help: {help}")]

@@ -101,3 +101,22 @@ fn rejects_unknown_lint_rule_in_config() {
         .stderr_has("KG999")
         .stderr_has("not a keyguide rule");
 }
+
+#[test]
+fn a_root_that_is_not_a_site_says_why_without_claiming_a_parent_search() {
+    let site = SiteTest::scaffold();
+    site.run(&["lint", "--root", "content"])
+        .code(2)
+        .stderr_has("--root content: the folder holds no keyguide.toml (with --root, parent folders are not searched)")
+        .stderr_has("holds keyguide.toml: pass `--root ")
+        .stderr_lacks("any parent folder");
+    let missing = site.path("no-such-folder").display().to_string();
+    site.run(&["lint", "--root", &missing])
+        .code(2)
+        .stderr_has(&format!("--root {missing}: the folder does not exist"))
+        .stderr_has("keyguide init")
+        .stderr_lacks("any parent folder");
+    site.run(&["lint", "--root", "keyguide.toml"])
+        .code(2)
+        .stderr_has("--root keyguide.toml: not a folder");
+}
