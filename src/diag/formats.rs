@@ -136,20 +136,56 @@ pub fn step_summary(diags: &[Diagnostic]) -> String {
             level(d.severity),
             d.rule,
             d.name,
-            d.file.replace('`', "'"),
+            visible(&d.file).replace('`', "'"),
             d.line,
             d.column,
-            d.message.replace('|', "\\|").replace('\n', " "),
+            visible(&d.message)
+                .replace('|', "\\|")
+                .replace(['\r', '\n'], " "),
         ));
     }
     s
 }
 
-/// Escapes a workflow command's message.
+/// Escapes a workflow command's message: `%`, CR and LF as GitHub's runner decodes them,
+/// and every other control character (and bidirectional override) made visible, since
+/// the runner has no escape for them and would pass them to the log viewer as they are.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(s.len());
+    for c in visible(s).chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `s` with control characters other than tab, CR and LF, and the bidirectional controls
+/// that reorder text on screen, written as `\u{1b}`: finding messages quote link targets,
+/// ids and values from content (percent-decoded), which may hold an ESC starting a terminal
+/// colour sequence. The human format strips such sequences as it writes, and JSON and SARIF
+/// escape them as JSON does (`\u001b`); the GitHub format and its step summary, which have
+/// no escape for them, show them like this.
+fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        (c.is_control() && !matches!(c, '\t' | '\r' | '\n'))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if hidden(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Escapes a workflow command's property value.
@@ -165,5 +201,7 @@ mod tests {
     fn escapes_workflow_command_values() {
         assert_eq!(escape_property("a,b:c%\n"), "a%2Cb%3Ac%25%0A");
         assert_eq!(escape_data("x: y,\r\n"), "x: y,%0D%0A");
+        assert_eq!(escape_data("a\u{1b}[31mb\tc"), "a\\u{1b}[31mb\tc");
+        assert_eq!(escape_property("a\u{7}\u{202e},"), "a\\u{7}\\u{202e}%2C");
     }
 }

@@ -309,3 +309,62 @@ fn a_duplicate_section_id_in_a_site_profile_is_reported_where_it_repeats() {
         .stderr_has("its own id")
         .stderr_lacks("ours.toml:1:1");
 }
+
+#[test]
+fn control_characters_in_findings_never_reach_machine_formats_raw() {
+    // A percent-encoded ESC, decoded into the finding's message.
+    let site = pinned_scaffold().edit(
+        "content/payment-api/partner-api.md",
+        "## Secure transmission {#transmission}",
+        "See [y](miss%1B%5B31mred.md).\n\n## Secure transmission {#transmission}",
+    );
+    let summary = site.path("summary.md");
+    let github = site
+        .run_in(
+            ".",
+            &["lint", "--format", "github", "--as-of", AS_OF],
+            &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap_or_default())],
+        )
+        .code(1);
+    assert!(!github.stdout.contains('\u{1b}'), "{:?}", github.stdout);
+    assert!(
+        github
+            .stdout
+            .contains("`payment-api/miss\\u{1b}[31mred.md`"),
+        "{:?}",
+        github.stdout
+    );
+    assert_eq!(
+        github
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("::"))
+            .count(),
+        1,
+        "one annotation, on one line"
+    );
+    let md = site.read("summary.md");
+    assert!(
+        !md.contains('\u{1b}') && md.contains("miss\\u{1b}[31mred.md"),
+        "{md:?}"
+    );
+    for format in ["json", "sarif"] {
+        let run = site
+            .run(&["lint", "--format", format, "--as-of", AS_OF])
+            .code(1);
+        assert!(!run.stdout.contains('\u{1b}'), "{format}: {:?}", run.stdout);
+        let value: serde_json::Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{format} output is not JSON: {e}"));
+        let text = if format == "json" {
+            &value["diagnostics"][0]["message"]
+        } else {
+            &value["runs"][0]["results"][0]["message"]["text"]
+        };
+        assert!(
+            text.as_str()
+                .unwrap_or_default()
+                .contains("miss\u{1b}[31mred.md"),
+            "{format}: {text}"
+        );
+    }
+}
