@@ -2,7 +2,9 @@
 //! with customers.
 //!
 //! Input: the file's text. Output: typed [`Workflow`]s, or a KG030 finding at the line and
-//! column of the first problem (malformed TOML, an unknown key, a wrong type).
+//! column of the first problem (malformed TOML, an unknown key, a wrong type). Values that
+//! parse but say nothing (a blank id or delivery, an empty `protects`) are KG030 findings of
+//! [`crate::lint`], at the value, with every other finding.
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -27,16 +29,16 @@ pub enum Protects {
 pub struct Workflow {
     /// Stable id that addenda name in `workflows`, with its place in the file.
     pub id: Spanned<String>,
-    /// What key material is shared.
-    pub key_material: String,
-    /// Which customers take part.
-    pub customers: String,
-    /// What the key protects.
-    pub protects: Vec<Protects>,
+    /// What key material is shared, with its place in the file.
+    pub key_material: Spanned<String>,
+    /// Which customers take part, with its place in the file.
+    pub customers: Spanned<String>,
+    /// What the key protects, with its place in the file.
+    pub protects: Spanned<Vec<Protects>>,
     /// How the key reaches the customer, with its place in the file.
     pub delivery: Spanned<String>,
-    /// How and when the key is updated.
-    pub updates: String,
+    /// How and when the key is updated, with its place in the file.
+    pub updates: Spanned<String>,
 }
 
 /// The parsed inventory.

@@ -251,10 +251,11 @@ fn facts<'a>(inputs: &Inputs<'a>, listed: usize) -> Pack<'a> {
         .iter()
         .map(|w| Workflow {
             id: w.id.get_ref(),
-            key_material: &w.key_material,
-            customers: &w.customers,
+            key_material: w.key_material.get_ref(),
+            customers: w.customers.get_ref(),
             protects: w
                 .protects
+                .get_ref()
                 .iter()
                 .map(|p| match p {
                     crate::inventory::Protects::Transmission => "transmission",
@@ -262,7 +263,7 @@ fn facts<'a>(inputs: &Inputs<'a>, listed: usize) -> Pack<'a> {
                 })
                 .collect(),
             delivery: w.delivery.get_ref(),
-            updates: &w.updates,
+            updates: w.updates.get_ref(),
             covered_by: coverage
                 .workflows
                 .get(w.id.get_ref())

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::diag::{self, Diagnostic, LineIndex};
+use crate::inventory::Workflow;
 use crate::profile::{Words, clauses};
 
 use super::{Ctx, at};
@@ -50,7 +51,10 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         .collect();
     for wf in workflows {
         let id = wf.id.get_ref().as_str();
-        if let Some(first) = seen.insert(id, wf.id.span().start) {
+        blank_values(wf, &file.rel, &pos, out);
+        if id.trim().is_empty() {
+            // Said once, by blank_values: no addendum can name it, nor repeat it.
+        } else if let Some(first) = seen.insert(id, wf.id.span().start) {
             out.push(Diagnostic::new(
                 &diag::FRONT_MATTER,
                 &file.rel,
@@ -63,7 +67,7 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
             ));
         }
         // A page left out for its front matter may be the one that covers it.
-        if !named.contains_key(id) && !ctx.content.pages_dropped {
+        if !id.trim().is_empty() && !named.contains_key(id) && !ctx.content.pages_dropped {
             out.push(Diagnostic::new(
                 &diag::UNCOVERED_WORKFLOW,
                 &file.rel,
@@ -99,6 +103,70 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     check_named(ctx, out);
 }
 
+/// KG030 for workflow values that parse but say nothing: a blank id, key material,
+/// customers, delivery or updates, and a `protects` that names nothing. Each is reported at
+/// its value.
+fn blank_values(
+    wf: &Workflow,
+    rel: &str,
+    pos: &dyn Fn(usize) -> (usize, usize),
+    out: &mut Vec<Diagnostic>,
+) {
+    let id = wf.id.get_ref();
+    let which = if id.trim().is_empty() {
+        "a workflow".to_owned()
+    } else {
+        format!("workflow `{id}`")
+    };
+    let texts = [
+        (
+            "id",
+            &wf.id,
+            "give it the stable id addenda name in `workflows`, e.g. `id = \"wf-partner-api\"`",
+        ),
+        (
+            "key_material",
+            &wf.key_material,
+            "say what key is shared, e.g. `key_material = \"AES-256 data key, wrapped under the customer's RSA-3072 key\"`",
+        ),
+        (
+            "customers",
+            &wf.customers,
+            "say which customers take part, e.g. `customers = \"Partners using the server-to-server API\"`",
+        ),
+        (
+            "delivery",
+            &wf.delivery,
+            "say how the key reaches the customer, e.g. `delivery = \"customer portal download, behind multi-factor authentication\"`",
+        ),
+        (
+            "updates",
+            &wf.updates,
+            "say how and when the key is replaced, e.g. `updates = \"annual rotation with a 30-day overlap\"`",
+        ),
+    ];
+    for (key, value, help) in texts {
+        if value.get_ref().trim().is_empty() {
+            out.push(Diagnostic::new(
+                &diag::FRONT_MATTER,
+                rel,
+                pos(value.span().start),
+                format!("invalid inventory: {which} has a blank `{key}`"),
+                help,
+            ));
+        }
+    }
+    if wf.protects.get_ref().is_empty() {
+        out.push(Diagnostic::new(
+            &diag::FRONT_MATTER,
+            rel,
+            pos(wf.protects.span().start),
+            format!("invalid inventory: {which} protects nothing (`protects = []`)"),
+            "list what the shared key protects: `protects = [\"transmission\"]`, `[\"storage\"]` or both",
+        ));
+    }
+}
+
 /// How many known workflow ids a KG041 help line lists.
 const KNOWN_SHOWN: usize = 10;
 
@@ -114,6 +182,7 @@ fn check_named(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         .workflows
         .iter()
         .map(|w| w.id.get_ref().as_str())
+        .filter(|id| !id.trim().is_empty())
         .collect();
     // The help names a few known ids, not all: an inventory may hold thousands.
     let listed = {

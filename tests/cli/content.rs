@@ -130,6 +130,49 @@ fn reports_inventory_errors_at_their_line() {
 }
 
 #[test]
+fn reports_blank_inventory_values_at_their_line_and_column() {
+    let site = pinned_scaffold()
+        .edit(
+            "content/inventory.toml",
+            "id = \"wf-partner-api\"",
+            "id = \"\"",
+        )
+        .edit(
+            "content/inventory.toml",
+            "delivery = \"customer portal download, behind multi-factor authentication\"",
+            "delivery = \"  \"",
+        )
+        .edit(
+            "content/inventory.toml",
+            "protects = [\"transmission\"]",
+            "protects = []",
+        );
+    site.run(&["lint", "--as-of", crate::rules::AS_OF])
+        .code(1)
+        .stderr_has_all(&[
+            "error[KG030]: invalid inventory: a workflow has a blank `id`\n  --> content/inventory.toml:3:6",
+            "error[KG030]: invalid inventory: a workflow protects nothing (`protects = []`)\n  --> content/inventory.toml:6:12",
+            "error[KG030]: invalid inventory: a workflow has a blank `delivery`\n  --> content/inventory.toml:7:12",
+            "known: none",
+        ])
+        .stderr_lacks("is covered by no addendum");
+    let site = site
+        .edit(
+            "content/inventory.toml",
+            "id = \"\"",
+            "id = \"wf-partner-api\"",
+        )
+        .edit(
+            "content/inventory.toml",
+            "updates = \"annual rotation with a 30-day overlap\"",
+            "updates = \"\"",
+        );
+    site.run(&["build"])
+        .code(1)
+        .stderr_has("invalid inventory: workflow `wf-partner-api` has a blank `updates`");
+}
+
+#[test]
 fn reports_duplicate_section_ids() {
     SiteTest::scaffold()
         .edit(
