@@ -646,8 +646,8 @@ fn the_evidence_pack_counts_the_files_the_manifest_lists() {
     let manifest: serde_json::Value =
         serde_json::from_str(&site.read("pack/site/manifest.json")).unwrap_or_default();
     let listed = manifest["files"].as_array().map_or(0, Vec::len);
-    // The site copy also holds manifest.json, its signature, _redirects and _headers.
-    assert_eq!(site.tree("pack/site").len(), listed + 4);
+    // The site copy also holds manifest.json and its signature.
+    assert_eq!(site.tree("pack/site").len(), listed + 2);
     let json: serde_json::Value =
         serde_json::from_str(&site.read("pack/evidence.json")).unwrap_or_default();
     assert_eq!(json["manifest"]["files"], listed);
