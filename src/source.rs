@@ -487,6 +487,23 @@ pub fn read_bounded(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, Rea
     Ok(bytes)
 }
 
+/// A file size as findings give it: the exact number of bytes, then MiB to one decimal
+/// (`9,090,031 bytes (8.7 MiB)`). Rounded MiB alone read as if a file just over the limit
+/// were at it ("is 8 MiB; … at most 8 MiB").
+pub fn size_text(len: u64) -> String {
+    let digits = len.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    // u64 to f64 loses only digits far below the 0.1 MiB shown.
+    let mib = len as f64 / (1024.0 * 1024.0);
+    format!("{grouped} bytes ({mib:.1} MiB)")
+}
+
 /// What tells a file unchanged without reading it: its size, modification and status-change
 /// times, and (on Unix) its inode. A write always moves the status-change time, which no tool
 /// can set back, and renaming another file over it changes the inode.
@@ -555,8 +572,8 @@ fn read(f: Found, dir: &str, memo: &Memo) -> std::result::Result<Item, Diagnosti
         invalid(
             &f.rel,
             format!(
-                "is {} MiB; keyguide reads files of at most {} MiB",
-                len / (1024 * 1024),
+                "is {}; keyguide reads files of at most {} MiB",
+                size_text(len),
                 limit / (1024 * 1024)
             ),
             "split the document, or move large data out of the content folder",

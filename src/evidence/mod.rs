@@ -308,8 +308,8 @@ fn read(root: &Path, rel: &str, diags: &mut Vec<Diagnostic>) -> Result<Option<Te
                 rel,
                 (1, 1),
                 format!(
-                    "is {} MiB; keyguide reads evidence files of at most {} MiB",
-                    len / (1024 * 1024),
+                    "is {}; keyguide reads evidence files of at most {} MiB",
+                    crate::source::size_text(len),
                     MAX_TEXT_BYTES / (1024 * 1024)
                 ),
                 "archive old distribution records in a separate file",

@@ -138,7 +138,7 @@ fn ten_megabytes_of_front_matter_hit_the_size_limit() {
         1,
         &[
             "partner-api.md",
-            "is 10 MiB; keyguide reads files of at most 8 MiB",
+            "bytes (10.0 MiB); keyguide reads files of at most 8 MiB",
         ],
     );
 }
@@ -155,9 +155,26 @@ fn a_fifty_megabyte_markdown_file_hits_the_size_limit() {
         1,
         &[
             "partner-api.md",
-            "is 50 MiB; keyguide reads files of at most 8 MiB",
+            "is 52,428,800 bytes (50.0 MiB); keyguide reads files of at most 8 MiB",
         ],
     );
+}
+
+#[test]
+fn a_file_just_over_the_size_limit_is_reported_with_its_exact_size() {
+    let site = SiteTest::scaffold();
+    let file = std::fs::File::create(site.path(ADDENDUM)).unwrap_or_else(|e| panic!("{e}"));
+    file.set_len(9_090_031).unwrap_or_else(|e| panic!("{e}"));
+    expect(
+        &site,
+        &["lint"],
+        1,
+        &[
+            "partner-api.md",
+            "is 9,090,031 bytes (8.7 MiB); keyguide reads files of at most 8 MiB",
+        ],
+    )
+    .stderr_lacks("is 8 MiB");
 }
 
 #[test]
