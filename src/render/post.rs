@@ -154,6 +154,9 @@ impl Post<'_> {
                 "main h2[id], main h3[id], main h4[id], main h5[id], main h6[id]",
                 |el| {
                     if let Some(id) = el.get_attribute("id") {
+                        // lol_html gives the value as written, entities and all (`r&amp;d`):
+                        // decoded first, so the link is escaped once, like the id.
+                        let id = decode_entities(&id);
                         let href = escape_attr(&format!("#{}", links::encode_fragment(&id)));
                         el.append(
                             &format!(
@@ -218,6 +221,50 @@ fn escape_attr(s: &str) -> String {
     s.replace('&', "&amp;").replace('"', "&quot;")
 }
 
+/// An attribute value as lol_html gives it (as written in the page) with its character
+/// references decoded: numeric ones (`&#39;`, `&#x2f;`) and the named ones the template
+/// engines write (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`). Those escapers turn every `&`
+/// of the text into `&amp;`, so any other `&` is left as it is.
+fn decode_entities(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let decoded = rest.find(';').and_then(|end| {
+            let name = &rest[1..end];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => {
+                    let number = name.strip_prefix('#')?;
+                    let code = match number.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                        None => number.parse().ok(),
+                    };
+                    code.and_then(char::from_u32)
+                }
+            }?;
+            Some((c, end + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,6 +298,25 @@ mod tests {
         assert!(html.contains(r#"href="../../assets/style."#), "{html}");
         assert!(html.contains(r#"href="/keys/assets/style."#), "{html}");
         assert_eq!(html.matches("integrity=\"sha384-").count(), 2, "{html}");
+    }
+
+    #[test]
+    fn decodes_character_references_once() {
+        assert_eq!(
+            decode_entities("r&amp;d&lt;&#x2f;&#39;&quot;&amp;amp;&nope;&"),
+            "r&d</'\"&amp;&nope;&"
+        );
+        let assets = Assets::default();
+        let html = post(&assets)
+            .process(
+                "1.0.0/g/index.html",
+                r#"<main><h2 id="a&lt;b&amp;c&quot;d">T</h2></main>"#,
+            )
+            .unwrap_or_default();
+        assert!(
+            html.contains(r##"<a class="kg-anchor" href="#a%3Cb&amp;c%22d""##),
+            "{html}"
+        );
     }
 
     #[test]

@@ -186,3 +186,33 @@ fn percent_encoded_links_reach_their_file_and_section() {
     assert!(page.contains(r##"href="../#storage""##), "{page}");
     assert!(site.path("public/next/payment-api/key flow.svg").is_file());
 }
+
+#[test]
+fn heading_anchor_links_escape_ids_once() {
+    let site = SiteTest::scaffold().edit(
+        "content/payment-api/partner-api.md",
+        "## Secure updating {#updating}",
+        "## R&D notes {#r&d}\n\nText.\n\n## Literal {#a&lt;b}\n\nText.\n\n## Quoted {#q\"x}\n\nText.\n\n## Übersicht {#übersicht}\n\nText.\n\n## Secure updating {#updating}",
+    );
+    site.run(&["build", "--drafts"]).code(0);
+    let page = site.read("public/next/payment-api/partner-api/index.html");
+    for (id, href) in [
+        ("r&amp;d", "#r&amp;d"),
+        // The id is the text `a&lt;b`, not `a<b` (Markdown ids cannot hold `<`; the
+        // post-processor's unit test covers it).
+        ("a&amp;lt;b", "#a&amp;lt;b"),
+        ("q&quot;x", "#q%22x"),
+        ("übersicht", "#%C3%BCbersicht"),
+    ] {
+        let anchor = format!("id=\"{id}\"");
+        let at = page
+            .find(&anchor)
+            .unwrap_or_else(|| panic!("no {anchor}:\n{page}"));
+        let link = format!("<a class=\"kg-anchor\" href=\"{href}\"");
+        assert!(
+            page[at..].contains(&link),
+            "no {link} after {anchor}:\n{page}"
+        );
+    }
+    assert!(!page.contains("&amp;amp;"), "{page}");
+}
