@@ -1,5 +1,6 @@
 //! The `keyguide` binary: parses the command line, runs a command, maps the outcome to the
-//! exit status: 0 success, 1 the content or a check failed, 2 the command could not run.
+//! exit status: 0 success, 1 the content or a check failed, 2 the command could not run,
+//! 130 a build interrupted with Ctrl-C.
 
 use std::process::ExitCode;
 
@@ -14,6 +15,8 @@ pub enum Outcome {
     Success,
     /// The content or a check failed (exit 1).
     Failed,
+    /// Ctrl-C stopped it (exit 130, as the shell reports a process ended by SIGINT).
+    Interrupted,
 }
 
 fn main() -> ExitCode {
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     match cmd::run(cli) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(e) => {
             let mut err = anstream::stderr();
             let red = anstyle::Style::new()

@@ -295,8 +295,10 @@ static ABANDONED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool:
 /// are refused from then on; a folder is renamed before it is removed, so a write already
 /// under way cannot keep it. The process must end right after.
 pub fn abandon_staging() {
+    // Held while the folders go, so [`interrupted`] can wait for them.
+    let mut folders = staging_folders();
     ABANDONED.store(true, std::sync::atomic::Ordering::SeqCst);
-    for folder in staging_folders().drain(..) {
+    for folder in folders.drain(..) {
         let mut gone = folder.clone().into_os_string();
         gone.push("-abandoned");
         let gone = PathBuf::from(gone);
@@ -307,6 +309,18 @@ pub fn abandon_staging() {
             let _ = std::fs::remove_dir_all(&gone);
         }
     }
+}
+
+/// Whether the staging folders were abandoned ([`abandon_staging`]): a build that fails
+/// after that failed because it was interrupted, not for a reason of its own. Returns once
+/// the folders are removed.
+pub fn interrupted() -> bool {
+    let abandoned = ABANDONED.load(std::sync::atomic::Ordering::SeqCst);
+    if abandoned {
+        // The lock is held until the removal is done.
+        drop(staging_folders());
+    }
+    abandoned
 }
 
 impl Drop for Staging {

@@ -26,6 +26,17 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
         keyguide::output::abandon_staging();
         std::process::exit(130);
     });
+    // The handler and this thread race to end the process: once the staging folder is
+    // abandoned, writing into it fails ("the build was interrupted"), and that error must
+    // not end the process with status 2 before the handler ends it with 130.
+    match build(&config, args, &out) {
+        Err(_) if keyguide::output::interrupted() => Ok(Outcome::Interrupted),
+        done => done,
+    }
+}
+
+/// Builds into `out` with the store, the signing key and the messages `args` ask for.
+fn build(config: &Config, args: &BuildArgs, out: &Path) -> Result<Outcome> {
     let mut err = anstream::stderr();
     let io = super::stream_error;
     let store = match args.no_cache {
@@ -52,15 +63,10 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
         as_of: super::as_of(None)?,
         cache: None,
         store: store.as_ref(),
-        out: Some(&out),
+        out: Some(out),
     };
-    let signer = signer(&config, &args.signing, &out)?;
-    let checked = keyguide::build(
-        &config,
-        options,
-        &out.display().to_string(),
-        signer.as_ref(),
-    )?;
+    let signer = signer(config, &args.signing, out)?;
+    let checked = keyguide::build(config, options, &out.display().to_string(), signer.as_ref())?;
     diag::write_human(&mut err, &checked.diagnostics, &checked.sources).map_err(io)?;
     let Some(output) = checked.output else {
         writeln!(
@@ -80,7 +86,7 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
         )
         .map_err(io)?;
     }
-    output.commit(&out)?;
+    output.commit(out)?;
     let reused = match store.as_ref().map_or(0, |s| s.reused()) {
         0 => String::new(),
         1 => " (1 released version reused from .keyguide/cache)".into(),
@@ -93,7 +99,7 @@ pub fn run(root: Option<&Path>, args: &BuildArgs) -> Result<Outcome> {
         out.display()
     )
     .map_err(io)?;
-    if let Some(Err(e)) = store.map(|s| s.save(&out, &output, &checked.digests)) {
+    if let Some(Err(e)) = store.map(|s| s.save(out, &output, &checked.digests)) {
         // The site is built; only the next build's head start is lost.
         writeln!(
             err,

@@ -117,3 +117,52 @@ fn an_interrupted_build_removes_its_staging_folder() {
         assert_eq!(site.tree("public"), before, "the previous output must stay");
     }
 }
+
+/// Ctrl-C at any moment of writing pages ends the build with status 130, never 2: the main
+/// thread, whose writes into the abandoned staging folder fail, used to race the handler to
+/// end the process and sometimes won with "error: the build was interrupted". The race
+/// cannot be forced from outside, so the build is interrupted at several moments.
+#[test]
+fn an_interrupted_build_exits_130_at_any_moment() {
+    let mut site = SiteTest::scaffold();
+    let addendum = site.read("content/payment-api/partner-api.md");
+    for i in 0..1500 {
+        site = site.write(
+            &format!("content/payment-api/partner-api-{i}.md"),
+            &addendum,
+        );
+    }
+    for delay_ms in [0, 1, 2, 5, 10, 20, 40, 80] {
+        let build = std::process::Command::new(env!("CARGO_BIN_EXE_keyguide"))
+            .args(["build", "--drafts"])
+            .current_dir(site.path("."))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("running keyguide: {e}"));
+        let started = std::time::Instant::now();
+        while site.staging_leftovers().is_empty()
+            && started.elapsed() < std::time::Duration::from_secs(60)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let pid = build.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status();
+        assert!(sent.is_ok_and(|s| s.success()));
+        let out = build.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // 0 only when the build was done before the signal came.
+        assert!(
+            matches!(out.status.code(), Some(130 | 0)),
+            "interrupted {delay_ms} ms after staging: {:?}\n{stderr}",
+            out.status
+        );
+        if out.status.code() == Some(130) {
+            assert!(!stderr.contains("error:"), "{stderr}");
+            assert_eq!(site.staging_leftovers(), Vec::<String>::new());
+        }
+    }
+}
