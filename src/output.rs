@@ -276,6 +276,34 @@ pub struct Staging {
     /// The folders made to hold it (innermost first), removed again when they are left
     /// empty by a build that is refused.
     made: Vec<PathBuf>,
+    /// Leftovers of earlier runs that could not be removed when it was made.
+    leftovers: Vec<Leftover>,
+}
+
+/// A folder keyguide made beside the output and could not remove: the previous output after
+/// a swap, or an earlier run's staging folder. Not the build's failure (the new output is in
+/// place, or will be), but it holds an old copy of the site that someone must remove.
+#[derive(Debug)]
+pub struct Leftover {
+    /// The folder.
+    pub path: PathBuf,
+    /// What it holds, e.g. "the previous output".
+    pub what: &'static str,
+    /// Why it could not be removed.
+    pub error: std::io::Error,
+}
+
+impl std::fmt::Display for Leftover {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = self.path.display();
+        write!(
+            f,
+            "{} could not be removed from {path}: {}\n  \
+             = help: give yourself write permission on it and remove it, e.g. \
+             `chmod -R u+w '{path}' && rm -rf '{path}'`; builds go on meanwhile",
+            self.what, self.error
+        )
+    }
 }
 
 /// The staging folders of this process, for [`abandon_staging`].
@@ -365,9 +393,10 @@ impl Staging {
             .file_name()
             .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
         let prefix = format!(".keyguide-staging-{name}-");
-        if locked {
-            remove_leftovers(&parent, &prefix)?;
-        }
+        let leftovers = match locked {
+            true => remove_leftovers(&parent, &prefix)?,
+            false => Vec::new(),
+        };
         let dir = tempfile::Builder::new()
             .prefix(&prefix)
             .tempdir_in(&parent)
@@ -378,6 +407,7 @@ impl Staging {
             dir,
             _lock: lock,
             made,
+            leftovers,
         })
     }
 
@@ -606,8 +636,10 @@ impl OutputTree {
     }
 
     /// Writes the tree to `out`, replacing what was there in one step: into the tree's
-    /// staging folder, which must be for `out`, or a new one.
-    pub fn commit(&self, out: &Path) -> Result<()> {
+    /// staging folder, which must be for `out`, or a new one. Returns the folders left
+    /// beside `out` that could not be removed (the previous output, earlier runs' staging
+    /// folders), for the caller to warn about.
+    pub fn commit(&self, out: &Path) -> Result<Vec<Leftover>> {
         let fresh;
         let staging: &Staging = match &self.staging {
             Some(staging) if staging.target == out => staging,
@@ -627,7 +659,13 @@ impl OutputTree {
             }
         };
         self.write_into(staging.dir.path())?;
-        swap_in(staging.dir.path(), out)
+        let mut leftovers = swap_in(staging.dir.path(), out)?;
+        leftovers.extend(staging.leftovers.iter().map(|l| Leftover {
+            path: l.path.clone(),
+            what: l.what,
+            error: std::io::Error::new(l.error.kind(), l.error.to_string()),
+        }));
+        Ok(leftovers)
     }
 
     /// Writes every file into `dir`: the folders first, then the files; each in parallel.
@@ -703,25 +741,35 @@ pub fn is_plain_path(path: &str) -> bool {
 }
 
 /// Removes the folders in `parent` whose name starts with `prefix`: staging folders of
-/// killed runs (and, where no atomic exchange exists, the previous output set aside).
-fn remove_leftovers(parent: &Path, prefix: &str) -> Result<()> {
+/// killed runs, and previous outputs that could not be removed. One that cannot be removed
+/// is returned rather than failing the build: the new staging folder gets a name of its own,
+/// so it stands in nobody's way.
+fn remove_leftovers(parent: &Path, prefix: &str) -> Result<Vec<Leftover>> {
     let entries = std::fs::read_dir(parent).map_err(Error::io("reading folder", parent))?;
+    let mut left = Vec::new();
     for entry in entries.flatten() {
         if entry.file_name().to_string_lossy().starts_with(prefix) {
             let path = entry.path();
-            std::fs::remove_dir_all(&path).map_err(Error::io("removing the leftover", &path))?;
+            if let Err(error) = std::fs::remove_dir_all(&path) {
+                left.push(Leftover {
+                    path,
+                    what: "a folder an earlier build left",
+                    error,
+                });
+            }
         }
     }
-    Ok(())
+    Ok(left)
 }
 
 /// Moves the finished `staging` folder to `out`. Where `out` exists, Linux swaps the two in
 /// one atomic `renameat2(RENAME_EXCHANGE)` and the old output, now at `staging`, is deleted
 /// at once; elsewhere the old output is moved aside first, leaving a moment with no output
-/// but never a mix of old and new.
-fn swap_in(staging: &Path, out: &Path) -> Result<()> {
+/// but never a mix of old and new. Returns the old output when it could not be deleted.
+fn swap_in(staging: &Path, out: &Path) -> Result<Vec<Leftover>> {
     if !out.exists() {
-        return std::fs::rename(staging, out).map_err(Error::io("moving the new output to", out));
+        std::fs::rename(staging, out).map_err(Error::io("moving the new output to", out))?;
+        return Ok(Vec::new());
     }
     #[cfg(target_os = "linux")]
     {
@@ -730,17 +778,14 @@ fn swap_in(staging: &Path, out: &Path) -> Result<()> {
             // `staging` now names the previous output, which goes now. When `out` was a
             // symbolic link to a folder, it names the link: that goes, and the folder it
             // pointed to is left alone.
-            match std::fs::symlink_metadata(staging) {
+            let removed = match std::fs::symlink_metadata(staging) {
                 Ok(meta) if meta.is_dir() => {
-                    empty(staging);
-                    let _ = std::fs::remove_dir(staging);
+                    empty(staging).and_then(|()| std::fs::remove_dir(staging))
                 }
-                Ok(_) => {
-                    let _ = std::fs::remove_file(staging);
-                }
-                Err(_) => {}
-            }
-            return Ok(());
+                Ok(_) => std::fs::remove_file(staging),
+                Err(_) => Ok(()),
+            };
+            return Ok(previous_left(staging, removed));
         }
     }
     // Named like a staging folder, so that a kill between the two renames leaves nothing
@@ -756,25 +801,45 @@ fn swap_in(staging: &Path, out: &Path) -> Result<()> {
     let old = aside.path().join("output");
     std::fs::rename(out, &old).map_err(Error::io("moving the previous output from", out))?;
     std::fs::rename(staging, out).map_err(Error::io("moving the new output to", out))?;
-    Ok(())
+    let aside = aside.keep();
+    let removed = std::fs::remove_dir_all(&aside);
+    Ok(previous_left(&aside, removed))
+}
+
+/// The previous output at `path`, when `removed` says it could not be removed.
+fn previous_left(path: &Path, removed: std::io::Result<()>) -> Vec<Leftover> {
+    match removed {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => vec![Leftover {
+            path: path.to_path_buf(),
+            what: "the previous output",
+            error,
+        }],
+        _ => Vec::new(),
+    }
 }
 
 /// Removes what the folder `dir` (not a link to one) holds, its entries in parallel, as far
 /// as it can: a previous output has as many folders as pages. Links are removed, never
-/// followed.
-fn empty(dir: &Path) {
+/// followed. Returns why an entry could not be removed (of the first such entry by name,
+/// whatever order the threads met them in).
+fn empty(dir: &Path) -> std::io::Result<()> {
     use rayon::prelude::*;
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let entries: Vec<std::fs::DirEntry> = entries.flatten().collect();
-    entries.par_iter().for_each(|entry| {
-        let path = entry.path();
-        let _ = match entry.file_type() {
-            Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
-            _ => std::fs::remove_file(&path),
-        };
-    });
+    let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)?.flatten().collect();
+    let failed: Vec<(PathBuf, std::io::Error)> = entries
+        .par_iter()
+        .filter_map(|entry| {
+            let path = entry.path();
+            let removed = match entry.file_type() {
+                Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
+                _ => std::fs::remove_file(&path),
+            };
+            removed.err().map(|e| (path, e))
+        })
+        .collect();
+    match failed.into_iter().min_by(|a, b| a.0.cmp(&b.0)) {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -86,7 +86,10 @@ fn build(config: &Config, args: &BuildArgs, out: &Path) -> Result<Outcome> {
         )
         .map_err(io)?;
     }
-    output.commit(out)?;
+    for left in output.commit(out)? {
+        // The new site is in place; only the old copy beside it is in the way.
+        writeln!(err, "warning: {left}").map_err(io)?;
+    }
     let reused = match store.as_ref().map_or(0, |s| s.reused()) {
         0 => String::new(),
         1 => " (1 released version reused from .keyguide/cache)".into(),

@@ -68,7 +68,9 @@ pub fn run(root: Option<&Path>, args: &EvidenceArgs) -> Result<Outcome> {
         site,
         signed: published.as_ref(),
     })?;
-    tree.commit(&out)?;
+    for left in tree.commit(&out)? {
+        writeln!(err, "warning: {left}").map_err(super::stream_error)?;
+    }
     writeln!(
         err,
         "wrote the evidence pack ({} files) to {}; open {}/index.html\n\

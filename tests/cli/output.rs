@@ -166,3 +166,76 @@ fn an_interrupted_build_exits_130_at_any_moment() {
         }
     }
 }
+
+/// Runs `keyguide ARGS` in `site` as a user whom permissions stop: as `nobody` (through
+/// setpriv, util-linux) when the tests run as root, the site made theirs.
+fn run_unprivileged(site: &SiteTest, args: &[&str]) -> crate::support::Run {
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if !root {
+        return site.run(args);
+    }
+    let chown = std::process::Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(site.path("."))
+        .status();
+    assert!(chown.is_ok_and(|s| s.success()));
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_keyguide"))
+        .args(args)
+        .current_dir(site.path("."))
+        .env("NO_COLOR", "1")
+        .env_remove("KEYGUIDE_SIGNING_KEY")
+        .output()
+        .unwrap_or_else(|e| panic!("setpriv: {e}"));
+    crate::support::Run::from(out)
+}
+
+/// A previous output that cannot be removed (a folder in it is read-only) does not stop the
+/// build that replaced it, which says where it is and how to remove it; nor does it stop the
+/// next build, which cannot remove it either.
+#[test]
+fn a_previous_output_that_cannot_be_removed_is_a_warning() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let site = SiteTest::scaffold();
+    let mode = |rel: &str, mode| {
+        std::fs::set_permissions(site.path(rel), std::fs::Permissions::from_mode(mode))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"));
+    };
+    mode(".", 0o755);
+    run_unprivileged(&site, &["build", "--drafts"]).code(0);
+    mode("public/next", 0o555);
+    let run = run_unprivileged(&site, &["build", "--drafts"])
+        .code(0)
+        .stderr_has_all(&[
+            "warning: the previous output could not be removed from ",
+            ".keyguide-staging-public-",
+            "Permission denied",
+            "chmod -R u+w",
+        ]);
+    let left = site.staging_leftovers();
+    assert_eq!(left.len(), 1, "{left:?}\n{}", run.stderr);
+    assert!(run.stderr.contains(&left[0]), "{}", run.stderr);
+    assert!(site.path("public/next/payment-api/index.html").is_file());
+    // The next build cannot remove it either, and goes on.
+    let run = run_unprivileged(&site, &["build", "--drafts"])
+        .code(0)
+        .stderr_has("warning: a folder an earlier build left could not be removed from ")
+        .stderr_lacks("error:");
+    assert!(run.stderr.contains(&left[0]), "{}", run.stderr);
+    // Made writable, the leftovers go with the next build.
+    for name in site.staging_leftovers() {
+        let status = std::process::Command::new("chmod")
+            .args(["-R", "u+w"])
+            .arg(site.path(&name))
+            .status();
+        assert!(status.is_ok_and(|s| s.success()));
+    }
+    run_unprivileged(&site, &["build", "--drafts"])
+        .code(0)
+        .stderr_lacks("warning: ");
+    assert_eq!(site.staging_leftovers(), Vec::<String>::new());
+}
