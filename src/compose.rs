@@ -73,6 +73,9 @@ pub struct Node<'d> {
     pub title: &'d str,
     /// The title's inline events.
     pub title_events: &'d Events,
+    /// Where the title was written: an added or replacing section's heading is the
+    /// addendum's (its footnotes are the addendum's too).
+    pub title_origin: Origin,
     /// How the section came to be.
     pub state: State,
     /// Whether the base heading allows `.replace`.
@@ -169,6 +172,7 @@ impl<'d> Node<'d> {
             level: s.level,
             title: &s.title,
             title_events: &s.title_events,
+            title_origin: origin,
             state,
             replaceable: s.has_class("replaceable"),
             parts: part(origin, &s.body).into_iter().collect(),

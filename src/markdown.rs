@@ -7,7 +7,7 @@
 //! knows nothing of templates: it rewrites link targets through a caller's function and
 //! numbers footnotes across a whole page, even when the page mixes several source files.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -455,10 +455,24 @@ pub fn slug(title: &str) -> String {
 ///
 /// Footnotes are numbered per page in order of first reference; `scope` keeps the footnote
 /// names of different source files apart (a base guide and its addendum may both use
-/// `[^1]`).
+/// `[^1]`). Every id is unique on the page: a note's is `fn-<scope>-<name>` (with `_2`, `_3`
+/// when two names make the same slug), its first reference's `ref-<note id>`, later ones'
+/// `ref2-<note id>`, `ref3-…`.
 pub struct HtmlWriter<'f> {
     rewrite: &'f dyn Fn(&str) -> Option<String>,
-    footnotes: BTreeMap<String, usize>,
+    /// Each footnote met, by (scope, name): its number and id.
+    footnotes: BTreeMap<(String, String), Footnote>,
+    /// The ids given out.
+    ids: BTreeSet<String>,
+    /// The footnotes whose notes the page shows, when the caller said ([`HtmlWriter::define`]).
+    defined: Option<BTreeSet<(String, String)>>,
+}
+
+/// One footnote of a page.
+struct Footnote {
+    number: usize,
+    id: String,
+    references: usize,
 }
 
 impl<'f> HtmlWriter<'f> {
@@ -468,7 +482,45 @@ impl<'f> HtmlWriter<'f> {
         HtmlWriter {
             rewrite,
             footnotes: BTreeMap::new(),
+            ids: BTreeSet::new(),
+            defined: None,
         }
+    }
+
+    /// Records the footnote notes in `events` (of `scope`) as shown on the page. Once called,
+    /// a reference to a note not recorded is written as its Markdown text, without a link
+    /// to a note the page does not have.
+    pub fn define(&mut self, events: &Events, scope: &str) {
+        let defined = self.defined.get_or_insert_with(BTreeSet::new);
+        for event in events.iter() {
+            if let Event::Start(Tag::FootnoteDefinition(name)) = event {
+                defined.insert((scope.to_owned(), name.to_string()));
+            }
+        }
+    }
+
+    /// The footnote `name` of `scope`, numbered and given an id when first met.
+    fn footnote(&mut self, scope: &str, name: &str) -> &mut Footnote {
+        let key = (scope.to_owned(), name.to_owned());
+        let next = self.footnotes.len() + 1;
+        let ids = &mut self.ids;
+        self.footnotes.entry(key).or_insert_with(|| {
+            let base = footnote_anchor(scope, name);
+            // Slugs never hold `_`, so a suffixed id cannot be another footnote's.
+            let id = (1..)
+                .map(|n| match n {
+                    1 => base.clone(),
+                    n => format!("{base}_{n}"),
+                })
+                .find(|id| !ids.contains(id))
+                .unwrap_or(base);
+            ids.insert(id.clone());
+            Footnote {
+                number: next,
+                id,
+                references: 0,
+            }
+        })
     }
 
     /// HTML of `events`; footnote names are qualified by `scope`.
@@ -508,20 +560,30 @@ impl<'f> HtmlWriter<'f> {
                 id,
             }),
             Event::FootnoteReference(name) => {
-                let next = self.footnotes.len() + 1;
-                let anchor = footnote_anchor(scope, &name);
-                let n = *self.footnotes.entry(anchor.clone()).or_insert(next);
+                let shown = self
+                    .defined
+                    .as_ref()
+                    .is_none_or(|d| d.contains(&(scope.to_owned(), name.to_string())));
+                if !shown {
+                    return Event::Text(format!("[^{name}]").into());
+                }
+                let note = self.footnote(scope, &name);
+                note.references += 1;
+                let (n, anchor) = (note.number, note.id.clone());
+                let id = match note.references {
+                    1 => format!("ref-{anchor}"),
+                    r => format!("ref{r}-{anchor}"),
+                };
                 Event::Html(
                     format!(
-                        "<sup class=\"footnote-reference\" id=\"ref-{anchor}\"><a href=\"#{anchor}\">{n}</a></sup>"
+                        "<sup class=\"footnote-reference\" id=\"{id}\"><a href=\"#{anchor}\">{n}</a></sup>"
                     )
                     .into(),
                 )
             }
             Event::Start(Tag::FootnoteDefinition(name)) => {
-                let anchor = footnote_anchor(scope, &name);
-                let next = self.footnotes.len() + 1;
-                let n = *self.footnotes.entry(anchor.clone()).or_insert(next);
+                let note = self.footnote(scope, &name);
+                let (n, anchor) = (note.number, &note.id);
                 Event::Html(
                     format!(
                         "<div class=\"footnote-definition\" id=\"{anchor}\"><sup class=\"footnote-definition-label\">{n}</sup>"
@@ -600,6 +662,20 @@ mod tests {
             doc.intro.bytes.len()
         );
         assert!(Events::new(&source).iter().next().is_none());
+    }
+
+    #[test]
+    fn footnote_ids_are_unique_and_links_only_reach_notes_shown() {
+        let text = Arc::new("A[^n] B[^n] C[^gone]\n\n[^n]: Note.\n\n[^gone]: Gone.\n".to_owned());
+        let doc = parse(&text, 0);
+        let shown = Arc::new("[^n]: Note.\n".to_owned());
+        let mut writer = HtmlWriter::new(&|_| None);
+        writer.define(&parse(&shown, 0).intro, "base");
+        let html = writer.html(&doc.intro, "base");
+        assert!(html.contains(r#"id="ref-fn-base-n""#), "{html}");
+        assert!(html.contains(r#"id="ref2-fn-base-n""#), "{html}");
+        assert!(html.contains("C[^gone]"), "{html}");
+        assert!(!html.contains("ref-fn-base-gone"), "{html}");
     }
 
     #[test]

@@ -899,18 +899,21 @@ fn render_page(site: &Site<'_>, theme: &Theme, job: &Job<'_>) -> Result<String> 
     };
     let mut writer = HtmlWriter::new(&rewrite);
     let scope = integration.map_or("base", |(p, _)| p.stem);
+    let scope_of = |origin: Origin| match origin {
+        Origin::Base => "base",
+        Origin::Addendum => scope,
+    };
+    // The footnotes the page shows: a reference whose note is not on the page (it was in a
+    // section the addendum replaced) gets no link to it.
+    for part in tree.intro.iter().chain(tree.nodes().flat_map(|n| &n.parts)) {
+        writer.define(part.events, scope_of(part.origin));
+    }
     let mut parts = |parts: &[Part<'_>]| -> Vec<PartCtx> {
         parts
             .iter()
             .map(|p| PartCtx {
                 origin: p.origin,
-                html: writer.html(
-                    p.events,
-                    match p.origin {
-                        Origin::Base => "base",
-                        Origin::Addendum => scope,
-                    },
-                ),
+                html: writer.html(p.events, scope_of(p.origin)),
             })
             .collect()
     };
@@ -922,7 +925,7 @@ fn render_page(site: &Site<'_>, theme: &Theme, job: &Job<'_>) -> Result<String> 
             level: n.level,
             title_html: {
                 let title = Part {
-                    origin: Origin::Base,
+                    origin: n.title_origin,
                     events: n.title_events,
                 };
                 parts(&[title]).pop().map(|p| p.html).unwrap_or_default()

@@ -216,3 +216,53 @@ fn heading_anchor_links_escape_ids_once() {
     }
     assert!(!page.contains("&amp;amp;"), "{page}");
 }
+
+/// The `id` values of `page` and the targets of its `href="#..."` links.
+fn ids_and_fragment_links(page: &str) -> (Vec<&str>, Vec<&str>) {
+    let values = |attr: &str| -> Vec<&str> {
+        page.match_indices(attr)
+            .filter_map(|(at, _)| {
+                let rest = &page[at + attr.len()..];
+                rest.find('"').map(|end| &rest[..end])
+            })
+            .collect()
+    };
+    (values(" id=\""), values(" href=\"#"))
+}
+
+#[test]
+fn footnotes_have_unique_ids_and_every_footnote_link_resolves() {
+    let site = SiteTest::scaffold()
+        .edit(
+            "content/payment-api/_index.md",
+            "Store shared keys only where access is controlled, logged and limited to the services that\nuse them.",
+            "Keys A[^n] and keys B[^n] are stored alike.\n\n[^n]: A shared note.",
+        )
+        .edit(
+            "content/payment-api/partner-api.md",
+            "## Secure updating {#updating}",
+            "## Partner notes {#partner-notes}\n\n### Head[^m] {#h}\n\nText.\n\n[^m]: The addendum's note.\n\n## Secure updating {#updating}",
+        );
+    site.run(&["build", "--drafts"]).code(0);
+    for rel in [
+        "public/next/payment-api/index.html",
+        "public/next/payment-api/partner-api/index.html",
+    ] {
+        let page = site.read(rel);
+        let (ids, links) = ids_and_fragment_links(&page);
+        let mut seen = std::collections::BTreeSet::new();
+        for id in &ids {
+            assert!(seen.insert(*id), "{rel}: id {id:?} twice");
+        }
+        for link in links.iter().filter(|l| l.starts_with("fn-")) {
+            assert!(seen.contains(link), "{rel}: #{link} leads nowhere");
+        }
+        assert!(page.contains(r#"id="ref-fn-base-n""#), "{rel}");
+        assert!(page.contains(r#"id="ref2-fn-base-n""#), "{rel}");
+    }
+    let page = site.read("public/next/payment-api/partner-api/index.html");
+    assert!(
+        page.contains(r##"Head<sup class="footnote-reference" id="ref-fn-partner-api-m"><a href="#fn-partner-api-m">"##),
+        "{page}"
+    );
+}
