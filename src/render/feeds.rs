@@ -13,11 +13,10 @@ use super::releases::{DocumentChanges, ReleaseNotes, documents, feed_path};
 use crate::error::Result;
 use crate::output::OutputTree;
 
-/// Writes every feed (none while nothing is released).
+/// Writes every feed: `releases.xml`, and one per integration page of any version built
+/// (each page links its feed). With nothing released yet they are valid feeds without
+/// entries, so a reader can subscribe before the first release.
 pub fn render(site: &Site<'_>, out: &mut OutputTree) -> Result<()> {
-    if site.notes.is_empty() {
-        return Ok(());
-    }
     let base = &site.config.base_url;
     // Each release's changes, grouped per document and rendered once: every feed shares them.
     let docs: Vec<Vec<DocumentChanges>> =
@@ -35,9 +34,6 @@ pub fn render(site: &Site<'_>, out: &mut OutputTree) -> Result<()> {
         "releases.xml".into(),
         feed(site, &title, &format!("{base}/releases.xml"), all),
     )?;
-    let Some(latest) = site.latest() else {
-        return Ok(());
-    };
     // A document's changes by (guide, integration), per release: a feed takes its guide's
     // base page and its own integration page, found directly rather than by a scan of every
     // document of every release for each of thousands of feeds.
@@ -49,14 +45,22 @@ pub fn render(site: &Site<'_>, out: &mut OutputTree) -> Result<()> {
                 .collect()
         })
         .collect();
-    let pages: Vec<(&str, &crate::content::Page<'_, _>)> = latest
-        .guides
-        .iter()
-        .flat_map(|g| {
-            g.integrations
-                .iter()
-                .map(move |(page, _)| (g.guide.id, *page))
+    // Every integration page of every version built links its feed: an integration only in
+    // the draft or only in an older release has one too. Titled as in the latest release,
+    // else as in the newest version that has it.
+    let mut seen = std::collections::HashSet::new();
+    let pages: Vec<(&str, &crate::content::Page<'_, _>)> = site
+        .latest()
+        .into_iter()
+        .chain(&site.versions)
+        .flat_map(|v| {
+            v.guides.iter().flat_map(|g| {
+                g.integrations
+                    .iter()
+                    .map(move |(page, _)| (g.guide.id, *page))
+            })
         })
+        .filter(|(guide, page)| seen.insert((*guide, page.stem)))
         .collect();
     let maker = out.maker();
     let feeds: Vec<Result<(String, crate::output::Made)>> = pages
@@ -151,7 +155,9 @@ fn feed(site: &Site<'_>, title: &str, self_url: &str, entries: Vec<Entry>) -> Ve
         .iter()
         .map(|e| e.updated)
         .max()
-        .unwrap_or_else(|| date_time(crate::frontmatter::Date::MIN));
+        // A feed without entries (nothing released yet) was last updated at no time at
+        // all; Atom needs an RFC 3339 date, so it says the Unix epoch.
+        .unwrap_or_else(|| chrono::DateTime::UNIX_EPOCH.fixed_offset());
     let feed = Feed {
         id: self_url.to_owned(),
         title: Text::plain(title),

@@ -656,3 +656,81 @@ fn a_release_waits_for_the_one_in_progress() {
             .contains("version = \"1.1.0\"")
     );
 }
+
+/// Every relative `href` and `src` in the built HTML under `public/` that names no file of
+/// the output (a folder names its `index.html`), as "page -> link".
+fn missing_link_targets(site: &SiteTest) -> Vec<String> {
+    let files: std::collections::BTreeSet<String> =
+        site.tree("public").into_iter().map(|(p, _)| p).collect();
+    let mut missing = Vec::new();
+    for page in files.iter().filter(|p| p.ends_with(".html")) {
+        let html = site.read(&format!("public/{page}"));
+        let dir = page.rsplit_once('/').map_or("", |(d, _)| d);
+        for attr in [" href=\"", " src=\""] {
+            for (at, _) in html.match_indices(attr) {
+                let rest = &html[at + attr.len()..];
+                let value = rest.split('"').next().unwrap_or_default();
+                let path = value.split(['#', '?']).next().unwrap_or_default();
+                if path.is_empty() || path.starts_with('/') || path.contains(':') {
+                    continue;
+                }
+                let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+                for seg in path.split('/') {
+                    match seg {
+                        "" | "." => {}
+                        ".." => {
+                            parts.pop();
+                        }
+                        s => parts.push(s),
+                    }
+                }
+                let mut target = parts.join("/");
+                if path.ends_with('/') || path == "." || path == ".." {
+                    target = format!("{target}/index.html")
+                        .trim_start_matches('/')
+                        .to_owned();
+                }
+                if !files.contains(&target) {
+                    missing.push(format!("{page} -> {value}"));
+                }
+            }
+        }
+    }
+    missing
+}
+
+/// Pages link `releases.xml` and their integration's feed whether or not anything is
+/// released, and whatever version the integration is in: every one of those files exists
+/// (empty Atom feeds until a release has entries for them).
+#[test]
+fn every_feed_a_page_links_is_written() {
+    let site = SiteTest::scaffold();
+    site.run(&["build", "--drafts"]).code(0);
+    assert_eq!(missing_link_targets(&site), Vec::<String>::new());
+    let feed: atom_syndication::Feed = site
+        .read("public/releases.xml")
+        .parse()
+        .unwrap_or_else(|e| panic!("releases.xml: {e}"));
+    assert!(feed.entries().is_empty());
+    let feed: atom_syndication::Feed = site
+        .read("public/feeds/payment-api/partner-api.xml")
+        .parse()
+        .unwrap_or_else(|e| panic!("partner feed: {e}"));
+    assert!(feed.entries().is_empty());
+    // Released, then an integration only the draft has.
+    let site = first_release();
+    let addendum = site
+        .read(ADDENDUM)
+        .replace("Server-to-server API", "Draft only");
+    let site = site.write("content/payment-api/draft-only.md", addendum);
+    site.run(&["build", "--drafts"]).code(0);
+    assert!(
+        site.path("public/next/payment-api/draft-only/index.html")
+            .is_file()
+    );
+    assert!(
+        site.path("public/feeds/payment-api/draft-only.xml")
+            .is_file()
+    );
+    assert_eq!(missing_link_targets(&site), Vec::<String>::new());
+}
