@@ -261,9 +261,16 @@ fn run(
     let composed = compose::compose(&content, &mut diags);
     let released_composed: Vec<Vec<compose::ComposedGuide<'_>>> =
         each_with_findings(&released, &mut diags, compose::compose);
+    let released_pages: Vec<(&str, &[compose::ComposedGuide<'_>])> = releases
+        .records
+        .iter()
+        .zip(&released_composed)
+        .map(|(r, c)| (r.version.as_str(), c.as_slice()))
+        .collect();
     let ctx = lint::Ctx {
         content: &content,
         composed: &composed,
+        released: &released_pages,
         profile: &profile,
         config,
         exceptions: &exceptions,

@@ -6,6 +6,11 @@
 //! reaches — for an addendum, the compiled integration guide, so a link from an addendum into
 //! a section it inherits from its base guide is fine. A bare `#fragment` is checked against
 //! the page the link is shown on.
+//!
+//! Absolute links to the site's own `base_url` (pasted from the browser, and made relative
+//! when the page is post-processed) are checked the same way, in the version they name: the
+//! draft (`next`), a released version, or `latest`; the page must exist there and the
+//! fragment be one of its section ids.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -53,6 +58,10 @@ fn check_page<'t, M>(
 ) {
     let dir = &ctx.content.sources.dir;
     for link in &page.doc.links {
+        if let Some(rest) = own_url(&ctx.config.base_url, &link.dest) {
+            check_own(ctx, page, link, rest, anchors, out);
+            continue;
+        }
         if let Some(fragment) = link.dest.strip_prefix('#') {
             let fragment = links::decode(fragment);
             let ids = anchors.of(shown_in);
@@ -96,6 +105,148 @@ fn check_page<'t, M>(
                 format!("`{}` points to {what}, which does not exist", link.dest),
             )),
         }
+    }
+}
+
+/// For a link to `base_url` itself or below it, what follows `base_url` (`/1.0.0/g/#x`,
+/// `#x`, or nothing).
+fn own_url<'h>(base_url: &str, href: &'h str) -> Option<&'h str> {
+    let rest = href.strip_prefix(base_url)?;
+    (rest.is_empty() || rest.starts_with(['/', '#', '?'])).then_some(rest)
+}
+
+/// Output files and folders at the site's root besides the versions: links to them are
+/// not checked further.
+const SITE_FILES: &[&str] = &[
+    "",
+    "index.html",
+    "404.html",
+    "releases",
+    "releases.xml",
+    "feeds",
+    "versions.json",
+    "sitemap.xml",
+    "robots.txt",
+    "static",
+    "assets",
+    "manifest.json",
+    "manifest.json.sig",
+    "SHA256SUMS",
+    ".well-known",
+];
+
+/// Checks a link to the site's own URL, `rest` being what follows `base_url`.
+fn check_own<'t, M>(
+    ctx: &'t Ctx<'_>,
+    page: &Page<'_, M>,
+    link: &Link,
+    rest: &str,
+    anchors: &mut Anchors<'t>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let (path, fragment) = match rest.split_once('#') {
+        Some((p, f)) => (p, Some(links::decode(f))),
+        None => (rest, None),
+    };
+    let path = path.split('?').next().unwrap_or(path);
+    let mut segments: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(links::decode)
+        .collect();
+    if segments.last().is_some_and(|s| s == "index.html") && segments.len() > 1 {
+        segments.pop();
+    }
+    let Some((label, within)) = segments.split_first() else {
+        return;
+    };
+    let guides: &'t [ComposedGuide<'_>] = match label.as_str() {
+        crate::DRAFT_LABEL => ctx.composed,
+        "latest" => match ctx.released.last() {
+            Some((_, guides)) => guides,
+            None => {
+                out.push(broken(
+                    page,
+                    link,
+                    format!(
+                        "`{}` points to the latest release, but nothing is released yet",
+                        link.dest
+                    ),
+                ));
+                return;
+            }
+        },
+        l => match ctx.released.iter().find(|(v, _)| *v == l) {
+            Some((_, guides)) => guides,
+            None if SITE_FILES.contains(&l) => return,
+            None => {
+                let mut versions: Vec<&str> = ctx.released.iter().map(|(v, _)| *v).collect();
+                if !versions.is_empty() {
+                    versions.push("latest");
+                }
+                versions.push(crate::DRAFT_LABEL);
+                out.push(broken(
+                    page,
+                    link,
+                    format!(
+                        "`{}` points to version `{l}` of this site, which does not exist (the site's versions: {})",
+                        link.dest,
+                        versions.join(", ")
+                    ),
+                ));
+                return;
+            }
+        },
+    };
+    let target = match within {
+        [] => return,
+        [file] if file == "search-index.js" || file == "print.css" => return,
+        [guide] => Target::Page {
+            guide: guide.clone(),
+            integration: None,
+        },
+        [guide, file] => {
+            let page_target = Target::Page {
+                guide: guide.clone(),
+                integration: Some(file.clone()),
+            };
+            let asset = Target::Asset {
+                guide: guide.clone(),
+                path: file.clone(),
+            };
+            match find_page(guides, &page_target) {
+                Found::Nothing(_) if matches!(find_page(guides, &asset), Found::Asset) => asset,
+                _ => page_target,
+            }
+        }
+        [guide, path @ ..] => Target::Asset {
+            guide: guide.clone(),
+            path: path.join("/"),
+        },
+    };
+    match find_page(guides, &target) {
+        Found::Page(tree) => {
+            if let Some(fragment) = &fragment {
+                let shown = link.dest.split('#').next().unwrap_or("");
+                check_anchor(
+                    page,
+                    link,
+                    fragment,
+                    anchors.of(tree),
+                    &format!("`{shown}`"),
+                    out,
+                );
+            }
+        }
+        Found::Asset => {}
+        Found::Nothing(what) => out.push(broken(
+            page,
+            link,
+            format!(
+                "`{}` points to {what} in version `{label}`, which does not exist",
+                link.dest
+            ),
+        )),
     }
 }
 

@@ -29,6 +29,9 @@ pub struct Ctx<'a> {
     pub content: &'a Content<'a>,
     /// Its composed guides, in the order of `content.guides`.
     pub composed: &'a [ComposedGuide<'a>],
+    /// Each released version's label and composed guides, oldest first: links to the
+    /// site's own URLs (`<base_url>/1.0.0/...`) are checked against them.
+    pub released: &'a [(&'a str, &'a [ComposedGuide<'a>])],
     /// The required-section profile.
     pub profile: &'a Profile,
     /// The site configuration.

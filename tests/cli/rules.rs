@@ -141,3 +141,72 @@ fn every_fixture_reports_exactly_its_expected_findings_and_build_agrees() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `file:line:col` of the first `needle` in `text` (columns in characters, from 1).
+fn place(file: &str, text: &str, needle: &str) -> String {
+    let at = text.find(needle).unwrap_or_else(|| panic!("no {needle:?}"));
+    let line = text[..at].matches('\n').count() + 1;
+    let start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let column = text[start..at].chars().count() + 1;
+    format!("{file}:{line}:{column}")
+}
+
+/// Links to the site's own base_url (pasted from the browser) are made relative when the
+/// page is built, and checked like relative ones: in the version they name, the page must
+/// exist and the fragment be one of its sections.
+#[test]
+fn absolute_links_into_the_site_are_checked_like_relative_ones() {
+    const ADDENDUM: &str = "content/payment-api/partner-api.md";
+    let site = crate::versions::first_release();
+    let text = format!(
+        "{}\nSee [a](https://trust.example.com/keys/9.9.9/payment-api/),\n\
+         [b](https://trust.example.com/keys/next/payment-api/#nope),\n\
+         [c](https://trust.example.com/keys/1.0.0/payment-api/#storage),\n\
+         [d](https://trust.example.com/keys/latest/payment-api/partner-api/#nope2),\n\
+         [e](https://trust.example.com/keys/releases/),\n\
+         [f](https://trust.example.com/keys/1.0.0/payment-api/missing/),\n\
+         [g](https://trust.example.com/keys/next/payment-api/partner-api/#transmission).\n",
+        site.read(ADDENDUM)
+    );
+    let site = site.write(ADDENDUM, &text);
+    let run = site.run(&["lint", "--as-of", AS_OF]).code(1);
+    for (needle, rule, what) in [
+        (
+            "[a]",
+            "KG020",
+            "version `9.9.9` of this site, which does not exist",
+        ),
+        ("[b]", "KG021", "has the id `nope`"),
+        ("[d]", "KG021", "has the id `nope2`"),
+        (
+            "[f]",
+            "KG020",
+            "addendum `payment-api/missing.md` in version `1.0.0`",
+        ),
+    ] {
+        let at = place(ADDENDUM, &text, needle);
+        let line = run
+            .stderr
+            .lines()
+            .position(|l| l.contains(&at))
+            .unwrap_or_else(|| panic!("no finding at {at}:\n{}", run.stderr));
+        let around = run.stderr.lines().skip(line.saturating_sub(2)).take(3);
+        let around: Vec<&str> = around.collect();
+        assert!(
+            around.iter().any(|l| l.contains(rule)) && around.iter().any(|l| l.contains(what)),
+            "{needle}: {around:?}\n{}",
+            run.stderr
+        );
+    }
+    for needle in ["[c]", "[e]", "[g]"] {
+        let at = place(ADDENDUM, &text, needle);
+        assert!(!run.stderr.contains(&at), "{needle}:\n{}", run.stderr);
+    }
+    assert_eq!(
+        run.stderr.matches("error[KG02").count(),
+        4,
+        "{}",
+        run.stderr
+    );
+    site.run(&["build", "--drafts"]).code(1);
+}
