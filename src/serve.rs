@@ -63,6 +63,11 @@ impl Served {
         self.changed.notify_all();
     }
 
+    /// Whether a build has succeeded yet: until then every path answers the diagnostics.
+    pub fn has_site(&self) -> bool {
+        !self.lock().site.is_empty()
+    }
+
     /// The current generation and errors.
     pub fn status(&self) -> (u64, String) {
         let current = self.lock();
@@ -117,6 +122,9 @@ type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 /// A page or file of the site, with the site's headers.
 fn page(served: &Served, path: &str, request: &tiny_http::Request) -> Response {
     let (site, headers) = served.site();
+    if site.is_empty() {
+        return not_built(served);
+    }
     let Some(rel) = site_path(path) else {
         return not_found(&site, &headers);
     };
@@ -153,6 +161,26 @@ fn page(served: &Served, path: &str, request: &tiny_http::Request) -> Response {
     };
     add_header(&mut response, "ETag", &etag);
     with_site_headers(response, &headers)
+}
+
+/// What every path answers while no build has succeeded yet (the first one failed): the
+/// diagnostics, and the live-reload script, which shows them in its overlay too and reloads
+/// the page into the site once a save builds. Status 503: the site is not there yet.
+fn not_built(served: &Served) -> Response {
+    let (_, errors) = served.status();
+    let errors = match errors.is_empty() {
+        true => "The site is being built.".to_owned(),
+        false => crate::theme::escape_html(&errors),
+    };
+    let body = format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>keyguide serve: the site did not build</title>\n\
+         <script src=\"{SERVE_DIR}live.js\" defer></script>\n</head>\n<body>\n\
+         <h1>The site did not build</h1>\n\
+         <p>Fix what is listed below and save: this page reloads as soon as the site builds.</p>\n\
+         <pre>{errors}</pre>\n</body>\n</html>\n"
+    );
+    file(503, "text/html; charset=utf-8", body.into_bytes())
 }
 
 /// The site's 404 page, with status 404.

@@ -119,7 +119,12 @@ fn rebuild(root: &Path, url: &str, served: &Served, cache: &Cache, verb: &str) {
         }
         Err(errors) => {
             eprint!("{errors}");
-            eprintln!("build failed; still serving the last good version");
+            match served.has_site() {
+                true => eprintln!("build failed; still serving the last good version"),
+                false => {
+                    eprintln!("build failed; every page shows the diagnostics until a save builds")
+                }
+            }
             served.failed(errors);
         }
     }

@@ -216,6 +216,43 @@ fn a_broken_save_keeps_the_last_good_site_and_reports_until_fixed() {
     assert_eq!(status, 200);
 }
 
+/// When the first build fails there is no last good site: every page shows the
+/// diagnostics and carries the live-reload script, so fixing the file reloads it into the
+/// site (SPEC 9: serve "shows the diagnostics in the page").
+#[test]
+fn a_first_build_that_fails_shows_the_diagnostics_and_reloads_when_fixed() {
+    let site = SiteTest::scaffold().edit(BASE, "title = \"", "title = \"x\n#");
+    let mut server = Server::start(&site, free_port());
+    assert!(
+        server
+            .log
+            .iter()
+            .any(|l| l.contains("every page shows the diagnostics")),
+        "{:?}",
+        server.log
+    );
+    for path in [PAGE, "/", "/no/such/page"] {
+        let (status, page) = server.get(path);
+        assert_eq!(status, 503, "{path}: {page}");
+        assert!(
+            page.contains("<script src=\"/__keyguide/live.js\" defer></script>"),
+            "{path}: {page}"
+        );
+        assert!(page.contains("content/payment-api/_index.md"), "{page}");
+        assert!(page.contains("did not build"), "{page}");
+    }
+    // The open page's event stream carries the diagnostics now and a new generation once
+    // the file is fixed, which makes live.js reload the page.
+    let (_, first) = server.get("/__keyguide/live.js");
+    assert!(first.contains("location.reload()"));
+    let site = site.edit(BASE, "title = \"x\n#", "title = \"");
+    server.wait_for("rebuilt");
+    let (status, page) = server.get(PAGE);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("every twelve months"));
+    drop(site);
+}
+
 #[test]
 fn answers_only_for_files_of_the_site() {
     let site = SiteTest::scaffold();
