@@ -55,9 +55,11 @@ pub fn check_published_text(ctx: &super::Ctx<'_>, out: &mut Vec<Diagnostic>) {
         let pages = std::iter::once((guide.base.file, &*guide.base.doc))
             .chain(guide.addenda.iter().map(|a| (a.file, &*a.doc)));
         for (file, doc) in pages {
-            if may_split_a_token(&file.text) {
-                check_published(ctx.memo, &doc.text(), file, out);
-            }
+            ctx.per_page("KG010 published", &[file], out, |out| {
+                if may_split_a_token(&file.text) {
+                    check_published(ctx.memo, &doc.text(), file, out);
+                }
+            });
         }
     });
 }
