@@ -1260,10 +1260,26 @@ fn attached_before(b: &[u8], s: usize) -> &[u8] {
     before.get(from..).unwrap_or_default()
 }
 
-/// A token inside a URL (`https://…/keys/<id>`, `data:…;base64,…`) is a path or a payload.
+/// A token inside a URL (`https://…/keys/<id>`, `data:…;base64,…`) is a path or a payload,
+/// unless it is the value of a query parameter named as a key or secret
+/// (`?key=<hex>`, `&client_secret=<base64>`): that is a secret sent in the URL.
 fn in_url(b: &[u8], s: usize) -> bool {
     let stretch = attached_before(b, s);
-    contains(stretch, b"://") || contains(stretch, b"data:")
+    (contains(stretch, b"://") || contains(stretch, b"data:")) && !secret_parameter(stretch)
+}
+
+/// Whether `before` (what is attached before a token) ends in `?name=` or `&name=` with a
+/// name that says key or secret.
+fn secret_parameter(before: &[u8]) -> bool {
+    let Some(name) = before.strip_suffix(b"=") else {
+        return false;
+    };
+    let start = name
+        .iter()
+        .rposition(|&c| matches!(c, b'?' | b'&' | b';'))
+        .map_or(0, |i| i + 1);
+    let name = name.get(start..).unwrap_or_default().to_ascii_lowercase();
+    start > 0 && (contains(&name, b"key") || contains(&name, b"secret"))
 }
 
 /// The signature of a JWT (`eyJ….eyJ….<43 characters>`) is a MAC, not the key behind it.
@@ -2705,6 +2721,24 @@ mod tests {
         clean(&format!(
             "Key vault: <https://vault.example.net/keys/zmk/{k}>\n"
         ));
+        clean(&format!(
+            "Download the key file: https://example.com/download?id={k}&v=2\n"
+        ));
+    }
+
+    #[test]
+    fn finds_a_key_sent_as_a_url_parameter() {
+        let k = hex_key(99, 32);
+        one_at(
+            &format!("https://api.example.com/v1?key={k}\n"),
+            RAW_HEX,
+            &k,
+        );
+        one_at(
+            &format!("Call https://api.example.com/v1/wrap?format=hex&client_secret={k} once.\n"),
+            RAW_HEX,
+            &k,
+        );
     }
 
     #[test]
