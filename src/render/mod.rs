@@ -109,6 +109,9 @@ struct VersionCtx<'a> {
     date: Option<String>,
     approver: Option<&'a str>,
     superseded_by: Option<Superseded<'a>>,
+    /// The SRI value of the version's `print.css` (it changes only with the version's
+    /// label, date and approver, which every page of the version shows anyway).
+    print_integrity: String,
 }
 
 #[derive(Serialize)]
@@ -727,6 +730,7 @@ fn version_ctx<'a>(
         date: v.date.map(|d| d.to_string()),
         approver: v.approver,
         superseded_by,
+        print_integrity: post::integrity(&host::print_css(site, v)),
     }
 }
 

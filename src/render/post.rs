@@ -67,10 +67,7 @@ impl Assets {
             let stem = &path[..path.len() - ext.len()];
             let fingerprinted = Fingerprinted {
                 path: format!("{ASSETS_DIR}/{stem}.{hex}{ext}"),
-                integrity: format!(
-                    "sha384-{}",
-                    base64::engine::general_purpose::STANDARD.encode(digest)
-                ),
+                integrity: integrity(bytes),
             };
             out.push((fingerprinted.path.clone(), bytes.clone()));
             assets.files.insert(original, fingerprinted);
@@ -263,6 +260,15 @@ fn decode_entities(value: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The SRI value of `bytes`: `sha384-` and the base64 of their SHA-384, as browsers compute
+/// it.
+pub fn integrity(bytes: &[u8]) -> String {
+    format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes))
+    )
 }
 
 #[cfg(test)]

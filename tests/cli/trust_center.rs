@@ -32,6 +32,8 @@ fn attribute<'h>(html: &'h str, marker: &str, attr: &str) -> Option<&'h str> {
 
 #[test]
 fn theme_assets_are_fingerprinted_with_integrity_that_matches_their_bytes() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
     let site = built_example();
     let page = site.read("public/1.1.0/gateway/index.html");
     for marker in [
@@ -48,12 +50,16 @@ fn theme_assets_are_fingerprinted_with_integrity_that_matches_their_bytes() {
         let file = std::fs::read(site.path(&format!("public/1.1.0/gateway/{url}")))
             .unwrap_or_else(|e| panic!("{url}: {e}"));
         // The SRI value: base64 of the file's SHA-384, as browsers compute it.
-        use base64::Engine as _;
-        use sha2::Digest as _;
         let expected =
             base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&file));
         assert_eq!(integrity, format!("sha384-{expected}"), "{url}");
     }
+    // Each version's print stylesheet too.
+    let integrity = attribute(&page, "print.css\"", "integrity").unwrap_or_default();
+    let file = std::fs::read(site.path("public/1.1.0/print.css")).unwrap_or_default();
+    assert!(!file.is_empty());
+    let expected = base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&file));
+    assert_eq!(integrity, format!("sha384-{expected}"), "print.css");
     assert!(!site.path("public/static/style.css").exists());
     // The 404 page uses site-absolute URLs, and they are fingerprinted too.
     let not_found = site.read("public/404.html");
@@ -223,7 +229,7 @@ fn printed_pages_carry_version_and_approval_through_a_per_version_print_styleshe
     assert!(css.contains("counter(pages)"), "{css}");
     let page = site.read("public/1.0.0/gateway/mtls-client-certificates/index.html");
     assert!(
-        page.contains(r#"<link rel="stylesheet" media="print" href="../../../1.0.0/print.css">"#),
+        page.contains(r#"<link rel="stylesheet" media="print" href="../../../1.0.0/print.css" integrity="sha384-"#),
         "{page}"
     );
 }
