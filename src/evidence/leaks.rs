@@ -51,24 +51,114 @@ pub fn check_sources<'t>(
     files: impl Iterator<Item = &'t TextFile>,
     customers: &[Customer],
 ) -> Vec<Diagnostic> {
-    check(files.map(|f| (f.rel.clone(), f.text.as_str())), customers)
-}
-
-/// KG101 findings for `(name, text)` files.
-fn check<'t>(
-    files: impl Iterator<Item = (String, &'t str)>,
-    customers: &[Customer],
-) -> Vec<Diagnostic> {
     let searcher = match Searcher::new(customers) {
         Ok(Some(searcher)) => searcher,
         Ok(None) => return Vec::new(),
         Err(refused) => return vec![refused],
     };
+    // The draft and each release's snapshot share most texts: each is searched once.
+    let mut by_text: std::collections::HashMap<crate::memo::Digest, Vec<Diagnostic>> =
+        std::collections::HashMap::new();
     let mut out = Vec::new();
-    for (rel, text) in files {
-        searcher.scan(text, &rel, None, &mut out);
+    for file in files {
+        let found = by_text
+            .entry(file.digest)
+            .or_insert_with(|| searcher.scan_source(&file.text));
+        out.extend(found.iter().cloned().map(|mut d| {
+            d.file.clone_from(&file.rel);
+            d
+        }));
     }
     out
+}
+
+/// `text` as a reader sees it, for finding names: HTML tags and comments, Markdown emphasis
+/// and code marks, soft hyphens and zero-width characters left out; character references
+/// decoded; each run of white space (line breaks and no-break spaces included) one space.
+/// With it, the offset in `text` of each byte it holds.
+fn flatten(text: &str) -> (String, Vec<usize>) {
+    let mut flat = String::with_capacity(text.len());
+    let mut from = Vec::with_capacity(text.len());
+    let mut push = |flat: &mut String, c: char, at: usize| {
+        flat.push(c);
+        from.extend(std::iter::repeat_n(at, c.len_utf8()));
+    };
+    let mut chars = text.char_indices().peekable();
+    let mut space = false;
+    while let Some((at, c)) = chars.next() {
+        let rest = &text[at..];
+        let decoded = match c {
+            '<' if rest[1..]
+                .starts_with(|n: char| n.is_ascii_alphabetic() || n == '/' || n == '!') =>
+            {
+                let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+                while chars.peek().is_some_and(|&(i, _)| i < at + end) {
+                    chars.next();
+                }
+                continue;
+            }
+            '*' | '_' | '`' | '~' | '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}'
+            | '\u{2060}' | '\u{feff}' => continue,
+            '&' => match reference(rest) {
+                Some((decoded, len)) => {
+                    while chars.peek().is_some_and(|&(i, _)| i < at + len) {
+                        chars.next();
+                    }
+                    decoded
+                }
+                None => Some('&'),
+            },
+            c => Some(c),
+        };
+        let Some(c) = decoded else { continue };
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if std::mem::take(&mut space) && !flat.is_empty() {
+            push(&mut flat, ' ', at);
+        }
+        push(&mut flat, c, at);
+    }
+    (flat, from)
+}
+
+/// The character reference that `text` starts with: what it stands for (none for a soft
+/// hyphen or zero-width space) and its length; none if it is not one.
+fn reference(text: &str) -> Option<(Option<char>, usize)> {
+    let end = text.bytes().take(32).position(|b| b == b';')?;
+    let name = &text[1..end];
+    let c = if let Some(number) = name.strip_prefix('#') {
+        let (radix, digits) = match number.strip_prefix(['x', 'X']) {
+            Some(hex) => (16, hex),
+            None => (10, number),
+        };
+        char::from_u32(u32::from_str_radix(digits, radix).ok()?)?
+    } else {
+        match name {
+            "nbsp" => ' ',
+            "amp" => '&',
+            "quot" => '"',
+            "apos" => '\'',
+            "lt" => '<',
+            "gt" => '>',
+            "shy" | "ZeroWidthSpace" => return Some((None, end + 1)),
+            _ => return None,
+        }
+    };
+    Some((Some(c), end + 1))
+}
+
+/// The byte offset in `text` of 1-based (`line`, `column`) (columns count characters).
+fn flat_offset(text: &str, line: usize, column: usize) -> Option<usize> {
+    let start = match line {
+        1 => 0,
+        _ => text.match_indices('\n').nth(line - 2)?.0 + 1,
+    };
+    text[start..]
+        .char_indices()
+        .nth(column - 1)
+        .map(|(i, _)| start + i)
 }
 
 /// Every customer's name and id, in the forms a page may show them, ready to search for.
@@ -120,6 +210,28 @@ impl<'c> Searcher<'c> {
                 )
             })?;
         Ok(Some(Searcher { automaton, needles }))
+    }
+
+    /// The findings in the source text `text` (their file left empty), as written and as a
+    /// reader sees it: a name the source breaks across lines, spaces out, marks up or
+    /// writes with character references is still the name.
+    fn scan_source(&self, text: &str) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        self.scan(text, "", None, &mut out);
+        let shown: HashSet<(usize, usize)> = out.iter().map(|d| (d.line, d.column)).collect();
+        let (flat, from) = flatten(text);
+        let mut found = Vec::new();
+        self.scan(&flat, "", None, &mut found);
+        let lines = diag::LineIndex::new(text);
+        for mut d in found {
+            let at = flat_offset(&flat, d.line, d.column).and_then(|i| from.get(i));
+            let Some(&at) = at else { continue };
+            (d.line, d.column) = lines.line_col(text, at);
+            if !shown.contains(&(d.line, d.column)) {
+                out.push(d);
+            }
+        }
+        out
     }
 
     /// Appends to `out` a finding for each whole-word name or id in `text`: the file `rel`,
@@ -185,6 +297,17 @@ mod tests {
             .map(|d| (d.line, d.column, d.message.contains("name")))
             .collect();
         assert_eq!(places, vec![(1, 14, true), (2, 8, false)]);
+    }
+
+    #[test]
+    fn sources_are_searched_as_a_reader_sees_them() {
+        let text =
+            "Hello.\n\nWe told **Normal**\nCorp, then Nor&#109;al&nbsp;Corp, then\nNormal Corp.\n";
+        let file = TextFile::new("notes.md".into(), text.into());
+        let found = check_sources(std::iter::once(&file), &[customer("C-006", "Normal Corp")]);
+        let places: Vec<(usize, usize)> = found.iter().map(|d| (d.line, d.column)).collect();
+        assert_eq!(places, vec![(5, 1), (3, 11), (4, 12)]);
+        assert_eq!(flatten("a <b>x</b>\u{ad}y &amp;").0, "a xy &");
     }
 
     #[test]

@@ -470,7 +470,8 @@ fn release_checks_the_notes_and_approver_it_would_freeze() {
         .write("binary.md", b"Rotation\0changed.\n")
         .write("latin1.md", b"Schl\xfcssel rotated.\n")
         .write("ok.md", "Rotation changed.\n")
-        .write("customer.md", format!("Fixed for {customer}.\n"));
+        .write("customer.md", format!("Fixed for {customer}.\n"))
+        .write("split.md", "Fixed for **Northwind**\nPayments.\n");
     let release = |notes: &str, approver: &str| {
         site.run(&[
             "release",
@@ -503,6 +504,11 @@ fn release_checks_the_notes_and_approver_it_would_freeze() {
         .code(1)
         .stderr_has("error[KG101]")
         .stderr_has("--> --approver:1:1");
+    // As a reader sees it: emphasis and a line break do not hide the name.
+    release("split.md", "CISO")
+        .code(1)
+        .stderr_has("error[KG101]")
+        .stderr_has("--> split.md:1:13");
     assert!(!site.path("releases").exists(), "a refused release wrote");
     release("ok.md", "CISO").code(0);
 }
