@@ -57,7 +57,19 @@ pub fn check_published_text(ctx: &super::Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for (file, doc) in pages {
             ctx.per_page("KG010 published", &[file], out, |out| {
                 if may_split_a_token(&file.text) {
-                    check_published(ctx.memo, &doc.text(), file, out);
+                    // Readers do not see a soft hyphen or a zero-width character: the key
+                    // around one is whole to them.
+                    let shown: String = doc
+                        .text()
+                        .chars()
+                        .filter(|c| {
+                            !matches!(
+                                c,
+                                '\u{ad}' | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}'
+                            )
+                        })
+                        .collect();
+                    check_published(ctx.memo, &shown, file, out);
                 }
             });
         }
@@ -101,7 +113,8 @@ fn check_published(memo: &Memo, text: &str, file: &TextFile, out: &mut Vec<Diagn
 
 /// Whether `text` has a stretch of at least 16 characters that can make up a key (letters,
 /// digits, `+/=-`) with markup that starts right after a letter or digit among them
-/// (emphasis, a code span, an escape, a character reference, inline HTML, link text): the
+/// (emphasis, a code span, an escape, a character reference, inline HTML, link text, an
+/// invisible character such as a soft hyphen): the
 /// only way its published text can hold a key its source does not show whole. Pages
 /// without one (nearly all) are not looked at again.
 fn may_split_a_token(text: &str) -> bool {
@@ -109,8 +122,9 @@ fn may_split_a_token(text: &str) -> bool {
     for &b in text.as_bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-') {
             keyish += 1;
-        } else if matches!(b, b'*' | b'`' | b'~' | b'\\' | b'&' | b'<' | b'[') {
-            split |= previous.is_ascii_alphanumeric();
+        } else if matches!(b, b'*' | b'`' | b'~' | b'\\' | b'&' | b'<' | b'[') || b >= 0x80 {
+            // Non-ASCII: a letter, or an invisible character written as itself.
+            split |= previous.is_ascii_alphanumeric() || (b >= 0x80 && previous >= 0x80);
         } else if !matches!(b, b'#' | b';' | b'>' | b']' | b'(' | b')' | b'_') {
             if split && keyish >= 16 {
                 return true;
