@@ -707,6 +707,29 @@ impl OutputTree {
     }
 }
 
+/// Holds an exclusive lock on the file at `path` (made if missing, never through a symbolic
+/// link) until the returned file is dropped. When another process holds it, `waiting` is
+/// told first, then this waits. Where the file system cannot lock (some network mounts), it
+/// goes on without the lock.
+pub fn lock_file(path: &Path, waiting: impl FnOnce(&Path)) -> Result<std::fs::File> {
+    use rustix::fs::{FlockOperation, flock};
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .map_err(Error::io("opening", path))?;
+    if flock(&file, FlockOperation::NonBlockingLockExclusive)
+        .is_err_and(|e| e == rustix::io::Errno::WOULDBLOCK)
+    {
+        waiting(path);
+        let _ = flock(&file, FlockOperation::LockExclusive);
+    }
+    Ok(file)
+}
+
 /// `len` bytes of the file at `path` from byte `offset`.
 fn read_part(path: &Path, offset: u64, len: u64) -> std::io::Result<Vec<u8>> {
     use std::io::{Read as _, Seek as _};

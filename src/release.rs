@@ -12,14 +12,13 @@
 //! next release removes it.)
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 
 use crate::config::Config;
 use crate::diff::{self, Change, ChangeKind, FileChange};
 use crate::error::{Error, Result};
 use crate::frontmatter::Date;
-use crate::output::OutputTree;
+use crate::output::{self, OutputTree};
 use crate::source::TextFile;
 use crate::versions::{self, Record, Releases};
 use crate::{Checked, DRAFT_DIR};
@@ -196,17 +195,7 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
 fn lock(config: &Config) -> Result<std::fs::File> {
     let dir = config.root.join(".keyguide");
     std::fs::create_dir_all(&dir).map_err(Error::io("creating folder", &dir))?;
-    let path = dir.join("release.lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-        .open(&path)
-        .map_err(Error::io("opening", &path))?;
-    // Where the file system cannot lock, releases of one site simply must not overlap.
-    let _ = rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive);
-    Ok(file)
+    output::lock_file(&dir.join("release.lock"), |_| {})
 }
 
 /// Release notes to start from: the section changes, for the author to put in customer

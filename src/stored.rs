@@ -47,7 +47,7 @@
 //! `keyguide build --no-cache` ignores it.
 
 use std::collections::BTreeSet;
-use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
+use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -141,23 +141,8 @@ impl Store {
                 Err(e) => return Err(Error::io("reading", &dir)(e)),
             }
         }
-        let lock_path = dir.join(".lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-            .open(&lock_path)
-            .map_err(Error::io("opening", &lock_path))?;
-        // Where the file system cannot lock, builds of one site simply should not overlap.
-        use rustix::fs::{FlockOperation, flock};
-        if flock(&lock, FlockOperation::NonBlockingLockExclusive)
-            .is_err_and(|e| e == rustix::io::Errno::WOULDBLOCK)
-        {
-            // Another build of this site holds the store: say so before waiting for it.
-            waiting(&lock_path);
-            let _ = flock(&lock, FlockOperation::LockExclusive);
-        }
+        // Another build of this site holds the store: `waiting` says so before this waits.
+        let lock = output::lock_file(&dir.join(".lock"), waiting)?;
         Ok(Some(Store {
             dir,
             program,

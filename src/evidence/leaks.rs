@@ -149,18 +149,6 @@ fn reference(text: &str) -> Option<(Option<char>, usize)> {
     Some((Some(c), end + 1))
 }
 
-/// The byte offset in `text` of 1-based (`line`, `column`) (columns count characters).
-fn flat_offset(text: &str, line: usize, column: usize) -> Option<usize> {
-    let start = match line {
-        1 => 0,
-        _ => text.match_indices('\n').nth(line - 2)?.0 + 1,
-    };
-    text[start..]
-        .char_indices()
-        .nth(column - 1)
-        .map(|(i, _)| start + i)
-}
-
 /// Every customer's name and id, in the forms a page may show them, ready to search for.
 struct Searcher<'c> {
     automaton: AhoCorasick,
@@ -216,37 +204,38 @@ impl<'c> Searcher<'c> {
     /// reader sees it: a name the source breaks across lines, spaces out, marks up or
     /// writes with character references is still the name.
     fn scan_source(&self, text: &str) -> Vec<Diagnostic> {
-        let mut out = Vec::new();
-        self.scan(text, "", None, &mut out);
-        let shown: HashSet<(usize, usize)> = out.iter().map(|d| (d.line, d.column)).collect();
         let (flat, from) = flatten(text);
-        let mut found = Vec::new();
-        self.scan(&flat, "", None, &mut found);
+        let as_written = self.matches(text);
+        let as_read = self
+            .matches(&flat)
+            .filter_map(|(at, needle)| Some((*from.get(at)?, needle)));
+        // A name found both ways is reported once, where it starts.
+        let mut seen = HashSet::new();
         let lines = diag::LineIndex::new(text);
-        for mut d in found {
-            let at = flat_offset(&flat, d.line, d.column).and_then(|i| from.get(i));
-            let Some(&at) = at else { continue };
-            (d.line, d.column) = lines.line_col(text, at);
-            if !shown.contains(&(d.line, d.column)) {
-                out.push(d);
-            }
-        }
-        out
+        as_written
+            .chain(as_read)
+            .filter(|&(at, _)| seen.insert(at))
+            .map(|(at, needle)| finding("", lines.line_col(text, at), needle))
+            .collect()
     }
 
     /// Appends to `out` a finding for each whole-word name or id in `text`: the file `rel`,
     /// or the bytes read for `part` of it.
     fn scan(&self, text: &str, rel: &str, part: Option<&Part>, out: &mut Vec<Diagnostic>) {
         let mut places = Places::new(text, part);
-        for m in self.automaton.find_overlapping_iter(text) {
-            if !whole_word(text, m.start(), m.end()) {
-                continue;
-            }
-            let needle = &self.needles[m.pattern().as_usize()];
-            if let Some(at) = places.at(m.start()) {
+        for (at, needle) in self.matches(text) {
+            if let Some(at) = places.at(at) {
                 out.push(finding(rel, at, needle));
             }
         }
+    }
+
+    /// Where each whole-word name or id in `text` starts, with what it is.
+    fn matches<'s>(&'s self, text: &'s str) -> impl Iterator<Item = (usize, &'s Needle<'c>)> + 's {
+        self.automaton
+            .find_overlapping_iter(text)
+            .filter(|m| whole_word(text, m.start(), m.end()))
+            .map(|m| (m.start(), &self.needles[m.pattern().as_usize()]))
     }
 }
 

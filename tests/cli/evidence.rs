@@ -49,6 +49,16 @@ fn status_of<'v>(audit: &'v serde_json::Value, id: &str) -> &'v serde_json::Valu
         .unwrap_or_else(|| panic!("no customer {id} in {audit}"))
 }
 
+/// Verifies the pack's copy of the site with the instructions the pack gives.
+const VERIFY_PACK_SITE: &[&str] = &[
+    "verify",
+    "pack/site",
+    "--allowed-signers",
+    "pack/site/.well-known/keyguide/allowed_signers",
+    "--identity",
+    "keys@acme.example",
+];
+
 #[test]
 fn audit_of_the_example_in_every_format() {
     let site = SiteTest::example().with_evidence();
@@ -397,15 +407,7 @@ fn the_evidence_pack_is_complete_verifiable_and_reproducible() {
         );
     }
     // The site copy verifies offline with the instructions the pack gives.
-    site.run(&[
-        "verify",
-        "pack/site",
-        "--allowed-signers",
-        "pack/site/.well-known/keyguide/allowed_signers",
-        "--identity",
-        "keys@acme.example",
-    ])
-    .code(0);
+    site.run(VERIFY_PACK_SITE).code(0);
     site.tool(
         "pack/site",
         "sha256sum",
@@ -656,14 +658,7 @@ fn the_evidence_pack_counts_the_files_the_manifest_lists() {
         index.contains(&format!("lists the {listed} files")),
         "index.html does not say the manifest lists {listed} files"
     );
-    site.run(&[
-        "verify",
-        "pack/site",
-        "--allowed-signers",
-        "pack/site/.well-known/keyguide/allowed_signers",
-        "--identity",
-        "keys@acme.example",
-    ])
-    .code(0)
-    .stdout_has(&format!("{listed} files match"));
+    site.run(VERIFY_PACK_SITE)
+        .code(0)
+        .stdout_has(&format!("{listed} files match"));
 }

@@ -30,24 +30,33 @@ fn two_releases() -> SiteTest {
 
 /// `site` (the scaffold released as 1.0.0) released again as 1.1.0 with rotation changed.
 pub fn second_release(site: SiteTest) -> SiteTest {
-    let site = site
-        .edit(BASE, "every twelve months", "every six months")
-        .write(
-            "notes.md",
-            "Keys now rotate every six months. Plan your next rotation accordingly.\n",
-        );
-    site.run(&[
+    let site = rotation_changed(
+        site,
+        "Keys now rotate every six months. Plan your next rotation accordingly.\n",
+    );
+    site.run(&release_args("1.1.0")).code(0);
+    site
+}
+
+/// `site` (the scaffold released as 1.0.0) with rotation changed in the draft and `notes`
+/// for its release in `notes.md`.
+fn rotation_changed(site: SiteTest, notes: &str) -> SiteTest {
+    site.edit(BASE, "every twelve months", "every six months")
+        .write("notes.md", notes)
+}
+
+/// The arguments that release such a draft as `label`, with `notes.md`.
+fn release_args(label: &str) -> [&str; 8] {
+    [
         "release",
-        "1.1.0",
+        label,
         "--approver",
         "CISO",
         "--date",
         "2026-11-02",
         "--notes",
         "notes.md",
-    ])
-    .code(0);
-    site
+    ]
 }
 
 #[test]
@@ -535,23 +544,11 @@ fn lint_checks_published_notes_like_content() {
 fn feeds_stay_well_formed_with_control_characters_in_the_notes() {
     // XML cannot carry most control characters even escaped; pasted from a terminal they
     // would make every feed unreadable.
-    let site = first_release()
-        .edit(BASE, "every twelve months", "every six months")
-        .write(
-            "notes.md",
-            "Keys rotate\x0csooner: \x1b[31msix months\x1b[0m.\n",
-        );
-    site.run(&[
-        "release",
-        "1.1.0",
-        "--approver",
-        "CISO",
-        "--date",
-        "2026-11-02",
-        "--notes",
-        "notes.md",
-    ])
-    .code(0);
+    let site = rotation_changed(
+        first_release(),
+        "Keys rotate\x0csooner: \x1b[31msix months\x1b[0m.\n",
+    );
+    site.run(&release_args("1.1.0")).code(0);
     site.run(&["build"]).code(0);
     for feed in [
         "public/releases.xml",
@@ -573,21 +570,10 @@ fn releases_of_one_site_never_overlap() {
     // Two releases at once used to read the same ledger, both report success, and one was
     // lost. Now the second waits, then finds nothing left to release.
     for _ in 0..10 {
-        let site = first_release()
-            .edit(BASE, "every twelve months", "every six months")
-            .write("notes.md", "Keys now rotate every six months.\n");
+        let site = rotation_changed(first_release(), "Keys now rotate every six months.\n");
         let start = |label: &str| {
             std::process::Command::new(env!("CARGO_BIN_EXE_keyguide"))
-                .args([
-                    "release",
-                    label,
-                    "--approver",
-                    "CISO",
-                    "--date",
-                    "2026-11-02",
-                    "--notes",
-                    "notes.md",
-                ])
+                .args(release_args(label))
                 .current_dir(site.path(""))
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -623,9 +609,7 @@ fn releases_of_one_site_never_overlap() {
 
 #[test]
 fn a_release_waits_for_the_one_in_progress() {
-    let site = first_release()
-        .edit(BASE, "every twelve months", "every six months")
-        .write("notes.md", "Keys now rotate every six months.\n");
+    let site = rotation_changed(first_release(), "Keys now rotate every six months.\n");
     // Hold the release lock as a release in progress would.
     let lock = std::fs::File::open(site.path(".keyguide/release.lock"));
     let Ok(lock) = lock else {
@@ -633,15 +617,7 @@ fn a_release_waits_for_the_one_in_progress() {
     };
     assert!(rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).is_ok());
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_keyguide"))
-        .args([
-            "release",
-            "1.1.0",
-            "--approver",
-            "CISO",
-            "--date",
-            "2026-11-02",
-        ])
-        .args(["--notes", "notes.md"])
+        .args(release_args("1.1.0"))
         .current_dir(site.path(""))
         .stderr(std::process::Stdio::null())
         .spawn();
