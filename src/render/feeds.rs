@@ -16,7 +16,16 @@ use crate::output::OutputTree;
 /// Writes every feed: `releases.xml`, and one per integration page of any version built
 /// (each page links its feed). With nothing released yet they are valid feeds without
 /// entries, so a reader can subscribe before the first release.
-pub fn render(site: &Site<'_>, out: &mut OutputTree) -> Result<()> {
+///
+/// The per-integration feeds depend on the site's shape ([`super::site_key`]), every
+/// version's sources (titles, and the changes between releases) and every release's notes:
+/// with `keep` (the store and the site's shape), `keyguide build` keeps them like a released
+/// version's folder and publishes them again while those are the same.
+pub fn render(
+    site: &Site<'_>,
+    out: &mut OutputTree,
+    keep: Option<(crate::stored::Keep<'_>, &crate::memo::Digest)>,
+) -> Result<()> {
     let base = &site.config.base_url;
     // Each release's changes, grouped per document and rendered once: every feed shares them.
     let docs: Vec<Vec<DocumentChanges>> =
@@ -62,6 +71,21 @@ pub fn render(site: &Site<'_>, out: &mut OutputTree) -> Result<()> {
         })
         .filter(|(guide, page)| seen.insert((*guide, page.stem)))
         .collect();
+    if let Some((keep, site_key)) = keep {
+        let mut inputs: Vec<&[u8]> = vec![site_key, b"per-integration feeds"];
+        inputs.extend(site.versions.iter().map(|v| v.sources.as_slice()));
+        inputs.extend(site.notes.iter().map(|n| n.notes.as_bytes()));
+        let key = keep.key(&crate::memo::digest_of(&inputs));
+        let expected: Vec<String> = (pages.iter())
+            .map(|(guide, page)| feed_path(guide, page.stem)["feeds/".len()..].to_owned())
+            .collect();
+        if let Some(files) = keep.get(&key, "feeds/", &expected, false) {
+            for (path, file) in files {
+                out.insert_stored(path, file)?;
+            }
+            return Ok(());
+        }
+    }
     let maker = out.maker();
     let feeds: Vec<Result<(String, crate::output::Made)>> = pages
         .par_iter()

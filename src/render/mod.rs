@@ -640,15 +640,8 @@ pub fn render(
         "404.html".into(),
         theme.render("404.html", &not_found)?.into_bytes(),
     )?;
-    let keep_redirects = keep.map(|k| (k, &site_key));
-    releases::render(
-        site,
-        theme,
-        &post,
-        &mut out,
-        &mut pages_done,
-        keep_redirects,
-    )?;
+    let keep_by_shape = keep.map(|k| (k, &site_key));
+    releases::render(site, theme, &post, &mut out, &mut pages_done, keep_by_shape)?;
     out.insert("sitemap.xml".into(), host::sitemap(site))?;
     out.insert("robots.txt".into(), host::robots(site))?;
     out.insert("_headers".into(), host::headers(site))?;

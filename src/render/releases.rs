@@ -116,7 +116,8 @@ pub fn feed_path(guide: &str, integration: &str) -> String {
 /// Writes release pages, redirects, versions.json and feeds into `out`.
 /// The release pages, `versions.json`, the feeds and the `/latest/` redirects; the redirect
 /// pages come post-processed by `post` and are added to `processed`; with `keep` (the store
-/// and the digest of the site's shape), redirect pages an earlier build kept are reused.
+/// and the digest of the site's shape), redirect pages and feeds an earlier build kept are
+/// reused.
 pub fn render(
     site: &Site<'_>,
     theme: &Theme,
@@ -184,7 +185,7 @@ pub fn render(
         redirects(site, theme, post, latest, out, processed, keep)?;
     }
     out.insert("versions.json".into(), versions_json(site))?;
-    feeds::render(site, out)
+    feeds::render(site, out, keep)
 }
 
 /// The changes of one release, grouped per document, with links into that version. A first

@@ -36,8 +36,8 @@ fn a_second_build_reuses_every_release_and_publishes_the_same_bytes() {
     assert!(!first.contains(REUSED), "{first}");
     assert_eq!(
         entries(&site),
-        3,
-        "one entry per release, and one for the /latest/ redirect pages"
+        4,
+        "one entry per release, one for the /latest/ redirect pages, one for the feeds"
     );
     let second = build_matches_fresh(&site, &[]);
     assert!(second.contains("(2 released versions reused"), "{second}");
@@ -50,6 +50,31 @@ fn a_second_build_reuses_every_release_and_publishes_the_same_bytes() {
     let redirect = std::fs::metadata(site.path("public/latest/gateway/index.html"))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(redirect.nlink(), 2);
+    // And the per-integration feeds, which depend on the releases and their notes.
+    let feed = std::fs::metadata(site.path("public/feeds/gateway/api-key-wrapping.xml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(feed.nlink(), 2);
+}
+
+#[test]
+fn a_draft_integration_gets_its_feed_and_its_title_there() {
+    let site = SiteTest::example();
+    build_matches_fresh(&site, &["--drafts"]);
+    let addendum = site.read("content/gateway/api-key-wrapping.md");
+    let site = site.write(
+        "content/gateway/key-wrapping-v2.md",
+        addendum.replace("API key-wrapping flow", "Key wrapping, second edition"),
+    );
+    build_matches_fresh(&site, &["--drafts"]);
+    let feed = "public/feeds/gateway/key-wrapping-v2.xml";
+    assert!(site.read(feed).contains("Key wrapping, second edition"));
+    let site = site.edit(
+        "content/gateway/key-wrapping-v2.md",
+        "second edition",
+        "third edition",
+    );
+    build_matches_fresh(&site, &["--drafts"]);
+    assert!(site.read(feed).contains("Key wrapping, third edition"));
 }
 
 #[test]
@@ -107,8 +132,8 @@ fn a_change_to_what_a_version_is_made_of_renders_it_again() {
     );
     assert_eq!(
         entries(&site),
-        8,
-        "the store keeps what the last build used (3 releases, /latest/) and as many others"
+        10,
+        "the store keeps what the last build used (3 releases, /latest/, feeds) and as many others"
     );
 }
 
@@ -119,8 +144,8 @@ fn alternating_build_and_build_drafts_reuses_both() {
     build_matches_fresh(&site, &["--drafts"]);
     assert_eq!(
         entries(&site),
-        6,
-        "two kinds of build, two releases and /latest/ each"
+        8,
+        "two kinds of build, two releases, /latest/ and the feeds each"
     );
     let run = build_matches_fresh(&site, &[]);
     assert!(run.contains("(2 released versions reused"), "{run}");
@@ -129,7 +154,7 @@ fn alternating_build_and_build_drafts_reuses_both() {
     // A third kind of build pushes out the least recently used entries.
     site.run(&["build", "--base-url", "https://docs.example.net"])
         .code(0);
-    assert_eq!(entries(&site), 6);
+    assert_eq!(entries(&site), 8);
     let run = build_matches_fresh(&site, &[]);
     assert!(!run.contains(REUSED), "{run}");
 }
@@ -252,7 +277,7 @@ fn an_entry_missing_pages_or_unreadable_is_rendered_again_and_repaired() {
         .map(|e| e.path())
         .filter(|p| p.is_dir())
         .collect();
-    assert_eq!(entries.len(), 3, "two releases and /latest/");
+    assert_eq!(entries.len(), 4, "two releases, /latest/ and the feeds");
     // Entries that claim to hold nothing, or whose index is garbage.
     for (i, entry) in entries.iter().enumerate() {
         let index = if i % 2 == 0 { "[]" } else { "garbage" };
