@@ -79,11 +79,15 @@ impl Content<'_> {
 /// Parses every page of `sources`, reusing what `memo` holds for the same text; findings are
 /// appended to `diags`.
 pub fn parse<'s>(sources: &'s Sources, memo: &Memo, diags: &mut Vec<Diagnostic>) -> Content<'s> {
-    let parsed: Vec<(Option<Guide<'s>>, Vec<Diagnostic>)> = sources
-        .guides
-        .par_iter()
-        .map(|g| parse_guide(g, memo))
-        .collect();
+    // The inventory is one file, parsed on one thread: beside the pages, not after them.
+    let (parsed, inventory): (Vec<(Option<Guide<'s>>, Vec<Diagnostic>)>, _) = rayon::join(
+        || {
+            (sources.guides.par_iter())
+                .map(|g| parse_guide(g, memo))
+                .collect()
+        },
+        || sources.inventory.as_ref().map(|file| memo.inventory(file)),
+    );
     let mut guides = Vec::with_capacity(parsed.len());
     for (guide, found) in parsed {
         diags.extend(found);
@@ -95,8 +99,8 @@ pub fn parse<'s>(sources: &'s Sources, memo: &Memo, diags: &mut Vec<Diagnostic>)
         .map(|g| pages(g.addenda.len(), g.base.is_some()))
         .sum();
     let mut inventory_broken = false;
-    let inventory = match &sources.inventory {
-        Some(file) => memo.inventory(file).unwrap_or_else(|d| {
+    let inventory = match inventory {
+        Some(parsed) => parsed.unwrap_or_else(|d| {
             diags.push(d);
             inventory_broken = true;
             Inventory::default()

@@ -194,16 +194,17 @@ fn entries(tree: &OutputTree, digests: &BTreeMap<String, Digest>) -> Vec<FileEnt
             ),
         })
         .collect();
-    let on_disk = tree
+    let on_disk: Vec<(&str, u64, &Digest)> = tree
         .stored()
         .map(|(path, f)| (path, f.size, &f.digest))
-        .chain(tree.written().map(|(path, f)| (path, f.size, &f.digest)));
-    entries.extend(on_disk.map(|(path, size, digest)| FileEntry {
+        .chain(tree.written().map(|(path, f)| (path, f.size, &f.digest)))
+        .collect();
+    entries.par_extend(on_disk.par_iter().map(|&(path, size, digest)| FileEntry {
         path: path.to_owned(),
         size,
         sha256: memo::hex(digest),
     }));
-    entries.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    entries.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
     entries
 }
 

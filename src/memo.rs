@@ -62,12 +62,13 @@ pub fn digest_file(path: &std::path::Path) -> std::io::Result<Digest> {
 
 /// Lowercase hex of a digest, as `sha256sum` prints it.
 pub fn hex(digest: &Digest) -> String {
-    use std::fmt::Write as _;
-    digest.iter().fold(String::with_capacity(64), |mut s, b| {
-        // Writing to a String cannot fail.
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    // A manifest writes one per output file: tens of thousands, so no formatting machinery.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    digest
+        .iter()
+        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
+        .map(char::from)
+        .collect()
 }
 
 /// A [`std::hash::Hasher`] that feeds SHA-256, so anything that is `Hash` can go into a digest

@@ -841,10 +841,11 @@ fn previous_left(path: &Path, removed: std::io::Result<()>) -> Vec<Leftover> {
     }
 }
 
-/// Removes what the folder `dir` (not a link to one) holds, its entries in parallel, as far
-/// as it can: a previous output has as many folders as pages. Links are removed, never
-/// followed. Returns why an entry could not be removed (of the first such entry by name,
-/// whatever order the threads met them in).
+/// Removes what the folder `dir` (not a link to one) holds, as far as it can: every folder's
+/// entries in parallel, at every depth (a previous output has as many folders as pages, most
+/// of them inside one version's folder). Links are removed, never followed. Returns why an
+/// entry could not be removed (of the first such entry by name, whatever order the threads
+/// met them in).
 fn empty(dir: &Path) -> std::io::Result<()> {
     use rayon::prelude::*;
     let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)?.flatten().collect();
@@ -853,7 +854,7 @@ fn empty(dir: &Path) -> std::io::Result<()> {
         .filter_map(|entry| {
             let path = entry.path();
             let removed = match entry.file_type() {
-                Ok(t) if t.is_dir() => std::fs::remove_dir_all(&path),
+                Ok(t) if t.is_dir() => empty(&path).and_then(|()| std::fs::remove_dir(&path)),
                 _ => std::fs::remove_file(&path),
             };
             removed.err().map(|e| (path, e))

@@ -644,7 +644,7 @@ fn read(f: Found, dir: &str, memo: &Memo) -> std::result::Result<Item, Diagnosti
 
 /// UTF-8 text without a byte-order mark, or a diagnostic at the first bad byte.
 pub(crate) fn decode(rel: &str, bytes: Vec<u8>) -> std::result::Result<String, Diagnostic> {
-    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+    if let Some(nul) = memchr::memchr(0, &bytes) {
         let (line, column) = diag::position_in_bytes(&bytes, nul);
         return Err(Diagnostic::new(
             &diag::INVALID_SOURCE,
