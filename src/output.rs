@@ -339,6 +339,18 @@ pub fn abandon_staging() {
     }
 }
 
+/// Refuses to write once the staging folders are abandoned ([`abandon_staging`]): a folder
+/// made after that would bring a removed staging folder back.
+fn still_wanted() -> Result<()> {
+    match ABANDONED.load(std::sync::atomic::Ordering::SeqCst) {
+        true => Err(Error::Usage {
+            message: "the build was interrupted".into(),
+            help: "build again".into(),
+        }),
+        false => Ok(()),
+    }
+}
+
 /// Whether the staging folders were abandoned ([`abandon_staging`]): a build that fails
 /// after that failed because it was interrupted, not for a reason of its own. Returns once
 /// the folders are removed.
@@ -414,12 +426,7 @@ impl Staging {
     /// Where the file `path` (relative to the output root) goes, its folders made.
     fn create(&self, path: &str) -> Result<PathBuf> {
         check_plain(path)?;
-        if ABANDONED.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(Error::Usage {
-                message: "the build was interrupted".into(),
-                help: "build again".into(),
-            });
-        }
+        still_wanted()?;
         let full = self.dir.path().join(path);
         if let Some(parent) = full.parent() {
             std::fs::create_dir_all(parent).map_err(Error::io("creating folder", parent))?;
@@ -686,17 +693,20 @@ impl OutputTree {
         }
         for folders in levels.values() {
             folders.par_iter().try_for_each(|folder| {
+                still_wanted()?;
                 let path = dir.join(folder);
                 std::fs::create_dir_all(&path).map_err(Error::io("creating folder", &path))
             })?;
         }
         let files: Vec<_> = self.files.iter().collect();
         files.par_iter().try_for_each(|(rel, bytes)| {
+            still_wanted()?;
             let path = dir.join(rel);
             std::fs::write(&path, bytes.as_slice()).map_err(Error::io("writing", &path))
         })?;
         let stored: Vec<_> = self.stored.iter().collect();
         stored.par_iter().try_for_each(|(rel, file)| {
+            still_wanted()?;
             let path = dir.join(rel);
             // A hard link costs no copy; across file systems, copy.
             if std::fs::hard_link(&file.source, &path).is_err() {
