@@ -356,7 +356,12 @@ fn run(
             });
             let keep = options.store.map(|s| s.keep(salt));
             let tree = match options.out {
-                Some(out) => OutputTree::staged(output::Staging::beside(out)?),
+                Some(out) => {
+                    OutputTree::staged(match options.store.and_then(|s| s.previous_output(out)) {
+                        Some(previous) => output::Staging::recycling(out, &previous)?,
+                        None => output::Staging::beside(out)?,
+                    })
+                }
                 None => OutputTree::default(),
             };
             let (mut output, known) =

@@ -22,6 +22,9 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::memo::Digest;
 
+mod recycle;
+use recycle::{Making, Recycled};
+
 /// Output files by path relative to the output root (`/`-separated), in sorted order. The
 /// bytes are shared, so a page kept between rebuilds (`keyguide serve`) is not copied.
 #[derive(Debug, Default, Clone)]
@@ -73,7 +76,7 @@ impl Maker {
             return Ok(Stream(Sink::Memory(Vec::new())));
         };
         let full = staging.create(path)?;
-        let file = std::fs::File::create(&full).map_err(Error::io("writing", &full))?;
+        let file = create_new(&full).map_err(Error::io("writing", &full))?;
         Ok(Stream(Sink::Staged(Box::new(Staged {
             file: std::io::BufWriter::new(file),
             path: full,
@@ -278,6 +281,11 @@ pub struct Staging {
     made: Vec<PathBuf>,
     /// Leftovers of earlier runs that could not be removed when it was made.
     leftovers: Vec<Leftover>,
+    /// What it held when it was made: a previous output it adopted
+    /// ([`Staging::recycling`]).
+    recycled: Option<Recycled>,
+    /// Where the output it replaces goes after the swap, for the next build to adopt.
+    recycle_to: Option<PathBuf>,
 }
 
 /// A folder keyguide made beside the output and could not remove: the previous output after
@@ -420,13 +428,47 @@ impl Staging {
             _lock: lock,
             made,
             leftovers,
+            recycled: None,
+            recycle_to: None,
         })
+    }
+
+    /// A staging folder for `out` that starts as the output an earlier build into `out` left
+    /// at `previous` (see [`recycle`]), and after the swap leaves the output it replaces
+    /// there. Without a usable previous output it starts empty.
+    pub fn recycling(out: &Path, previous: &Path) -> Result<Staging> {
+        let mut staging = Staging::beside(out)?;
+        staging.recycle_to = Some(previous.to_path_buf());
+        let adoptable = std::fs::symlink_metadata(previous).is_ok_and(|m| m.is_dir());
+        // The new staging folder is empty, so renaming a folder onto it replaces it.
+        if !adoptable || std::fs::rename(previous, staging.dir.path()).is_err() {
+            // On another file system than `out` now, say: of no use any more.
+            let _ = std::fs::remove_dir_all(previous);
+            return Ok(staging);
+        }
+        match Recycled::survey(staging.dir.path()) {
+            Ok(recycled) => staging.recycled = Some(recycled),
+            Err(_) => {
+                // Not all of it could be listed, or a folder in it is read-only: start
+                // afresh beside it, and let it go as an earlier run's leftover (dropped
+                // first: it holds the lock the new one takes).
+                let recycle_to = staging.recycle_to.take();
+                drop(staging);
+                let mut fresh = Staging::beside(out)?;
+                fresh.recycle_to = recycle_to;
+                return Ok(fresh);
+            }
+        }
+        Ok(staging)
     }
 
     /// Where the file `path` (relative to the output root) goes, its folders made.
     fn create(&self, path: &str) -> Result<PathBuf> {
         check_plain(path)?;
         still_wanted()?;
+        if let Some(recycled) = &self.recycled {
+            recycled.clear_way(self.dir.path(), path, Making::File)?;
+        }
         let full = self.dir.path().join(path);
         if let Some(parent) = full.parent() {
             std::fs::create_dir_all(parent).map_err(Error::io("creating folder", parent))?;
@@ -437,7 +479,7 @@ impl Staging {
     /// Writes `bytes` at `path` (relative to the output root) now, making its folders.
     fn write(&self, path: &str, bytes: &[u8]) -> Result<Written> {
         let full = self.create(path)?;
-        std::fs::write(&full, bytes).map_err(Error::io("writing", &full))?;
+        write_new(&full, bytes).map_err(Error::io("writing", &full))?;
         Ok(Written {
             size: bytes.len() as u64,
             digest: crate::memo::digest(bytes),
@@ -455,6 +497,9 @@ pub struct Stored {
     pub size: u64,
     /// Its SHA-256.
     pub digest: Digest,
+    /// Its device and inode: a previous output adopted as the staging folder may hold this
+    /// very file at its path already.
+    pub id: recycle::FileId,
 }
 
 impl OutputTree {
@@ -665,8 +710,8 @@ impl OutputTree {
                 &fresh
             }
         };
-        self.write_into(staging.dir.path())?;
-        let mut leftovers = swap_in(staging.dir.path(), out)?;
+        self.write_into(staging)?;
+        let mut leftovers = swap_in(staging.dir.path(), out, staging.recycle_to.as_deref())?;
         leftovers.extend(staging.leftovers.iter().map(|l| Leftover {
             path: l.path.clone(),
             what: l.what,
@@ -675,9 +720,16 @@ impl OutputTree {
         Ok(leftovers)
     }
 
-    /// Writes every file into `dir`: the folders first, then the files; each in parallel.
-    fn write_into(&self, dir: &Path) -> Result<()> {
+    /// Writes every file into `staging`: the folders first, then the files; each in
+    /// parallel. Over an adopted previous output, a file from the store that is there already
+    /// stays, and whatever the new output does not hold goes.
+    fn write_into(&self, staging: &Staging) -> Result<()> {
         use rayon::prelude::*;
+        let dir = staging.dir.path();
+        let clear_way = |path: &str, what: Making| match &staging.recycled {
+            Some(recycled) => recycled.clear_way(dir, path, what),
+            None => Ok(()),
+        };
         // Every page has a folder of its own: tens of thousands, made level by level (a
         // folder's parent is made first, or with it by `create_dir_all`, which tolerates
         // another task making the same parent).
@@ -694,6 +746,7 @@ impl OutputTree {
         for folders in levels.values() {
             folders.par_iter().try_for_each(|folder| {
                 still_wanted()?;
+                clear_way(folder, Making::Folder)?;
                 let path = dir.join(folder);
                 std::fs::create_dir_all(&path).map_err(Error::io("creating folder", &path))
             })?;
@@ -701,20 +754,52 @@ impl OutputTree {
         let files: Vec<_> = self.files.iter().collect();
         files.par_iter().try_for_each(|(rel, bytes)| {
             still_wanted()?;
+            clear_way(rel, Making::File)?;
             let path = dir.join(rel);
-            std::fs::write(&path, bytes.as_slice()).map_err(Error::io("writing", &path))
+            write_new(&path, bytes).map_err(Error::io("writing", &path))
         })?;
         let stored: Vec<_> = self.stored.iter().collect();
         stored.par_iter().try_for_each(|(rel, file)| {
             still_wanted()?;
+            if (staging.recycled.as_ref()).is_some_and(|r| r.holds(rel, file.id)) {
+                return Ok(());
+            }
+            clear_way(rel, Making::File)?;
             let path = dir.join(rel);
-            // A hard link costs no copy; across file systems, copy.
+            // A hard link costs no copy; across file systems, copy (into a new file: never
+            // through one that is there).
             if std::fs::hard_link(&file.source, &path).is_err() {
-                std::fs::copy(&file.source, &path).map_err(Error::io("copying", &file.source))?;
+                std::fs::read(&file.source)
+                    .and_then(|bytes| write_new(&path, &bytes))
+                    .map_err(Error::io("copying", &file.source))?;
             }
             Ok(())
-        })
+        })?;
+        match &staging.recycled {
+            Some(recycled) => {
+                let kept = (self.files.keys().chain(self.stored.keys()))
+                    .chain(self.written.keys())
+                    .map(String::as_str);
+                recycled.remove_others(dir, kept)
+            }
+            None => Ok(()),
+        }
     }
+}
+
+/// Creates the file at `path`, which must not exist: never writes through a file (or a link
+/// to one) that is there.
+fn create_new(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+/// Writes `bytes` into a new file at `path` ([`create_new`]).
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    create_new(path)?.write_all(bytes)
 }
 
 /// Holds an exclusive lock on the file at `path` (made if missing, never through a symbolic
@@ -796,10 +881,10 @@ fn remove_leftovers(parent: &Path, prefix: &str) -> Result<Vec<Leftover>> {
 }
 
 /// Moves the finished `staging` folder to `out`. Where `out` exists, Linux swaps the two in
-/// one atomic `renameat2(RENAME_EXCHANGE)` and the old output, now at `staging`, is deleted
-/// at once; elsewhere the old output is moved aside first, leaving a moment with no output
+/// one atomic `renameat2(RENAME_EXCHANGE)` and the old output, now at `staging`, is moved to
+/// `recycle_to` (for the next build to adopt) or deleted at once; elsewhere the old output is moved aside first, leaving a moment with no output
 /// but never a mix of old and new. Returns the old output when it could not be deleted.
-fn swap_in(staging: &Path, out: &Path) -> Result<Vec<Leftover>> {
+fn swap_in(staging: &Path, out: &Path, recycle_to: Option<&Path>) -> Result<Vec<Leftover>> {
     if !out.exists() {
         std::fs::rename(staging, out).map_err(Error::io("moving the new output to", out))?;
         return Ok(Vec::new());
@@ -808,13 +893,15 @@ fn swap_in(staging: &Path, out: &Path) -> Result<Vec<Leftover>> {
     {
         use rustix::fs::{CWD, RenameFlags, renameat_with};
         if renameat_with(CWD, staging, CWD, out, RenameFlags::EXCHANGE).is_ok() {
-            // `staging` now names the previous output, which goes now. When `out` was a
-            // symbolic link to a folder, it names the link: that goes, and the folder it
-            // pointed to is left alone.
+            // `staging` now names the previous output, which goes now: kept for the next
+            // build to adopt where it asks, else deleted. When `out` was a symbolic link to
+            // a folder, it names the link: that goes, and the folder it pointed to is left
+            // alone.
             let removed = match std::fs::symlink_metadata(staging) {
-                Ok(meta) if meta.is_dir() => {
-                    empty(staging).and_then(|()| std::fs::remove_dir(staging))
-                }
+                Ok(meta) if meta.is_dir() => match recycle_to {
+                    Some(to) if std::fs::rename(staging, to).is_ok() => Ok(()),
+                    _ => empty(staging).and_then(|()| std::fs::remove_dir(staging)),
+                },
                 Ok(_) => std::fs::remove_file(staging),
                 Err(_) => Ok(()),
             };

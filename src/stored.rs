@@ -151,6 +151,22 @@ impl Store {
         }))
     }
 
+    /// Where the output a build into `out` replaces is kept for the next build into `out`
+    /// to write over ([`crate::output::Staging::recycling`]): `.keyguide/cache/outputs/`,
+    /// one folder per output folder. None when that folder cannot be made (or is not a
+    /// plain folder): the old output is then deleted, as without the store.
+    pub fn previous_output(&self, out: &Path) -> Option<PathBuf> {
+        let outputs = self.dir.parent()?.join("outputs");
+        match std::fs::symlink_metadata(&outputs) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return None,
+            Err(_) => std::fs::create_dir(&outputs).ok()?,
+        }
+        let out = std::path::absolute(out).ok()?;
+        let name = memo::hex(&memo::digest(out.as_os_str().as_encoded_bytes()));
+        Some(outputs.join(&name[..16]))
+    }
+
     /// The store with the build's `salt`.
     pub fn keep(&self, salt: Digest) -> Keep<'_> {
         Keep { store: self, salt }
@@ -434,6 +450,7 @@ fn read(dir: &Path, prefix: &str, expected: &[String]) -> Option<Vec<(String, St
                         source,
                         size: e.size,
                         digest,
+                        id: (meta.dev(), meta.ino()),
                     },
                 )
             })

@@ -196,7 +196,8 @@ fn run_unprivileged(site: &SiteTest, args: &[&str]) -> crate::support::Run {
 
 /// A previous output that cannot be removed (a folder in it is read-only) does not stop the
 /// build that replaced it, which says where it is and how to remove it; nor does it stop the
-/// next build, which cannot remove it either.
+/// next build, which cannot remove it either. (Without the cache: with it, the previous
+/// output is kept for the next build, as the next test shows.)
 #[test]
 fn a_previous_output_that_cannot_be_removed_is_a_warning() {
     use std::os::unix::fs::PermissionsExt as _;
@@ -206,9 +207,9 @@ fn a_previous_output_that_cannot_be_removed_is_a_warning() {
             .unwrap_or_else(|e| panic!("{rel}: {e}"));
     };
     mode(".", 0o755);
-    run_unprivileged(&site, &["build", "--drafts"]).code(0);
+    run_unprivileged(&site, &["build", "--drafts", "--no-cache"]).code(0);
     mode("public/next", 0o555);
-    let run = run_unprivileged(&site, &["build", "--drafts"])
+    let run = run_unprivileged(&site, &["build", "--drafts", "--no-cache"])
         .code(0)
         .stderr_has_all(&[
             "warning: the previous output could not be removed from ",
@@ -238,4 +239,35 @@ fn a_previous_output_that_cannot_be_removed_is_a_warning() {
         .code(0)
         .stderr_lacks("warning: ");
     assert_eq!(site.staging_leftovers(), Vec::<String>::new());
+}
+
+/// A kept previous output with a read-only folder in it is not written over: the build
+/// starts afresh beside it, says it could not remove it, and publishes the whole site.
+#[test]
+fn a_read_only_previous_output_is_not_written_over() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let site = SiteTest::scaffold();
+    std::fs::set_permissions(site.path("."), std::fs::Permissions::from_mode(0o755))
+        .unwrap_or_else(|e| panic!("{e}"));
+    run_unprivileged(&site, &["build", "--drafts"]).code(0);
+    std::fs::set_permissions(
+        site.path("public/next"),
+        std::fs::Permissions::from_mode(0o555),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // Replaced, the output is kept for the next build whatever its permissions.
+    run_unprivileged(&site, &["build", "--drafts"])
+        .code(0)
+        .stderr_lacks("warning: ");
+    let run = run_unprivileged(&site, &["build", "--drafts"])
+        .code(0)
+        .stderr_has_all(&[
+            "warning: a folder an earlier build left could not be removed from ",
+            "Permission denied",
+            "chmod -R u+w",
+        ]);
+    let left = site.staging_leftovers();
+    assert_eq!(left.len(), 1, "{left:?}\n{}", run.stderr);
+    assert!(site.path("public/next/payment-api/index.html").is_file());
+    assert!(site.path("public/index.html").is_file());
 }

@@ -41,19 +41,20 @@ fn a_second_build_reuses_every_release_and_publishes_the_same_bytes() {
     );
     let second = build_matches_fresh(&site, &[]);
     assert!(second.contains("(2 released versions reused"), "{second}");
-    // Kept files are links to the published ones, not copies.
+    // Kept files are links to the published ones (and to those of the previous output,
+    // kept for the next build), not copies.
     use std::os::unix::fs::MetadataExt as _;
     let page = std::fs::metadata(site.path("public/1.0.0/gateway/index.html"))
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(page.nlink(), 2);
+    assert!(page.nlink() >= 2);
     // So are the /latest/ redirect pages, which depend only on the site's shape.
     let redirect = std::fs::metadata(site.path("public/latest/gateway/index.html"))
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(redirect.nlink(), 2);
+    assert!(redirect.nlink() >= 2);
     // And the per-integration feeds, which depend on the releases and their notes.
     let feed = std::fs::metadata(site.path("public/feeds/gateway/api-key-wrapping.xml"))
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(feed.nlink(), 2);
+    assert!(feed.nlink() >= 2);
 }
 
 #[test]
@@ -420,4 +421,99 @@ fn a_released_file_rewritten_with_its_size_and_time_kept_is_still_caught() {
         .code(1)
         .stderr_has("error[KG050]")
         .stderr_has(released);
+}
+
+/// The folder a build into `public` keeps its previous output in, when there is one.
+fn previous_output(site: &SiteTest) -> Option<std::path::PathBuf> {
+    let outputs = site.path(".keyguide/cache/outputs");
+    let kept: Vec<_> = std::fs::read_dir(outputs).ok()?.flatten().collect();
+    assert!(kept.len() <= 1, "one output folder, one previous output");
+    kept.first().map(std::fs::DirEntry::path)
+}
+
+#[test]
+fn a_rebuild_writes_over_the_previous_output_and_publishes_only_its_own() {
+    let site = SiteTest::example();
+    site.run(&["build"]).code(0);
+    assert_eq!(previous_output(&site), None, "nothing replaced yet");
+    build_matches_fresh(&site, &[]);
+    let Some(previous) = previous_output(&site) else {
+        panic!("the replaced output was not kept");
+    };
+    // Whatever the kept copy holds besides the site goes; links are not followed.
+    let outside = site.path("outside");
+    std::fs::create_dir_all(&outside).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(outside.join("keep.txt"), "precious").unwrap_or_else(|e| panic!("{e}"));
+    let planted = previous.join("1.1.0/gateway");
+    std::fs::remove_dir_all(&planted).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(&outside, &planted).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(previous.join("planted.html"), "<script>x()</script>")
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(previous.join("extra/deep")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(previous.join("extra/deep/page.html"), "old").unwrap_or_else(|e| panic!("{e}"));
+    // A page replaced by other bytes (a new file, not an edit of the store's copy), and a
+    // folder where a file belongs.
+    let page = previous.join("1.1.0/vault/index.html");
+    std::fs::remove_file(&page).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&page, "tampered").unwrap_or_else(|e| panic!("{e}"));
+    let sitemap = previous.join("sitemap.xml");
+    std::fs::remove_file(&sitemap).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(sitemap.join("inside")).unwrap_or_else(|e| panic!("{e}"));
+    let run = build_matches_fresh(&site, &[]);
+    assert!(run.contains("(2 released versions reused"), "{run}");
+    assert_eq!(site.read("outside/keep.txt"), "precious");
+    assert_eq!(
+        site.tree("outside").len(),
+        1,
+        "nothing written through the link"
+    );
+    assert!(previous_output(&site).is_some());
+}
+
+#[test]
+fn pages_written_over_a_previous_output_never_change_the_store() {
+    let site = SiteTest::example();
+    site.run(&["build"]).code(0);
+    site.run(&["build"]).code(0).stderr_has(REUSED);
+    // The kept previous output holds hard links to the store's files. A new theme renders
+    // every version again, at the very paths of those links.
+    let nav = include_str!("../../themes/default/templates/partials/nav.html");
+    let site = site.write(
+        "themes/default/templates/partials/nav.html",
+        nav.replace("All guides in", "Every guide in"),
+    );
+    let run = build_matches_fresh(&site, &[]);
+    assert!(!run.contains(REUSED), "{run}");
+    // Every file of every entry still has the bytes its index records.
+    let store = site.path(".keyguide/cache/releases");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&store)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+    {
+        let Ok(index) = std::fs::read_to_string(entry.path().join("index.json")) else {
+            continue;
+        };
+        let index: Vec<serde_json::Value> =
+            serde_json::from_str(&index).unwrap_or_else(|e| panic!("{e}"));
+        for file in index {
+            let path = entry
+                .path()
+                .join("files")
+                .join(file["path"].as_str().unwrap_or(""));
+            let digest = keyguide::memo::digest_file(&path).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                Some(keyguide::memo::hex(&digest).as_str()),
+                file["sha256"].as_str(),
+                "{} changed",
+                path.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 20, "only {checked} kept files checked");
+    // And the earlier theme's entries are still good: going back reuses them.
+    let site = site.write("themes/default/templates/partials/nav.html", nav);
+    let run = build_matches_fresh(&site, &[]);
+    assert!(run.contains("(2 released versions reused"), "{run}");
 }

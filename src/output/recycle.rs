@@ -1,0 +1,201 @@
+//! A previous output reused as the next build's staging folder ([`super::Staging::recycling`]).
+//!
+//! After a build swaps its new output in, the old one is moved into the site's cache instead
+//! of being deleted. The next build into the same place adopts it as its staging folder and
+//! writes over it: a file it publishes again from the store (a released version's page, a
+//! `/latest/` redirect, a feed) is often the very file there already, the same inode, and
+//! stays; everything else is replaced or removed before the swap. Deleting an old output and
+//! linking a new one file by file was a third of a warm 10,000-page build.
+//!
+//! Nothing of the old tree is trusted. When it is adopted, every entry is listed and anything
+//! but a plain file or folder (a symbolic link, a named pipe) is removed, so no write can
+//! leave the staging folder. A file is never written through: whatever is at a path is
+//! unlinked first and the new file created exclusively, so a hard link into the store is
+//! never changed. A file is kept only when it is the store's own file (same device and
+//! inode), whose bytes the store checked. Every file and folder the new output does not hold
+//! is removed before the swap.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Mutex;
+
+use crate::error::{Error, Result};
+
+/// A file's identity: its device and inode.
+pub type FileId = (u64, u64);
+
+/// What an adopted previous output held: every file (by path, `/`-separated) with its
+/// identity, and every folder.
+#[derive(Debug, Default)]
+pub struct Recycled {
+    files: HashMap<String, FileId>,
+    folders: HashSet<String>,
+    /// Paths of old entries removed to make way for a file or folder of the new output
+    /// (where the shape of the site changed), so two writers do not both remove one.
+    cleared: Mutex<HashSet<String>>,
+}
+
+/// What is to be made at a path: decides which old entry is in its way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Making {
+    File,
+    Folder,
+}
+
+impl Recycled {
+    /// Lists the tree at `root` and removes from it anything but plain files and folders
+    /// (names that are not UTF-8 too: no output path has one). Fails when a folder in it
+    /// cannot be written (someone made it read-only): the build then starts afresh.
+    pub fn survey(root: &Path) -> std::io::Result<Recycled> {
+        use std::os::unix::fs::MetadataExt as _;
+        let device = std::fs::symlink_metadata(root)?.dev();
+        writable(root)?;
+        let mut found = Recycled::default();
+        survey_folder(root, "", device, &mut found)?;
+        Ok(found)
+    }
+
+    /// Whether the old file at `path` is `id`: the file to publish there already.
+    pub fn holds(&self, path: &str, id: FileId) -> bool {
+        self.files.get(path) == Some(&id)
+    }
+
+    /// Removes from `root` what is in the way of making `what` at `path`: an old file where
+    /// `path` needs a folder, an old folder where a file goes, the old file at `path`.
+    pub fn clear_way(&self, root: &Path, path: &str, what: Making) -> Result<()> {
+        let folders = path.match_indices('/').map(|(end, _)| &path[..end]);
+        for folder in folders.chain((what == Making::Folder).then_some(path)) {
+            if self.files.contains_key(folder) {
+                self.clear_once(root, folder, false)?;
+            }
+        }
+        if what == Making::File {
+            if self.folders.contains(path) {
+                self.clear_once(root, path, true)?;
+            } else if self.files.contains_key(path) {
+                // Only this file's writer comes here.
+                remove(root, path, false)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn clear_once(&self, root: &Path, path: &str, folder: bool) -> Result<()> {
+        let mut cleared = self
+            .cleared
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match cleared.insert(path.to_owned()) {
+            true => remove(root, path, folder),
+            false => Ok(()),
+        }
+    }
+
+    /// Removes from `root` every old file and folder the new output does not hold: its files
+    /// are `kept`.
+    pub fn remove_others<'k>(
+        &self,
+        root: &Path,
+        kept: impl Iterator<Item = &'k str>,
+    ) -> Result<()> {
+        use rayon::prelude::*;
+        let mut wanted_files = HashSet::new();
+        let mut wanted_folders = HashSet::new();
+        for path in kept {
+            wanted_folders.extend(path.match_indices('/').map(|(end, _)| &path[..end]));
+            wanted_files.insert(path);
+        }
+        let parent = |path: &str| path.rsplit_once('/').map(|(folder, _)| folder.to_owned());
+        // An old folder with nothing of the new output in it (and not replaced by a file)
+        // goes whole; only the outermost such folder is named.
+        let gone: HashSet<&str> = (self.folders.iter())
+            .filter(|f| !wanted_folders.contains(f.as_str()) && !wanted_files.contains(f.as_str()))
+            .map(String::as_str)
+            .collect();
+        let outside_gone = |path: &str| parent(path).is_none_or(|p| !gone.contains(p.as_str()));
+        let folders: Vec<&str> = gone.iter().copied().filter(|f| outside_gone(f)).collect();
+        let files: Vec<&str> = (self.files.keys())
+            .map(String::as_str)
+            .filter(|f| !wanted_files.contains(f) && !wanted_folders.contains(f) && outside_gone(f))
+            .collect();
+        folders
+            .par_iter()
+            .try_for_each(|folder| remove(root, folder, true))?;
+        files
+            .par_iter()
+            .try_for_each(|file| remove(root, file, false))
+    }
+}
+
+/// Adds the entries of the folder `rel` (`""` for the root) under `root` to `found`, its
+/// subfolders in parallel.
+fn survey_folder(root: &Path, rel: &str, device: u64, found: &mut Recycled) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    use std::os::unix::fs::DirEntryExt as _;
+    let dir = root.join(rel);
+    let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(&dir)?.collect::<Result<_, _>>()?;
+    let mut folders = Vec::new();
+    for entry in entries {
+        let kind = entry.file_type()?;
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            remove_entry(&entry.path(), kind.is_dir())?;
+            continue;
+        };
+        let path = match rel {
+            "" => name,
+            _ => format!("{rel}/{name}"),
+        };
+        if kind.is_dir() {
+            writable(&entry.path())?;
+            folders.push(path);
+        } else if kind.is_file() {
+            found.files.insert(path, (device, entry.ino()));
+        } else {
+            remove_entry(&entry.path(), false)?;
+        }
+    }
+    let inner: Vec<std::io::Result<Recycled>> = folders
+        .par_iter()
+        .map(|folder| {
+            let mut inner = Recycled::default();
+            survey_folder(root, folder, device, &mut inner).map(|()| inner)
+        })
+        .collect();
+    for inner in inner {
+        let inner = inner?;
+        found.files.extend(inner.files);
+        found.folders.extend(inner.folders);
+    }
+    found.folders.extend(folders);
+    Ok(())
+}
+
+/// Whether this process may add and remove entries in the folder `dir`.
+fn writable(dir: &Path) -> std::io::Result<()> {
+    rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).map_err(std::io::Error::from)
+}
+
+/// Removes `path` under `root` (a folder with all it holds); already gone is fine, and so is
+/// a path inside an old folder that a file of the new output replaced.
+fn remove(root: &Path, path: &str, folder: bool) -> Result<()> {
+    let full = root.join(path);
+    remove_entry(&full, folder).map_err(Error::io("removing", &full))
+}
+
+fn remove_entry(full: &Path, folder: bool) -> std::io::Result<()> {
+    let removed = match folder {
+        true => std::fs::remove_dir_all(full),
+        false => std::fs::remove_file(full),
+    };
+    match removed {
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
