@@ -38,6 +38,7 @@ pub mod markdown;
 pub mod memo;
 pub mod output;
 pub mod profile;
+pub mod raw_html;
 pub mod release;
 pub mod render;
 pub mod serve;

@@ -245,6 +245,23 @@ impl Doc {
         self.sections.iter().flat_map(Section::walk)
     }
 
+    /// The raw HTML of the page with pieces that follow one another in the file joined:
+    /// pulldown-cmark gives an HTML block line by line, and a tag may span lines
+    /// (`<set attributeName="href"⏎ to="...">`). A joined piece is still the file's text from
+    /// its offset on, so an offset into it is an offset into the file.
+    pub fn html_runs(&self) -> Vec<RawHtml> {
+        let mut runs: Vec<RawHtml> = Vec::new();
+        for piece in &self.html {
+            match runs.last_mut() {
+                Some(run) if run.offset + run.text.len() == piece.offset => {
+                    run.text.push_str(&piece.text);
+                }
+                _ => runs.push(piece.clone()),
+            }
+        }
+        runs
+    }
+
     /// The page's text as its HTML shows it: markup gone, character references decoded,
     /// blocks and headings on lines of their own.
     pub fn text(&self) -> String {
@@ -662,6 +679,27 @@ mod tests {
             doc.intro.bytes.len()
         );
         assert!(Events::new(&source).iter().next().is_none());
+    }
+
+    #[test]
+    fn html_runs_join_a_block_split_by_lines_and_stay_the_files_text() {
+        let text = Arc::new(
+            "Intro <b>x</b>.\n\n<svg>\n<set attributeName=\"href\"\n to=\"x\"/>\n</svg>\n\n> <i>\n"
+                .to_owned(),
+        );
+        let doc = parse(&text, 0);
+        let runs = doc.html_runs();
+        assert!(doc.html.len() > runs.len(), "{:?}", doc.html);
+        for run in &runs {
+            assert_eq!(
+                text.get(run.offset..run.offset + run.text.len()),
+                Some(run.text.as_str())
+            );
+        }
+        assert!(
+            runs.iter().any(|r| r.text.contains("\"href\"\n to=")),
+            "{runs:?}"
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! KG070 unsafe HTML: `<script>`, inline event handlers and `javascript:` URLs in content —
+//! KG070 unsafe HTML: `<script>`, inline event handlers and `javascript:` URLs in content
+//! (also set by an SVG animation: `<set attributeName="href" to="javascript:...">`) —
 //! in the pages, in release notes, and in the HTML and SVG files a guide ships as assets (an
 //! SVG opened from a diagram link runs its own script).
 //!
@@ -8,6 +9,7 @@
 use crate::content::Page;
 use crate::diag::{self, Diagnostic, LineIndex};
 use crate::markdown::{self, Doc};
+use crate::raw_html::{self, StartTag, decode_references};
 use crate::source::{Asset, TextFile};
 
 use super::Ctx;
@@ -36,7 +38,11 @@ fn check_asset(asset: &Asset, out: &mut Vec<Diagnostic>) {
         return;
     }
     let text = String::from_utf8_lossy(&asset.bytes);
-    if let Some((offset, what)) = find_unsafe(&text) {
+    let first = find_unsafe(&text)
+        .into_iter()
+        .chain(script_animations(&text).next())
+        .min_by_key(|(offset, _)| *offset);
+    if let Some((offset, what)) = first {
         out.push(Diagnostic::new(
             &diag::UNSAFE_HTML,
             &asset.rel,
@@ -82,12 +88,68 @@ fn check_doc(doc: &Doc, file: &TextFile, out: &mut Vec<Diagnostic>) {
             unsafe_html(html.offset + at_byte, &what);
         }
     }
+    // An animation element may span the lines of an HTML block, so it is looked for in the
+    // joined pieces; `find_unsafe` never reports one, so nothing is reported twice.
+    for run in doc.html_runs() {
+        for (at_byte, what) in script_animations(&run.text) {
+            unsafe_html(run.offset + at_byte, &what);
+        }
+    }
+}
+
+/// SVG animation elements that set an attribute of their parent to a value they carry.
+const ANIMATIONS: &[&str] = &["set", "animate"];
+
+/// Attributes of an animation element that carry the values it sets; `values` is a list
+/// separated by `;`.
+const ANIMATION_VALUES: &[&str] = &["to", "from", "values", "by"];
+
+/// SVG animations in `html` that turn a link into a script URL
+/// (`<set attributeName="href" to="javascript:...">`, `<animate attributeName="xlink:href"
+/// values="#a;javascript:...">`): a link that is safe as written runs script once the
+/// animation has run and the reader follows it. Each with the offset of the attribute that
+/// carries the URL.
+fn script_animations(html: &str) -> impl Iterator<Item = (usize, String)> + '_ {
+    raw_html::start_tags(html)
+        .into_iter()
+        .filter_map(|tag| script_animation(&tag))
+}
+
+fn script_animation(tag: &StartTag<'_>) -> Option<(usize, String)> {
+    if !ANIMATIONS.contains(&tag.local_name()) {
+        return None;
+    }
+    let target = decode_references(tag.attribute("attributename")?.value);
+    let target = target.trim().to_ascii_lowercase();
+    // `href`, `xlink:href` or the same under another prefix for the XLink namespace.
+    if target.rsplit(':').next() != Some("href") {
+        return None;
+    }
+    tag.attributes
+        .iter()
+        .filter(|a| ANIMATION_VALUES.contains(&a.name.as_str()))
+        .find_map(|a| {
+            let value = decode_references(a.value);
+            let scheme = value.split(';').find_map(decoded_script_scheme)?;
+            Some((
+                a.offset,
+                format!(
+                    "an SVG `<{}>` that sets a link to a `{scheme}` URL",
+                    tag.local_name()
+                ),
+            ))
+        })
 }
 
 /// The scheme of a URL that would run script when followed, as a browser reads it:
 /// character references decoded, white space and control characters dropped, any case.
 fn script_scheme(url: &str) -> Option<&'static str> {
-    let compact: String = decode_references(url)
+    decoded_script_scheme(&decode_references(url))
+}
+
+/// [`script_scheme`] of a URL whose character references are decoded already.
+fn decoded_script_scheme(url: &str) -> Option<&'static str> {
+    let compact: String = url
         .chars()
         .filter(|c| !c.is_whitespace() && !c.is_control())
         .flat_map(char::to_lowercase)
@@ -95,53 +157,6 @@ fn script_scheme(url: &str) -> Option<&'static str> {
     ["javascript:", "vbscript:", "data:text/html"]
         .into_iter()
         .find(|scheme| compact.starts_with(scheme))
-}
-
-/// `text` with its character references decoded as far as a URL's scheme can hide behind
-/// them: numeric ones (`&#106;`, `&#x6A`, with or without the `;`, as browsers accept them)
-/// and the named ones that stand for a colon or white space. No other named reference
-/// stands for an ASCII letter, a colon or white space.
-fn decode_references(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at + 1..];
-        if let Some(number) = rest.strip_prefix('#') {
-            let (radix, digits) = match number.strip_prefix(['x', 'X']) {
-                Some(hex) => (16, hex),
-                None => (10, number),
-            };
-            let len = digits
-                .find(|c: char| !c.is_digit(radix))
-                .unwrap_or(digits.len());
-            if len > 0 {
-                let c = u32::from_str_radix(&digits[..len], radix)
-                    .ok()
-                    .and_then(char::from_u32)
-                    .filter(|&c| c != '\0');
-                out.push(c.unwrap_or('\u{fffd}'));
-                rest = &digits[len..];
-                rest = rest.strip_prefix(';').unwrap_or(rest);
-                continue;
-            }
-        }
-        let named = [("tab;", '\t'), ("newline;", '\n'), ("colon;", ':')]
-            .into_iter()
-            .find(|(name, _)| {
-                rest.get(..name.len())
-                    .is_some_and(|r| r.eq_ignore_ascii_case(name))
-            });
-        match named {
-            Some((name, c)) => {
-                out.push(c);
-                rest = &rest[name.len()..];
-            }
-            None => out.push('&'),
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Attributes whose value is a URL a browser follows or loads.
@@ -268,9 +283,38 @@ mod tests {
         ] {
             assert!(find_unsafe(html).is_none(), "{html}");
         }
+    }
+
+    #[test]
+    fn finds_svg_animations_that_set_a_link_to_a_script_url() {
+        for html in [
+            "<set attributeName=\"href\" to=\"javascript:alert(1)\"/>",
+            "<SET ATTRIBUTENAME='XLINK:HREF' TO='JavaScript:x'>",
+            "<animate attributeName=\"href\" values=\"#a; javascript:alert(1)\"/>",
+            "<animate attributeName=\"href\" from=\"javascript:x\" to=\"#b\"/>",
+            "<svg:set attributeName=\"&#104;ref\" to=\"&#106;avascript&colon;x\"/>",
+            "<set attributeName=href to=vbscript:x>",
+            "<set\n  attributeName=\"href\"\n  to=\"javascript:x\"/>",
+        ] {
+            assert!(script_animations(html).next().is_some(), "{html}");
+        }
+        for html in [
+            "<set attributeName=\"fill\" to=\"javascript:x\"/>",
+            "<set attributeName=\"href\" to=\"#other\"/>",
+            "<animate attributeName=\"href\" values=\"#a;#b\" title=\"javascript:\"/>",
+            "<!-- <set attributeName=\"href\" to=\"javascript:x\"/> -->",
+            "<settings attributeName=\"href\" to=\"javascript:x\">",
+            "<set attributeName=\"href\" to=\"&amp;#106;avascript:x\"/>",
+        ] {
+            assert!(script_animations(html).next().is_none(), "{html}");
+        }
+        let html = "<svg><a><set attributeName=\"href\" to=\"javascript:x\"/></a></svg>";
         assert_eq!(
-            decode_references("&#x4A;&#0;&#99999999;&amp;&colon;"),
-            "J\u{fffd}\u{fffd}&amp;:"
+            script_animations(html).collect::<Vec<_>>(),
+            vec![(
+                html.find("to=").unwrap_or(0),
+                "an SVG `<set>` that sets a link to a `javascript:` URL".to_owned()
+            )]
         );
     }
 }
