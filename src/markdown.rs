@@ -262,6 +262,32 @@ impl Doc {
         runs
     }
 
+    /// The links written as raw HTML, `<a href="...">`: the `href` with its character
+    /// references decoded and white space dropped as a browser's URL parser does, at the
+    /// offset of the `href` attribute. [`Doc::links`] holds the Markdown ones.
+    pub fn html_links(&self) -> Vec<Link> {
+        let mut links = Vec::new();
+        for run in self.html_runs() {
+            for tag in crate::raw_html::start_tags(&run.text) {
+                if tag.name != "a" {
+                    continue;
+                }
+                if let Some(href) = tag.attribute("href") {
+                    // As the URL parser reads it: tabs and line breaks anywhere dropped
+                    // (`jav&#x09;ascript:` is a `javascript:` URL), then outer spaces.
+                    let mut dest = crate::raw_html::decode_references(href.value);
+                    dest.retain(|c| !matches!(c, '\t' | '\n' | '\r'));
+                    links.push(Link {
+                        dest: dest.trim_matches(|c: char| c <= ' ').to_owned(),
+                        offset: run.offset + href.offset,
+                        image: false,
+                    });
+                }
+            }
+        }
+        links
+    }
+
     /// The page's text as its HTML shows it: markup gone, character references decoded,
     /// blocks and headings on lines of their own.
     pub fn text(&self) -> String {
@@ -699,6 +725,27 @@ mod tests {
         assert!(
             runs.iter().any(|r| r.text.contains("\"href\"\n to=")),
             "{runs:?}"
+        );
+    }
+
+    #[test]
+    fn html_links_are_read_from_raw_anchors_at_their_href() {
+        let text = Arc::new(
+            "A <a title=\"t\" href=\" _index.md#a&amp;&#x09;b \">x</a> [md](y.md).\n\n<div>\n<a\n  HREF=z.md>z</a>\n</div>\n\n<!-- <a href=\"gone.md\"> --> <img src=\"i.png\">\n"
+                .to_owned(),
+        );
+        let doc = parse(&text, 0);
+        let links: Vec<(String, &str)> = doc
+            .html_links()
+            .into_iter()
+            .map(|l| (l.dest, text.get(l.offset..l.offset + 4).unwrap_or("")))
+            .collect();
+        assert_eq!(
+            links,
+            vec![
+                ("_index.md#a&b".to_owned(), "href"),
+                ("z.md".to_owned(), "HREF"),
+            ]
         );
     }
 

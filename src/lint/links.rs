@@ -10,7 +10,11 @@
 //! Absolute links to the site's own `base_url` (pasted from the browser, and made relative
 //! when the page is post-processed) are checked the same way, in the version they name: the
 //! draft (`next`), a released version, or `latest`; the page must exist there and the
-//! fragment be one of its section ids.
+//! fragment be one of its section ids. They are recognised as a browser resolves them
+//! (scheme and host in any case, a default port written out, `http:` for an `https:` site).
+//!
+//! Links written as raw HTML in a page (`<a href="...">`) are checked like Markdown links,
+//! at the offset of their `href`.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -57,7 +61,10 @@ fn check_page<'t, M>(
     out: &mut Vec<Diagnostic>,
 ) {
     let dir = &ctx.content.sources.dir;
-    for link in &page.doc.links {
+    // Links written as raw HTML (`<a href="...">`) are links all the same: a reader follows
+    // them like Markdown ones, so they are checked alike.
+    let html_links = page.doc.html_links();
+    for link in page.doc.links.iter().chain(&html_links) {
         if let Some(rest) = own_url(&ctx.config.base_url, &link.dest) {
             check_own(ctx, page, link, rest, anchors, out);
             continue;
@@ -110,9 +117,49 @@ fn check_page<'t, M>(
 
 /// For a link to `base_url` itself or below it, what follows `base_url` (`/1.0.0/g/#x`,
 /// `#x`, or nothing).
+///
+/// The link is compared as a browser resolves it, not as text: the scheme and host in any
+/// case, a port that is the scheme's default written out or not (`:443`), and `http:` for
+/// an `https:` site (or the other way round), which reaches the same pages through the
+/// host's redirect. The path is compared as written: paths are case-sensitive.
 fn own_url<'h>(base_url: &str, href: &'h str) -> Option<&'h str> {
-    let rest = href.strip_prefix(base_url)?;
+    let (base_origin, base_path) = split_origin(base_url)?;
+    let (origin, path) = split_origin(href)?;
+    if origin != base_origin {
+        return None;
+    }
+    let rest = path.strip_prefix(base_path.trim_end_matches('/'))?;
     (rest.is_empty() || rest.starts_with(['/', '#', '?'])).then_some(rest)
+}
+
+/// An `http:` or `https:` URL split into its origin as compared between links — the host
+/// in lower case, and the port unless it is the scheme's default — and what follows it
+/// (path, query, fragment). `None` for other URLs, and for ones that carry user info.
+fn split_origin(url: &str) -> Option<((String, Option<u16>), &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let default_port = match scheme.to_ascii_lowercase().as_str() {
+        "https" => 443,
+        "http" => 80,
+        _ => return None,
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    if authority.contains('@') {
+        return None;
+    }
+    let authority = authority.to_ascii_lowercase();
+    // The port follows the last `:`, unless that `:` is inside an IPv6 address (`[::1]`).
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => {
+            let port = match port {
+                "" => None,
+                p => Some(p.parse::<u16>().ok()?),
+            };
+            (host.to_owned(), port.filter(|&p| p != default_port))
+        }
+        _ => (authority, None),
+    };
+    Some(((host, port), path))
 }
 
 /// Output files and folders at the site's root besides the versions: links to them are
@@ -325,4 +372,46 @@ fn broken<M>(page: &Page<'_, M>, link: &Link, message: String) -> Diagnostic {
         message,
         "link relative to this file, e.g. `_index.md#storage`, `other-integration.md` or `../vault/_index.md`".into(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_urls_match_as_a_browser_resolves_them() {
+        let base = "https://docs.example.com/keys";
+        for (href, rest) in [
+            ("https://docs.example.com/keys/1.0.0/g/#x", "/1.0.0/g/#x"),
+            ("HTTPS://DOCS.EXAMPLE.COM/keys/1.0.0/g/", "/1.0.0/g/"),
+            ("https://docs.example.com:443/keys/next/", "/next/"),
+            ("http://docs.example.com/keys/next/", "/next/"),
+            ("http://docs.example.com:80/keys#top", "#top"),
+            ("https://docs.example.com:/keys", ""),
+        ] {
+            assert_eq!(own_url(base, href), Some(rest), "{href}");
+        }
+        for href in [
+            "https://docs.example.com/KEYS/1.0.0/",
+            "https://docs.example.com/keysmith/",
+            "https://docs.example.com:8443/keys/next/",
+            "http://docs.example.com:443/keys/next/",
+            "https://docs.example.com.evil.example/keys/next/",
+            "https://user@docs.example.com/keys/next/",
+            "https://other.example/keys/next/",
+            "ftp://docs.example.com/keys/next/",
+            "/keys/next/",
+            "https://docs.example.com:99999/keys/",
+        ] {
+            assert_eq!(own_url(base, href), None, "{href}");
+        }
+        assert_eq!(
+            own_url("http://[::1]:8080", "http://[::1]:8080/next/"),
+            Some("/next/")
+        );
+        assert_eq!(
+            own_url("https://Docs.Example.com", "https://docs.example.com"),
+            Some("")
+        );
+    }
 }

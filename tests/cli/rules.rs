@@ -210,3 +210,59 @@ fn absolute_links_into_the_site_are_checked_like_relative_ones() {
     );
     site.run(&["build", "--drafts"]).code(1);
 }
+
+/// However the site's own URL is written — scheme or host in capitals, the default port
+/// spelled out, `http:` for the `https:` site — and whether the link is Markdown or a raw
+/// HTML `<a href>`, it is checked in the version it names, and the finding points at the
+/// link in the source.
+#[test]
+fn own_site_links_are_checked_however_written_and_in_raw_html() {
+    const ADDENDUM: &str = "content/payment-api/partner-api.md";
+    let site = crate::versions::first_release();
+    let text = format!(
+        "{}\nSee <a href=\"HTTP://TRUST.EXAMPLE.COM:80/keys/1.0.0/payment-api/#nope\">a</a>,\n\
+         [b](https://trust.example.com:443/keys/9.9.9/payment-api/),\n\
+         <a class=\"x\" href=\"HTTPS://trust.example.com/keys/1.0.0/payment-api/#storage\">c</a>,\n\
+         <a href=\"https://trust.example.com/keys/1.0.0/payment-api/gone/\">d</a>.\n",
+        site.read(ADDENDUM)
+    );
+    let site = site.write(ADDENDUM, &text);
+    let run = site.run(&["lint", "--as-of", AS_OF]).code(1);
+    for (needle, rule, what) in [
+        ("href=\"HTTP:", "KG021", "has the id `nope`"),
+        (
+            "[b]",
+            "KG020",
+            "version `9.9.9` of this site, which does not exist",
+        ),
+        (
+            "href=\"https://trust.example.com/keys/1.0.0/payment-api/gone/",
+            "KG020",
+            "addendum `payment-api/gone.md` in version `1.0.0`",
+        ),
+    ] {
+        let at = format!("--> {}", place(ADDENDUM, &text, needle));
+        let line = run
+            .stderr
+            .lines()
+            .position(|l| l.contains(&at))
+            .unwrap_or_else(|| panic!("no finding at {at}:\n{}", run.stderr));
+        let around: Vec<&str> = run
+            .stderr
+            .lines()
+            .skip(line.saturating_sub(2))
+            .take(3)
+            .collect();
+        assert!(
+            around.iter().any(|l| l.contains(rule)) && around.iter().any(|l| l.contains(what)),
+            "{needle}: {around:?}\n{}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        run.stderr.matches("error[KG02").count(),
+        3,
+        "{}",
+        run.stderr
+    );
+}
