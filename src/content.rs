@@ -98,7 +98,7 @@ pub fn parse<'s>(sources: &'s Sources, memo: &Memo, diags: &mut Vec<Diagnostic>)
     let there: usize = (sources.guides.iter())
         .map(|g| pages(g.addenda.len(), g.base.is_some()))
         .sum();
-    let mut inventory_broken = false;
+    let mut inventory_broken = sources.inventory_unreadable;
     let inventory = match inventory {
         Some(parsed) => parsed.unwrap_or_else(|d| {
             diags.push(d);

@@ -84,6 +84,10 @@ pub struct Sources {
     pub inventory: Option<TextFile>,
     /// `exceptions.toml`, when present.
     pub exceptions: Option<TextFile>,
+    /// Whether `inventory.toml` is there but could not be used (too large, not UTF-8, not a
+    /// regular file, a link out of the site): a finding says so, and its workflows are
+    /// unknown rather than absent.
+    pub inventory_unreadable: bool,
     /// Files that could not be used.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -198,6 +202,11 @@ pub fn load(root: &Path, dir: &str, memo: &Memo) -> Result<Sources> {
             Err(d) => sources.diagnostics.push(d),
         }
     }
+    // Found by the finding's file, so an inventory refused while walking (a link out of the
+    // site) counts as well as one refused while reading.
+    let inventory = format!("{dir}/inventory.toml");
+    sources.inventory_unreadable =
+        sources.inventory.is_none() && sources.diagnostics.iter().any(|d| d.file == inventory);
     for guide in &mut sources.guides {
         let (assets, clashes): (Vec<Asset>, Vec<Asset>) = std::mem::take(&mut guide.assets)
             .into_iter()

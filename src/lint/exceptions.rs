@@ -134,13 +134,15 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 format!("exception `{id}` must name exactly one of `customer` or `workflow`"),
                 "write `customer = \"c-004\"` for one customer, or `workflow = \"wf-id\"` for a whole workflow",
             ),
+            // An inventory that could not be read has unknown workflows, not missing ones.
             (None, Some(w))
-                if !ctx
-                    .content
-                    .inventory
-                    .workflows
-                    .iter()
-                    .any(|x| x.id.get_ref() == w.get_ref()) =>
+                if !ctx.content.inventory_broken
+                    && !ctx
+                        .content
+                        .inventory
+                        .workflows
+                        .iter()
+                        .any(|x| x.id.get_ref() == w.get_ref()) =>
             {
                 finding(
                     w.span().start,

@@ -25,7 +25,9 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         .collect();
     let workflows = &ctx.content.inventory.workflows;
     let Some(file) = &sources.inventory else {
-        if !named.is_empty() || !ctx.content.guides.is_empty() {
+        // An inventory that is there but unreadable has its own finding; it is not missing.
+        let missing = !ctx.content.inventory_broken;
+        if missing && (!named.is_empty() || !ctx.content.guides.is_empty()) {
             out.push(Diagnostic::new(
                 &diag::UNCOVERED_WORKFLOW,
                 &format!("{}/inventory.toml", sources.dir),

@@ -429,6 +429,31 @@ fn an_inventory_of_a_hundred_thousand_workflows_hits_the_size_limit() {
     );
 }
 
+/// An inventory keyguide will not read is unknown, not empty: its own finding is the only
+/// one, with no claim that the site has no inventory (KG040), that an addendum's workflow is
+/// missing from it (KG041), or that an exception names a workflow it lacks (KG080).
+#[test]
+fn an_unreadable_inventory_claims_nothing_else() {
+    let exception = "[[exception]]\nid = \"ex-1\"\nworkflow = \"wf-partner-api\"\nreason = \"Partner HSM upgrade\"\ncompensating = \"payment-api/partner-api#storage\"\napprover = \"CISO\"\nexpires = 2099-01-01\n";
+    let oversized = inventory(100_000);
+    let mut not_utf8 = SiteTest::scaffold().read(INVENTORY).into_bytes();
+    not_utf8.extend_from_slice(b"# \xfe\n");
+    for (what, bytes) in [
+        ("oversized", oversized.into_bytes()),
+        ("not UTF-8", not_utf8),
+    ] {
+        let site = SiteTest::scaffold()
+            .write("content/exceptions.toml", exception)
+            .write(INVENTORY, bytes);
+        let run = site.run(&["lint"]).code(1).stderr_lacks("panicked");
+        assert!(
+            run.stderr.contains("error[KG090]") && run.stderr.contains("1 error, 0 warnings"),
+            "{what}: {}",
+            run.stderr
+        );
+    }
+}
+
 #[test]
 fn unknown_workflow_help_lists_a_few_known_ids_not_all() {
     let site = SiteTest::scaffold().write(INVENTORY, inventory(50));
