@@ -120,6 +120,17 @@ pub fn parse<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Byte offset in `text` (the whole file `rel`) of the value of the front matter's top-level
+/// `key`, when the front matter parses and sets it. Typed front matter keeps no spans for
+/// plain values, so a finding about a value that parsed but says nothing (`owner = ""`)
+/// looks it up here, to point at the value as type errors do.
+pub fn value_offset(rel: &str, text: &str, key: &str) -> Option<usize> {
+    let split = split(rel, text).ok()?;
+    let table: std::collections::BTreeMap<String, Spanned<toml::Value>> =
+        toml::from_str(split.toml).ok()?;
+    table.get(key).map(|v| split.toml_offset + v.span().start)
+}
+
 /// Deserializes an optional TOML local date, refusing times and offsets.
 fn date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
     required_date(d).map(Some)
@@ -195,6 +206,13 @@ mod tests {
             s.map(|s| (s.toml, s.body)),
             Some(("title = \"T\"\r\n", "Body\r\n"))
         );
+    }
+
+    #[test]
+    fn finds_the_offset_of_a_value_in_the_file() {
+        let text = "+++\ntitle = \"T\"\nowner   =  \"\"\n+++\n";
+        assert_eq!(value_offset("f.md", text, "owner"), text.find("\"\""));
+        assert_eq!(value_offset("f.md", text, "summary"), None);
     }
 
     #[test]

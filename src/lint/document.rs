@@ -38,10 +38,11 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         let page = &guide.base;
         let matter = &page.matter;
         if matter.owner.as_deref().is_some_and(|o| o.trim().is_empty()) {
+            let offset = crate::frontmatter::value_offset(&page.file.rel, &page.file.text, "owner");
             out.push(at(
                 &diag::DOCUMENT_CONTROL,
                 page,
-                0,
+                offset.unwrap_or(0),
                 "the base guide's `owner` is blank".into(),
                 "name the owning team, e.g. `owner = \"Payments Security\"`, or remove the key to use keyguide.toml's default".into(),
             ));
