@@ -15,11 +15,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::config::Config;
+use crate::diag::{self, Diagnostic};
 use crate::diff::{self, Change, ChangeKind, FileChange};
 use crate::error::{Error, Result};
 use crate::frontmatter::Date;
 use crate::output::{self, OutputTree};
-use crate::source::TextFile;
+use crate::source::{MAX_TEXT_BYTES, ReadError, TextFile, read_bounded, size_text};
 use crate::versions::{self, Record, Releases};
 use crate::{Checked, DRAFT_DIR};
 
@@ -32,9 +33,47 @@ pub struct Request {
     pub approver: String,
     /// The release date.
     pub date: Date,
-    /// Customer notes (Markdown) as read from the file the user named (`--notes`): (that
-    /// name, its bytes). None writes the list of changes as notes.
-    pub notes: Option<(String, Vec<u8>)>,
+    /// Customer notes (Markdown) from the file the user named (`--notes`), as
+    /// [`read_notes`] read it. None writes the list of changes as notes.
+    pub notes: Option<Notes>,
+}
+
+/// The customer notes file named with `--notes`.
+#[derive(Debug, Clone)]
+pub struct Notes {
+    /// The name the user gave the file, as findings show it.
+    pub name: String,
+    /// Its bytes, or the KG090 finding that says why keyguide will not use it (too large,
+    /// not a regular file): such a file refuses the release like unusable content.
+    pub bytes: std::result::Result<Vec<u8>, Diagnostic>,
+}
+
+/// Reads the notes file `path` as keyguide reads every text file: at most
+/// [`MAX_TEXT_BYTES`], never past it, and only an ordinary file (a named pipe would wait
+/// forever). A file the system will not open (missing, no permission) is an error: the
+/// command cannot run.
+pub fn read_notes(path: &Path) -> Result<Notes> {
+    let name = path.display().to_string();
+    let finding = |message: String, help: &str| {
+        Diagnostic::new(&diag::INVALID_SOURCE, &name, (1, 1), message, help)
+    };
+    let bytes = match read_bounded(path, MAX_TEXT_BYTES) {
+        Ok(bytes) => Ok(bytes),
+        Err(ReadError::Io(e)) => return Err(Error::io("reading", path)(e)),
+        Err(ReadError::NotRegular) => Err(finding(
+            "is not a regular file (a named pipe, socket or device)".into(),
+            "write the release notes to an ordinary Markdown file and pass its path to --notes",
+        )),
+        Err(ReadError::TooBig(len)) => Err(finding(
+            format!(
+                "is {}; keyguide reads files of at most {} MiB",
+                size_text(len),
+                MAX_TEXT_BYTES / (1024 * 1024)
+            ),
+            "release notes are published for customers to read: say what changed in a few paragraphs, and link to longer material instead of pasting it",
+        )),
+    };
+    Ok(Notes { name, bytes })
 }
 
 /// The outcome of a release.
@@ -75,10 +114,17 @@ pub fn release(config: &Config, request: &Request) -> Result<Outcome> {
     // published release could never be fixed.
     let approver = TextFile::new("--approver".into(), request.approver.clone());
     let (notes, unreadable) = match &request.notes {
-        Some((name, bytes)) => match crate::source::decode(name, bytes.clone()) {
+        Some(Notes {
+            name,
+            bytes: Ok(bytes),
+        }) => match crate::source::decode(name, bytes.clone()) {
             Ok(text) => (Some(TextFile::new(name.clone(), text)), None),
             Err(finding) => (None, Some(finding)),
         },
+        Some(Notes {
+            bytes: Err(finding),
+            ..
+        }) => (None, Some(finding.clone())),
         None => (None, None),
     };
     let pending: Vec<TextFile> = std::iter::once(approver).chain(notes.clone()).collect();

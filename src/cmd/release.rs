@@ -13,13 +13,7 @@ use crate::cli::ReleaseArgs;
 /// Runs `keyguide release`.
 pub fn run(root: Option<&Path>, args: &ReleaseArgs) -> Result<Outcome> {
     let config = super::load_config(root)?;
-    let notes = match &args.notes {
-        Some(path) => Some((
-            path.display().to_string(),
-            std::fs::read(path).map_err(Error::io("reading", path))?,
-        )),
-        None => None,
-    };
+    let notes = args.notes.as_deref().map(release::read_notes).transpose()?;
     let request = Request {
         version: args.label.clone(),
         approver: args.approver.clone(),

@@ -229,6 +229,27 @@ fn release_refuses_empty_notes() {
     assert!(!site.path("releases").exists());
 }
 
+/// A notes file over the 8 MiB every text file keyguide reads is held to is refused like an
+/// oversized content file: a KG090 finding naming it and its size, exit 1, nothing written.
+#[test]
+fn release_refuses_notes_over_the_size_limit() {
+    let line = "Keys now rotate every six months; plan your next rotation accordingly.\n";
+    let notes = line.repeat(8 * 1024 * 1024 / line.len() + 1);
+    let site = rotation_changed(first_release(), &notes);
+    let before = site.tree("releases");
+    site.run(&release_args("1.1.0")).code(1).stderr_has_all(&[
+        "error[KG090]",
+        "--> notes.md:1:1",
+        &format!(
+            "is {}; keyguide reads files of at most 8 MiB",
+            keyguide::source::size_text(notes.len() as u64)
+        ),
+        "help: ",
+        "nothing was written",
+    ]);
+    assert!(site.tree("releases") == before, "releases/ changed");
+}
+
 /// `site` (the scaffold released as 1.0.0) with its notes replaced by `notes` and the ledger
 /// re-chained the way a careless tool would: releases can arrive by other means than
 /// `keyguide release` (a merge, a hand-made commit).
