@@ -75,7 +75,7 @@ pub struct Report {
 
 /// Verifies the site at `request.site`.
 pub fn verify(request: &Request<'_>) -> Result<Report> {
-    let keys = trusted_keys(&request.trust, request.as_of)?;
+    let trusted = trusted_keys(&request.trust, request.as_of)?;
     let mut report = Report::default();
     let site = request.site;
     if !site.is_dir() {
@@ -95,7 +95,7 @@ pub fn verify(request: &Request<'_>) -> Result<Report> {
         None => report
             .failures
             .push("manifest.json.sig is missing: the site is not signed".into()),
-        Some(sig) => match check_signature(&keys, &bytes, &sig) {
+        Some(sig) => match check_signature(&trusted, &bytes, &sig) {
             Ok(fingerprint) => report.signed_by = Some(fingerprint),
             Err(why) => report.failures.push(why),
         },
@@ -159,7 +159,7 @@ fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
 
 /// Checks the SSH signature `sig` over `message`; the good key's fingerprint, or why not.
 fn check_signature(
-    keys: &[PublicKey],
+    trusted: &Trusted,
     message: &[u8],
     sig: &[u8],
 ) -> std::result::Result<String, String> {
@@ -173,9 +173,33 @@ fn check_signature(
             sig.algorithm()
         ));
     }
-    let Some(key) = keys.iter().find(|k| k.key_data() == sig.public_key()) else {
+    let Some(key) = trusted
+        .keys
+        .iter()
+        .find(|k| k.key_data() == sig.public_key())
+    else {
+        // A line for this very key that the trust file holds but does not accept says best
+        // why the signature is refused; else every refused line for the identity does.
+        let refused: Vec<&str> = match trusted
+            .refused
+            .iter()
+            .find(|(k, _)| k.key_data() == sig.public_key())
+        {
+            Some((_, why)) => vec![why.as_str()],
+            None => trusted
+                .refused
+                .iter()
+                .map(|(_, why)| why.as_str())
+                .collect(),
+        };
+        if refused.is_empty() {
+            return Err(format!(
+                "manifest.json.sig was made with key {fingerprint}, which is not a trusted key for this site"
+            ));
+        }
         return Err(format!(
-            "manifest.json.sig was made with key {fingerprint}, which is not a trusted key for this site"
+            "manifest.json.sig was made with key {fingerprint}, which the allowed_signers file does not accept for this identity:\n      {}",
+            refused.join("\n      ")
         ));
     };
     if sig.namespace() != NAMESPACE {
@@ -431,8 +455,23 @@ fn check_extends(previous: &Path, new: &Manifest, failures: &mut Vec<String>) ->
     Ok(())
 }
 
-/// The public keys trusted for this verification.
-fn trusted_keys(trust: &Trust<'_>, as_of: Date) -> Result<Vec<PublicKey>> {
+/// What a trust file says about the identity: the keys it accepts, and the lines that name
+/// the identity but are not accepted.
+#[derive(Default)]
+struct Trusted {
+    /// Keys a good signature may be made with.
+    keys: Vec<PublicKey>,
+    /// Keys of allowed_signers lines that name the identity but do not apply (another
+    /// namespace, out of their validity, `cert-authority`), each with `FILE:LINE: why; what to
+    /// change`. A signature made with one of them fails verification (exit 1) and says why.
+    refused: Vec<(PublicKey, String)>,
+}
+
+/// The public keys trusted for this verification. A file that cannot be read or parsed, or
+/// names the identity on no line at all (a mistyped `--identity`, the wrong file), is an
+/// error: nothing was verified. A file whose lines for the identity all refuse the
+/// signature is a verification that failed, reported by [`check_signature`].
+fn trusted_keys(trust: &Trust<'_>, as_of: Date) -> Result<Trusted> {
     match trust {
         Trust::PublicKey(path) => {
             let text = std::fs::read_to_string(path).map_err(Error::io("reading", *path))?;
@@ -446,11 +485,14 @@ fn trusted_keys(trust: &Trust<'_>, as_of: Date) -> Result<Vec<PublicKey>> {
                 message: "is not an OpenSSH public key".into(),
                 help: "pass the site's signing-key.pub (a line starting `ssh-ed25519 AAAA`), checked against the fingerprint in your contract".into(),
             })?;
-            Ok(vec![key])
+            Ok(Trusted {
+                keys: vec![key],
+                refused: Vec::new(),
+            })
         }
         Trust::AllowedSigners { file, identity } => {
             let text = std::fs::read_to_string(file).map_err(Error::io("reading", *file))?;
-            let mut keys = Vec::new();
+            let mut trusted = Trusted::default();
             for (n, line) in text.lines().enumerate() {
                 let entry = allowed_signer(line).map_err(|message| Error::Config {
                     file: file.display().to_string(),
@@ -459,22 +501,25 @@ fn trusted_keys(trust: &Trust<'_>, as_of: Date) -> Result<Vec<PublicKey>> {
                     message,
                     help: "write `principal namespaces=\"keyguide-manifest\" ssh-ed25519 AAAA...` (the line the site publishes in /.well-known/keyguide/allowed_signers)".into(),
                 })?;
-                if let Some(entry) = entry {
-                    if entry.applies(identity, as_of) {
-                        keys.push(entry.key);
+                let Some(entry) = entry.filter(|e| e.names(identity)) else {
+                    continue;
+                };
+                match entry.refusal(as_of) {
+                    None => trusted.keys.push(entry.key),
+                    Some(why) => {
+                        let at = format!("{}:{}: ", file.display(), n + 1);
+                        trusted.refused.push((entry.key, at + &why));
                     }
                 }
             }
-            if keys.is_empty() {
+            if trusted.keys.is_empty() && trusted.refused.is_empty() {
                 return Err(Error::Key {
                     origin: file.display().to_string(),
-                    message: format!(
-                        "has no key for `{identity}` in namespace `{NAMESPACE}` that is valid on {as_of}"
-                    ),
-                    help: "check --identity against the site's allowed_signers line and the line's valid-after/valid-before (--as-of sets the date), or add the line to the file".into(),
+                    message: format!("has no line for `{identity}`"),
+                    help: "check --identity against the principals in the file (the first field of each line), or add the site's line to the file (it publishes it in /.well-known/keyguide/allowed_signers)".into(),
                 });
             }
-            Ok(keys)
+            Ok(trusted)
         }
     }
 }
@@ -492,15 +537,52 @@ struct AllowedSigner {
 }
 
 impl AllowedSigner {
+    /// Whether the line's principals name `identity`.
+    fn names(&self, identity: &str) -> bool {
+        pattern_list_matches(&self.principals, identity)
+    }
+
+    /// Whether the line makes its key a signer of keyguide manifests for an identity it
+    /// names, on `as_of`.
+    #[cfg(test)]
     fn applies(&self, identity: &str, as_of: Date) -> bool {
-        !self.cert_authority
-            && pattern_list_matches(&self.principals, identity)
-            && self
-                .namespaces
-                .as_ref()
-                .is_none_or(|ns| pattern_list_matches(ns, NAMESPACE))
-            && self.valid_after.is_none_or(|d| as_of >= d)
-            && self.valid_before.is_none_or(|d| as_of < d)
+        self.names(identity) && self.refusal(as_of).is_none()
+    }
+
+    /// Why this line does not accept a keyguide manifest signature made on `as_of`, and what
+    /// to change; none when it does.
+    fn refusal(&self, as_of: Date) -> Option<String> {
+        let mut why = Vec::new();
+        if self.cert_authority {
+            why.push("it is a `cert-authority` line, which trusts certificates its key signs, and keyguide signs manifests with a plain key; remove `cert-authority` from the line to trust the key itself".to_owned());
+        }
+        if let Some(ns) = self
+            .namespaces
+            .as_ref()
+            .filter(|ns| !pattern_list_matches(ns, NAMESPACE))
+        {
+            let only_negated = ns.iter().all(|p| p.starts_with('!'));
+            let excluded = if only_negated {
+                " (a list of only `!` patterns allows no namespace at all)"
+            } else {
+                ""
+            };
+            why.push(format!(
+                "its `namespaces=\"{}\"` does not allow `{NAMESPACE}`{excluded}; write `namespaces=\"{NAMESPACE}\"`",
+                ns.join(",")
+            ));
+        }
+        if let Some(after) = self.valid_after.filter(|&d| as_of < d) {
+            why.push(format!(
+                "its `valid-after` makes the key valid only from {after}, after {as_of}; check the date with the site's owner, or pass --as-of to verify as of a later day"
+            ));
+        }
+        if let Some(before) = self.valid_before.filter(|&d| as_of >= d) {
+            why.push(format!(
+                "its `valid-before` expired the key on {before} (verifying as of {as_of}); get the site's current line (it publishes it in /.well-known/keyguide/allowed_signers), or pass --as-of with an earlier day to check a copy as it stood then"
+            ));
+        }
+        (!why.is_empty()).then(|| why.join("; and "))
     }
 }
 

@@ -648,8 +648,60 @@ fn a_negated_namespace_in_allowed_signers_rejects_like_ssh_keygen() {
     // keyguide-manifest negated: the `*` after it does not bring it back.
     let (ssh, ours) = both("!keyguide-manifest,*");
     assert_ne!(ssh, 0);
-    assert_ne!(ours.code, 0, "{ours:?}");
-    ours.stderr_has("has no key for `keys@acme.example` in namespace `keyguide-manifest`");
+    ours.code(1)
+        .stdout_has("FAILED")
+        .stdout_has("does not allow `keyguide-manifest`");
+}
+
+/// An allowed_signers line for the identity that does not accept the signature (another
+/// namespace, expired, `cert-authority`) fails verification (exit 1) and says which line and
+/// what to change; only a file that names the identity nowhere means nothing could be
+/// checked (exit 2).
+#[test]
+fn an_allowed_signers_line_that_refuses_the_signature_fails_verification() {
+    let (_keys, key) = Keys::with_key();
+    let site = signed_example(&key);
+    let published = site.read("public/.well-known/keyguide/allowed_signers");
+    let verify = |options: &str, identity: &str| {
+        let line = published.replace("namespaces=\"keyguide-manifest\"", options);
+        let site = SiteTest::empty()
+            .copy_in(&site.path("."))
+            .write("signers", line);
+        site.run(&[
+            "verify",
+            "public",
+            "--allowed-signers",
+            "signers",
+            "--identity",
+            identity,
+            "--as-of",
+            "2026-11-28",
+        ])
+    };
+    verify("namespaces=\"!file\"", IDENTITY)
+        .code(1)
+        .stdout_has_all(&[
+            "signers:1: its `namespaces=\"!file\"` does not allow `keyguide-manifest`",
+            "write `namespaces=\"keyguide-manifest\"`",
+        ]);
+    verify(
+        "namespaces=\"keyguide-manifest\",valid-before=\"20260101\"",
+        IDENTITY,
+    )
+    .code(1)
+    .stdout_has_all(&[
+        "signers:1: its `valid-before` expired the key on 2026-01-01",
+        "current line",
+    ]);
+    verify("cert-authority,namespaces=\"keyguide-manifest\"", IDENTITY)
+        .code(1)
+        .stdout_has_all(&[
+            "signers:1: it is a `cert-authority` line",
+            "remove `cert-authority`",
+        ]);
+    verify("namespaces=\"keyguide-manifest\"", "someone@else.example")
+        .code(2)
+        .stderr_has("has no line for `someone@else.example`");
 }
 
 #[test]

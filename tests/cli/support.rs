@@ -200,6 +200,11 @@ impl Run {
         self
     }
 
+    /// Asserts that stdout contains every one of `texts`.
+    pub fn stdout_has_all(self, texts: &[&str]) -> Self {
+        texts.iter().fold(self, |run, text| run.stdout_has(text))
+    }
+
     /// Asserts that stdout does not contain `text`.
     pub fn stdout_lacks(self, text: &str) -> Self {
         assert!(
