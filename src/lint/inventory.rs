@@ -51,6 +51,12 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         .iter()
         .map(|c| (c, phrases(&c.words), phrases(&c.unless)))
         .collect();
+    let channel_words: Vec<Vec<String>> = (ctx.profile.prohibited_channels.iter())
+        .flat_map(|c| &c.words)
+        .map(|w| crate::profile::normalise(w))
+        .filter(|w| !w.is_empty())
+        .map(|w| w.split(' ').map(str::to_owned).collect())
+        .collect();
     for wf in workflows {
         let id = wf.id.get_ref().as_str();
         blank_values(wf, &file.rel, &pos, out);
@@ -80,10 +86,8 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 ),
             ));
         }
-        let clauses: Vec<Words> = clauses(wf.delivery.get_ref())
-            .iter()
-            .map(|c| Words::new(c))
-            .collect();
+        let delivery = without_forbidden(wf.delivery.get_ref(), &channel_words);
+        let clauses: Vec<Words> = clauses(&delivery).iter().map(|c| Words::new(c)).collect();
         let notice = |clause: &Words| notice_words.iter().any(|w| clause.contains(w));
         for (channel, words, unless) in &channels {
             let hit = clauses.iter().any(|clause| {
@@ -103,6 +107,113 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     check_named(ctx, out);
+}
+
+/// Words that, close before a channel in the same sentence, forbid it rather than name it
+/// ("Never send key components by email"); "don't" is the words "don t".
+const NEGATIONS: &[&str] = &["never", "not", "no", "dont", "cannot", "nor"];
+
+/// Words (after `n`) that end a negation's reach: a new clause with its own verb, an
+/// exception or a condition ("not available, so we email it", "never except by email").
+const NEGATION_ENDS: &[&str] = &[
+    "but",
+    "except",
+    "unless",
+    "instead",
+    "otherwise",
+    "only",
+    "then",
+    "so",
+    "if",
+    "when",
+    "until",
+    "we",
+    "they",
+];
+
+/// How many words before a channel a negation (or a channel it forbids) may stand and still
+/// forbid it (enough for "Do not, under any circumstances, send keys by email").
+const NEGATION_REACH: usize = 8;
+
+/// `text` with every mention of a channel in `channels` (normalised phrases, as word lists)
+/// that a negation close before it in the same sentence forbids blanked out: a delivery
+/// that says what not to do ("portal download. Never send key components by email.") does
+/// not deliver by that channel. A sentence ends at `.`, `!` or `?` before white space, or at
+/// `;`; [`NEGATION_ENDS`] cut a negation's reach within one.
+fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
+    // Words as normalise() makes them (runs of letters and digits, lowercased), with their
+    // byte ranges, and whether a sentence ended before each.
+    let mut words: Vec<(String, std::ops::Range<usize>, bool)> = Vec::new();
+    let mut stop = false;
+    let mut start = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c.is_alphanumeric() {
+            start.get_or_insert(i);
+            if chars.peek().is_some_and(|(_, next)| next.is_alphanumeric()) {
+                continue;
+            }
+            let from = start.take().unwrap_or(i);
+            let to = i + c.len_utf8();
+            words.push((crate::profile::normalise(&text[from..to]), from..to, stop));
+            stop = false;
+        } else if c == ';'
+            || (matches!(c, '.' | '!' | '?')
+                && chars.peek().is_none_or(|(_, next)| next.is_whitespace()))
+        {
+            stop = true;
+        }
+    }
+    let mut blanked: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut negation: Option<usize> = None;
+    for (k, (word, _, stopped)) in words.iter().enumerate() {
+        if *stopped || NEGATION_ENDS.contains(&word.as_str()) {
+            negation = None;
+        }
+        let forbidden = negation.is_some_and(|n| k.saturating_sub(n) <= NEGATION_REACH);
+        if forbidden {
+            for phrase in channels {
+                let Some(found) = words.get(k..k + phrase.len()) else {
+                    continue;
+                };
+                let same = found.iter().zip(phrase).all(|((w, _, _), p)| w == p);
+                let one_sentence = found.iter().skip(1).all(|(_, _, stopped)| !stopped);
+                if same && one_sentence {
+                    if let (Some(first), Some(last)) = (found.first(), found.last()) {
+                        blanked.push(first.1.start..last.1.end);
+                    }
+                    // A list of forbidden channels is forbidden as far as it goes: "never
+                    // by email, chat or SMS".
+                    negation = Some(k + phrase.len() - 1);
+                }
+            }
+        }
+        let previous = k.checked_sub(1).and_then(|p| words.get(p));
+        let contracted = word == "t"
+            && previous.is_some_and(|(p, _, _)| {
+                ["don", "doesn", "didn", "mustn", "shouldn", "won", "can"].contains(&p.as_str())
+            });
+        if NEGATIONS.contains(&word.as_str()) || contracted {
+            negation = Some(k);
+        }
+    }
+    if blanked.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    blanked.sort_by_key(|r| r.start);
+    for range in blanked {
+        if range.start >= at {
+            out.push_str(&text[at..range.start]);
+            out.push(' ');
+            at = range.end;
+        } else {
+            at = at.max(range.end);
+        }
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// KG030 for workflow values that parse but say nothing: a blank id, key material,
@@ -216,5 +327,52 @@ fn check_named(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn channels() -> Vec<Vec<String>> {
+        ["email", "emailed", "e-mail", "sms", "text message", "chat"]
+            .iter()
+            .map(|w| crate::profile::normalise(w))
+            .map(|w| w.split(' ').map(str::to_owned).collect())
+            .collect()
+    }
+
+    fn left(text: &str) -> String {
+        crate::profile::normalise(&without_forbidden(text, &channels()))
+    }
+
+    #[test]
+    fn a_channel_forbidden_close_before_in_its_sentence_is_not_a_delivery() {
+        assert_eq!(
+            left("Never send key components by email."),
+            "never send key components by"
+        );
+        assert_eq!(
+            left("do not, under any circumstances, send it by E-mail, chat or SMS"),
+            "do not under any circumstances send it by or"
+        );
+        assert_eq!(left("Don't text message it"), "don t it");
+        assert_eq!(left("must not be emailed"), "must not be");
+    }
+
+    #[test]
+    fn a_negation_ends_at_its_sentence_and_at_a_new_clause() {
+        assert_eq!(left("send it by email"), "send it by email");
+        assert_eq!(left("Not by phone. Email it"), "not by phone email it");
+        assert_eq!(left("not the portal; email it"), "not the portal email it");
+        assert_eq!(
+            left("if the portal is not available, we email the key"),
+            "if the portal is not available we email the key"
+        );
+        assert_eq!(left("never except by email"), "never except by email");
+        assert_eq!(
+            left("not a b c d e f g h i email"),
+            "not a b c d e f g h i email"
+        );
     }
 }

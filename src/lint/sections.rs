@@ -134,7 +134,9 @@ fn check_addendum(
     }
 }
 
-/// `inherit` may name only sections the base guide has, and not ones the addendum writes.
+/// `inherit` may name only top-level sections the base guide has (SPEC 1.3: it takes
+/// required section ids, which are top-level; a subsection comes with its section), and not
+/// ones the addendum writes.
 fn check_inherit(
     profile: &Profile,
     base: &Doc,
@@ -152,6 +154,22 @@ fn check_inherit(
                 format!("`inherit` names `{name}`, but the base guide has no section with that id"),
                 inherit_help(profile, base, name),
             ));
+        } else if let Some(top) = base
+            .sections
+            .iter()
+            .find(|s| s.walk().skip(1).any(|x| &x.id == name))
+            .filter(|_| !base.sections.iter().any(|s| &s.id == name))
+        {
+            out.push(at(
+                &diag::FRONT_MATTER,
+                page,
+                offset,
+                format!(
+                    "`inherit` names `{name}`, a subsection of the base guide's `{}` section; `inherit` takes whole top-level sections",
+                    top.title
+                ),
+                subsection_help(page, top, name),
+            ));
         } else if page.doc.all_sections().any(|s| &s.id == name) {
             out.push(at(
                 &diag::FRONT_MATTER,
@@ -164,26 +182,58 @@ fn check_inherit(
     }
 }
 
+/// Help for an `inherit` entry that names `name`, a subsection of the base section `top`.
+fn subsection_help(page: &Page<'_, AddendumMatter>, top: &Section, name: &str) -> String {
+    if page.matter.inherit.iter().any(|i| i.get_ref() == &top.id) {
+        format!(
+            "remove `{name}` from `inherit`: `{}` is there already and takes the whole `{}` section, `{name}` included",
+            top.id, top.title
+        )
+    } else if page.doc.all_sections().any(|s| s.id == top.id) {
+        format!(
+            "remove `{name}` from `inherit`: the addendum writes the `{}` section, which keeps the base guide's text, `{name}` included, as it is",
+            top.title
+        )
+    } else {
+        format!(
+            "write `inherit = [\"{}\"]` to take the whole `{}` section unchanged, or write `{} {} {{#{}}}` in the addendum with this integration's text (the base guide's `{name}` stays in it as it is)",
+            top.id,
+            top.title,
+            "#".repeat(usize::from(top.level)),
+            top.title,
+            top.id,
+        )
+    }
+}
+
 /// Help for an `inherit` entry that names no section of the base guide: the ids of base
 /// sections that are the required section it names (matched there by title or alias), or
 /// else the ids the base guide has.
 fn inherit_help(profile: &Profile, base: &Doc, name: &str) -> String {
-    let required = profile.all_required().find(|r| r.matches(name, name));
-    if let Some(req) = required {
-        let matching: Vec<&Section> = base
-            .all_sections()
-            .filter(|s| req.matches_section(s))
-            .collect();
-        if let Some(first) = matching.first() {
-            return format!(
-                "the base guide's `{}` section has the id `{}`: write `inherit = [\"{}\"]`, or give the base heading the id `{name}` (`{} {} {{#{name}}}`)",
-                first.title,
-                first.id,
-                first.id,
-                "#".repeat(usize::from(first.level)),
-                first.title,
-            );
+    // A title written where the id goes (`inherit = ["Secure storage"]`) names the base
+    // section with that title; else a required section's id, title or alias names the base
+    // section matched to it.
+    let key = crate::profile::normalise(name);
+    let titled = base.sections.iter().find(|s| s.title_key == key);
+    let required = || {
+        let req = profile.all_required().find(|r| r.matches(name, name))?;
+        base.sections.iter().find(|s| req.matches_section(s))
+    };
+    if let Some(section) = titled.or_else(required) {
+        let write = format!(
+            "the base guide's `{}` section has the id `{}`: write `inherit = [\"{}\"]`",
+            section.title, section.id, section.id
+        );
+        // Renaming the base heading is an alternative only for a name that can be an id:
+        // `{#Secure storage}` is not one.
+        if name.is_empty() || name.chars().any(|c| c.is_whitespace() || "{}#".contains(c)) {
+            return write;
         }
+        return format!(
+            "{write}, or give the base heading the id `{name}` (`{} {} {{#{name}}}`)",
+            "#".repeat(usize::from(section.level)),
+            section.title,
+        );
     }
     let ids: Vec<String> = base
         .sections
@@ -195,7 +245,7 @@ fn inherit_help(profile: &Profile, base: &Doc, name: &str) -> String {
             .into()
     } else {
         format!(
-            "name a section id of the base guide: one of {}, or one of their subsections' ids",
+            "name a top-level section id of the base guide: one of {}",
             ids.join(", ")
         )
     }

@@ -254,8 +254,35 @@ fn inherit_help_names_the_id_of_the_base_section_matched_by_title() {
     site.run(&["lint", "--as-of", AS_OF])
         .code(1)
         .stderr_has("`inherit` names `archiving`")
-        .stderr_has("help: name a section id of the base guide: one of `transmission`, `secure-storage`, `updating`")
+        .stderr_has("help: name a top-level section id of the base guide: one of `transmission`, `secure-storage`, `updating`")
         .stderr_lacks("`inherit` names `secure-storage`");
+}
+
+/// A title written where `inherit` wants an id gets the base section's real id, never an id
+/// with a space in it; a subsection id gets the top-level section that holds it.
+#[test]
+fn inherit_help_turns_a_title_or_a_subsection_into_the_section_id() {
+    let site = pinned_scaffold().edit(
+        "content/payment-api/partner-api.md",
+        "inherit = [\"storage\"]",
+        "inherit = [\"Secure storage\"]",
+    );
+    site.run(&["lint", "--as-of", AS_OF])
+        .code(1)
+        .stderr_has("help: the base guide's `Secure storage` section has the id `storage`: write `inherit = [\"storage\"]`\n")
+        .stderr_lacks("{#Secure storage}");
+    // The addendum writes `updating` and inherits nothing: both ways forward are offered.
+    let site = site.edit(
+        "content/payment-api/partner-api.md",
+        "inherit = [\"Secure storage\"]",
+        "inherit = [\"backup-recovery\", \"rotation\"]",
+    );
+    site.run(&["lint", "--as-of", AS_OF])
+        .code(1)
+        .stderr_has("error[KG030]: `inherit` names `backup-recovery`, a subsection of the base guide's `Secure storage` section")
+        .stderr_has("help: write `inherit = [\"storage\"]` to take the whole `Secure storage` section unchanged, or write `## Secure storage {#storage}` in the addendum")
+        .stderr_has("error[KG030]: `inherit` names `rotation`, a subsection of the base guide's `Secure updating` section")
+        .stderr_has("help: remove `rotation` from `inherit`: the addendum writes the `Secure updating` section");
 }
 
 #[test]
