@@ -27,15 +27,31 @@ use crate::source::{Item, Stamp, TextFile};
 /// A SHA-256 digest.
 pub type Digest = [u8; 32];
 
-/// Frees `value` on a thread of its own. A build's memo holds every parsed page: freeing its
-/// hundreds of thousands of allocations one by one took a tenth of `keyguide lint` on 10,000
-/// pages, after the result was known. A command that exits right after does not wait for it
-/// (the system takes the memory back at once); a long-running process frees it meanwhile.
-/// Where no thread can be started, it is freed here.
+/// Frees `value` on a thread of its own; in a process that ends when its command does
+/// ([`ends_with_its_command`]), not at all. A build's memo holds every parsed page: freeing
+/// its hundreds of thousands of allocations one by one took a tenth of `keyguide lint` on
+/// 10,000 pages, after the result was known, and on a thread of its own it still took a core
+/// from the writing of the output. The system takes a finished process's memory back at
+/// once; a long-running process (`keyguide serve`) frees it meanwhile. Where no thread can
+/// be started, it is freed here.
 pub fn drop_in_background<T: Send + 'static>(value: T) {
+    if ENDS_WITH_ITS_COMMAND.load(Ordering::Relaxed) {
+        std::mem::forget(value);
+        return;
+    }
     let _ = std::thread::Builder::new()
         .name("keyguide-free".into())
         .spawn(move || drop(value));
+}
+
+/// Set by [`ends_with_its_command`].
+static ENDS_WITH_ITS_COMMAND: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Says that this process ends as soon as its one command is done: what
+/// [`drop_in_background`] is given is then left for the system to take back at exit.
+pub fn ends_with_its_command() {
+    ENDS_WITH_ITS_COMMAND.store(true, Ordering::Relaxed);
 }
 
 /// The SHA-256 of `bytes`.

@@ -23,6 +23,9 @@ use crate::cli::{Cli, Command};
 
 /// Runs the command `cli` asks for.
 pub fn run(cli: Cli) -> Result<Outcome> {
+    if !matches!(cli.command, Command::Serve(_)) {
+        keyguide::memo::ends_with_its_command();
+    }
     match cli.command {
         Command::Init(args) => init::run(&args),
         Command::Build(args) => build::run(cli.root.as_deref(), &args),
