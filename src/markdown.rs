@@ -273,12 +273,8 @@ impl Doc {
                     continue;
                 }
                 if let Some(href) = tag.attribute("href") {
-                    // As the URL parser reads it: tabs and line breaks anywhere dropped
-                    // (`jav&#x09;ascript:` is a `javascript:` URL), then outer spaces.
-                    let mut dest = crate::raw_html::decode_references(href.value);
-                    dest.retain(|c| !matches!(c, '\t' | '\n' | '\r'));
                     links.push(Link {
-                        dest: dest.trim_matches(|c: char| c <= ' ').to_owned(),
+                        dest: html_href(href.value),
                         offset: run.offset + href.offset,
                         image: false,
                     });
@@ -303,6 +299,15 @@ impl Doc {
         }
         text
     }
+}
+
+/// An `href` written in raw HTML as the browser's URL parser reads it: character references
+/// decoded, tabs and line breaks anywhere dropped (`jav&#x09;ascript:` is a `javascript:`
+/// URL), then outer spaces.
+fn html_href(value: &str) -> String {
+    let mut dest = crate::raw_html::decode_references(value);
+    dest.retain(|c| !matches!(c, '\t' | '\n' | '\r'));
+    dest.trim_matches(|c: char| c <= ' ').to_owned()
 }
 
 /// A heading being read: its start, then its title events until the heading ends.
@@ -635,8 +640,37 @@ impl<'f> HtmlWriter<'f> {
                 )
             }
             Event::End(TagEnd::FootnoteDefinition) => Event::Html("</div>".into()),
+            Event::Html(html) => Event::Html(self.raw_links(html)),
+            Event::InlineHtml(html) => Event::InlineHtml(self.raw_links(html)),
             other => other,
         }
+    }
+
+    /// Raw HTML with the `href` of each `<a>` passed through `rewrite` like a Markdown link's
+    /// destination: lint checks both the same way ([`Doc::html_links`]), so a raw link to
+    /// `_index.md#storage` must reach the published page too.
+    fn raw_links<'e>(&self, html: CowStr<'e>) -> CowStr<'e> {
+        let (mut out, mut done) = (String::new(), 0);
+        for tag in crate::raw_html::start_tags(&html) {
+            let Some(href) = tag.attribute("href").filter(|_| tag.name == "a") else {
+                continue;
+            };
+            // Where the value is written (a name without `=` has no value there).
+            let start = (href.value.as_ptr() as usize).wrapping_sub(html.as_ptr() as usize);
+            let Some(before) = html.get(done..start) else {
+                continue;
+            };
+            if let Some(new) = (self.rewrite)(&html_href(href.value)) {
+                out.push_str(before);
+                out.push_str(&crate::theme::escape_html(&new));
+                done = start + href.value.len();
+            }
+        }
+        if done == 0 {
+            return html;
+        }
+        out.push_str(&html[done..]);
+        out.into()
     }
 
     fn dest<'e>(&self, dest: CowStr<'e>) -> CowStr<'e> {

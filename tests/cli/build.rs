@@ -168,13 +168,23 @@ fn assets_are_copied_and_links_rewritten_to_built_urls() {
         .edit(
             "content/payment-api/partner-api.md",
             "Storage\nfollows the base guide unchanged.",
-            "Storage follows [the base guide](_index.md#storage).\n\n![Flow](flow.svg)",
+            "Storage follows [the base guide](_index.md#storage).\n\n![Flow](flow.svg)\n\n\
+             See <a title=\"base\" href=\" _index.md#transmission\">the base guide</a> and\n\n\
+             <div><a href='flow.svg'>the flow</a> <a href=\"https://example.com/x.md\">out</a></div>",
         );
+    site.run(&["lint"]).code(0);
     site.run(&["build", "--drafts"]).code(0);
     assert!(site.path("public/next/payment-api/flow.svg").is_file());
     let page = site.read("public/next/payment-api/partner-api/index.html");
     assert!(page.contains("href=\"../#storage\""), "{page}");
     assert!(page.contains("src=\"../flow.svg\""), "{page}");
+    // Links written as raw HTML reach the same places.
+    assert!(
+        page.contains("title=\"base\" href=\"../#transmission\""),
+        "{page}"
+    );
+    assert!(page.contains("<a href='../flow.svg'>"), "{page}");
+    assert!(page.contains("href=\"https://example.com/x.md\""), "{page}");
 }
 
 #[test]
