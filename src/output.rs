@@ -470,8 +470,14 @@ impl Staging {
             recycled.clear_way(self.dir.path(), path, Making::File)?;
         }
         let full = self.dir.path().join(path);
-        if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent).map_err(Error::io("creating folder", parent))?;
+        let kept_folder =
+            |folder: &str| (self.recycled.as_ref()).is_some_and(|r| r.has_folder(folder));
+        match (full.parent(), path.rsplit_once('/')) {
+            (_, Some((folder, _))) if kept_folder(folder) => {}
+            (Some(parent), _) => {
+                std::fs::create_dir_all(parent).map_err(Error::io("creating folder", parent))?
+            }
+            (None, _) => {}
         }
         Ok(full)
     }
@@ -746,6 +752,9 @@ impl OutputTree {
         for folders in levels.values() {
             folders.par_iter().try_for_each(|folder| {
                 still_wanted()?;
+                if (staging.recycled.as_ref()).is_some_and(|r| r.has_folder(folder)) {
+                    return Ok(());
+                }
                 clear_way(folder, Making::Folder)?;
                 let path = dir.join(folder);
                 std::fs::create_dir_all(&path).map_err(Error::io("creating folder", &path))

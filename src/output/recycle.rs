@@ -55,6 +55,13 @@ impl Recycled {
         Ok(found)
     }
 
+    /// Whether the old tree has the folder `path` (making it again would only cost a
+    /// system call that fails). Only a file of the new output replaces one, and no file of
+    /// the new output is inside such a folder.
+    pub fn has_folder(&self, path: &str) -> bool {
+        self.folders.contains(path)
+    }
+
     /// Whether the old file at `path` is `id`: the file to publish there already.
     pub fn holds(&self, path: &str, id: FileId) -> bool {
         self.files.get(path) == Some(&id)
