@@ -153,8 +153,9 @@ impl Store {
 
     /// Where the output a build into `out` replaces is kept for the next build into `out`
     /// to write over ([`crate::output::Staging::recycling`]): `.keyguide/cache/outputs/`,
-    /// one folder per output folder. None when that folder cannot be made (or is not a
-    /// plain folder): the old output is then deleted, as without the store.
+    /// one folder per output folder, of which the most recently built other one stays too
+    /// (`public` and a second `--out`); older ones go. None when that folder cannot be made
+    /// (or is not a plain folder): the old output is then deleted, as without the store.
     pub fn previous_output(&self, out: &Path) -> Option<PathBuf> {
         let outputs = self.dir.parent()?.join("outputs");
         match std::fs::symlink_metadata(&outputs) {
@@ -163,8 +164,20 @@ impl Store {
             Err(_) => std::fs::create_dir(&outputs).ok()?,
         }
         let out = std::path::absolute(out).ok()?;
-        let name = memo::hex(&memo::digest(out.as_os_str().as_encoded_bytes()));
-        Some(outputs.join(&name[..16]))
+        let name = memo::hex(&memo::digest(out.as_os_str().as_encoded_bytes()))[..16].to_owned();
+        // Each build writes its top folder's files anew, so a kept output's folder was last
+        // modified by the build that made it.
+        let mut others: Vec<(Option<std::time::SystemTime>, PathBuf)> = std::fs::read_dir(&outputs)
+            .ok()?
+            .flatten()
+            .filter(|e| e.file_name().to_str().is_some_and(|n| n != name))
+            .map(|e| (e.metadata().and_then(|m| m.modified()).ok(), e.path()))
+            .collect();
+        others.sort_by(|a, b| b.cmp(a));
+        for (_, path) in others.into_iter().skip(1) {
+            let _ = remove(&path);
+        }
+        Some(outputs.join(name))
     }
 
     /// The store with the build's `salt`.

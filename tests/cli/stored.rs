@@ -517,3 +517,21 @@ fn pages_written_over_a_previous_output_never_change_the_store() {
     let run = build_matches_fresh(&site, &[]);
     assert!(run.contains("(2 released versions reused"), "{run}");
 }
+
+#[test]
+fn previous_outputs_are_kept_for_two_output_folders_at_most() {
+    let site = SiteTest::example();
+    let kept = || {
+        std::fs::read_dir(site.path(".keyguide/cache/outputs"))
+            .map(|d| d.flatten().count())
+            .unwrap_or(0)
+    };
+    for out in ["public", "a", "b"] {
+        site.run(&["build", "--out", out]).code(0);
+        site.run(&["build", "--out", out]).code(0);
+    }
+    assert_eq!(kept(), 2, "the last two output folders' previous outputs");
+    // `public`'s went: its next build starts afresh, and keeps its own again.
+    build_matches_fresh(&site, &[]);
+    assert_eq!(kept(), 2);
+}
