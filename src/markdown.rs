@@ -262,21 +262,19 @@ impl Doc {
         runs
     }
 
-    /// The links written as raw HTML, `<a href="...">`: the `href` with its character
-    /// references decoded and white space dropped as a browser's URL parser does, at the
-    /// offset of the `href` attribute. [`Doc::links`] holds the Markdown ones.
+    /// The links and images written as raw HTML, `<a href="...">` and `<img src="...">`: the
+    /// destination with its character references decoded and white space dropped as a
+    /// browser's URL parser does, at the offset of its attribute. [`Doc::links`] holds the
+    /// Markdown ones.
     pub fn html_links(&self) -> Vec<Link> {
         let mut links = Vec::new();
         for run in self.html_runs() {
             for tag in crate::raw_html::start_tags(&run.text) {
-                if tag.name != "a" {
-                    continue;
-                }
-                if let Some(href) = tag.attribute("href") {
+                if let Some((attribute, image)) = raw_destination(&tag) {
                     links.push(Link {
-                        dest: html_href(href.value),
-                        offset: run.offset + href.offset,
-                        image: false,
+                        dest: html_href(attribute.value),
+                        offset: run.offset + attribute.offset,
+                        image,
                     });
                 }
             }
@@ -298,6 +296,18 @@ impl Doc {
             push(&section.body);
         }
         text
+    }
+}
+
+/// The attribute of a raw HTML start tag that names a link's or an image's destination
+/// (`<a href>`, `<img src>`), and whether it is an image's.
+fn raw_destination<'t>(
+    tag: &'t crate::raw_html::StartTag<'_>,
+) -> Option<(&'t crate::raw_html::Attribute<'t>, bool)> {
+    match tag.name.as_str() {
+        "a" => tag.attribute("href").map(|a| (a, false)),
+        "img" => tag.attribute("src").map(|a| (a, true)),
+        _ => None,
     }
 }
 
@@ -646,13 +656,13 @@ impl<'f> HtmlWriter<'f> {
         }
     }
 
-    /// Raw HTML with the `href` of each `<a>` passed through `rewrite` like a Markdown link's
-    /// destination: lint checks both the same way ([`Doc::html_links`]), so a raw link to
-    /// `_index.md#storage` must reach the published page too.
+    /// Raw HTML with the destination of each `<a href>` and `<img src>` passed through
+    /// `rewrite` like a Markdown link's: lint checks both the same way ([`Doc::html_links`]),
+    /// so a raw link to `_index.md#storage` must reach the published page too.
     fn raw_links<'e>(&self, html: CowStr<'e>) -> CowStr<'e> {
         let (mut out, mut done) = (String::new(), 0);
         for tag in crate::raw_html::start_tags(&html) {
-            let Some(href) = tag.attribute("href").filter(|_| tag.name == "a") else {
+            let Some((href, _)) = raw_destination(&tag) else {
                 continue;
             };
             // Where the value is written (a name without `=` has no value there).
@@ -763,7 +773,7 @@ mod tests {
     }
 
     #[test]
-    fn html_links_are_read_from_raw_anchors_at_their_href() {
+    fn html_links_are_read_from_raw_anchors_and_images_at_their_attribute() {
         let text = Arc::new(
             "A <a title=\"t\" href=\" _index.md#a&amp;&#x09;b \">x</a> [md](y.md).\n\n<div>\n<a\n  HREF=z.md>z</a>\n</div>\n\n<!-- <a href=\"gone.md\"> --> <img src=\"i.png\">\n"
                 .to_owned(),
@@ -779,6 +789,7 @@ mod tests {
             vec![
                 ("_index.md#a&b".to_owned(), "href"),
                 ("z.md".to_owned(), "HREF"),
+                ("i.png".to_owned(), "src="),
             ]
         );
     }

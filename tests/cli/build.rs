@@ -170,7 +170,8 @@ fn assets_are_copied_and_links_rewritten_to_built_urls() {
             "Storage\nfollows the base guide unchanged.",
             "Storage follows [the base guide](_index.md#storage).\n\n![Flow](flow.svg)\n\n\
              See <a title=\"base\" href=\" _index.md#transmission\">the base guide</a> and\n\n\
-             <div><a href='flow.svg'>the flow</a> <a href=\"https://example.com/x.md\">out</a></div>",
+             <div><a href='flow.svg'>the flow</a> <a href=\"https://example.com/x.md\">out</a>\n\
+             <img alt=\"Flow\" src=\"flow.svg\"></div>",
         );
     site.run(&["lint"]).code(0);
     site.run(&["build", "--drafts"]).code(0);
@@ -184,6 +185,16 @@ fn assets_are_copied_and_links_rewritten_to_built_urls() {
         "{page}"
     );
     assert!(page.contains("<a href='../flow.svg'>"), "{page}");
+    assert!(page.contains("alt=\"Flow\" src=\"../flow.svg\""), "{page}");
+    // A raw image of a file that is not there is a broken link, like a Markdown one.
+    site.edit(
+        "content/payment-api/partner-api.md",
+        "src=\"flow.svg\"",
+        "src=\"gone.svg\"",
+    )
+    .run(&["lint"])
+    .code(1)
+    .stderr_has_all(&["KG020", "`gone.svg` points to"]);
     assert!(page.contains("href=\"https://example.com/x.md\""), "{page}");
 }
 
