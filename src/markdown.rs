@@ -587,8 +587,23 @@ impl<'f> HtmlWriter<'f> {
     }
 
     fn html_of<'e>(&mut self, events: impl Iterator<Item = Event<'e>>, scope: &str) -> String {
+        // pulldown-cmark gives an HTML block line by line; joined, a tag whose attributes
+        // go on over lines (`<a⏎ href="_index.md">`) is rewritten whole, as lint reads it
+        // ([`Doc::html_runs`]). The HTML written is the same.
+        let mut joined: Vec<Event<'e>> = Vec::new();
+        let mut block: Option<String> = None;
+        for event in events {
+            match event {
+                Event::Html(html) => block.get_or_insert_with(String::new).push_str(&html),
+                other => {
+                    joined.extend(block.take().map(|b| Event::Html(b.into())));
+                    joined.push(other);
+                }
+            }
+        }
+        joined.extend(block.take().map(|b| Event::Html(b.into())));
         let mut out = String::new();
-        let mapped = events.map(|e| self.map(e, scope));
+        let mapped = joined.into_iter().map(|e| self.map(e, scope));
         pulldown_cmark::html::push_html(&mut out, mapped);
         out
     }

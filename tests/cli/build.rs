@@ -171,7 +171,8 @@ fn assets_are_copied_and_links_rewritten_to_built_urls() {
             "Storage follows [the base guide](_index.md#storage).\n\n![Flow](flow.svg)\n\n\
              See <a title=\"base\" href=\" _index.md#transmission\">the base guide</a> and\n\n\
              <div><a href='flow.svg'>the flow</a> <a href=\"https://example.com/x.md\">out</a>\n\
-             <img alt=\"Flow\" src=\"flow.svg\"></div>",
+             <img alt=\"Flow\" src=\"flow.svg\"></div>\n\n\
+             <div>\n<a class=\"x\"\n   href=\"_index.md#updating\">updates</a>\n</div>",
         );
     site.run(&["lint"]).code(0);
     site.run(&["build", "--drafts"]).code(0);
@@ -185,6 +186,10 @@ fn assets_are_copied_and_links_rewritten_to_built_urls() {
         "{page}"
     );
     assert!(page.contains("<a href='../flow.svg'>"), "{page}");
+    assert!(
+        page.contains("<a class=\"x\"\n   href=\"../#updating\">"),
+        "{page}"
+    );
     assert!(page.contains("alt=\"Flow\" src=\"../flow.svg\""), "{page}");
     // A raw image of a file that is not there is a broken link, like a Markdown one.
     site.edit(
