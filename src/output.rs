@@ -440,13 +440,21 @@ impl Staging {
         let mut staging = Staging::beside(out)?;
         staging.recycle_to = Some(previous.to_path_buf());
         let adoptable = std::fs::symlink_metadata(previous).is_ok_and(|m| m.is_dir());
+        // The permissions a folder this build makes gets (the umask applied): the old tree's
+        // folders are given them, whatever an earlier build or a tool left.
+        use std::os::unix::fs::PermissionsExt as _;
+        let folder_mode = std::fs::symlink_metadata(staging.dir.path())
+            .map_err(Error::io("reading", staging.dir.path()))?
+            .permissions()
+            .mode()
+            & 0o7777;
         // The new staging folder is empty, so renaming a folder onto it replaces it.
         if !adoptable || std::fs::rename(previous, staging.dir.path()).is_err() {
             // On another file system than `out` now, say: of no use any more.
             let _ = std::fs::remove_dir_all(previous);
             return Ok(staging);
         }
-        match Recycled::survey(staging.dir.path()) {
+        match Recycled::survey(staging.dir.path(), folder_mode) {
             Ok(recycled) => staging.recycled = Some(recycled),
             Err(_) => {
                 // Not all of it could be listed, or a folder in it is read-only: start

@@ -72,6 +72,10 @@ pub struct Store {
     dir: PathBuf,
     /// The digest of the running program.
     program: Digest,
+    /// The permission bits and owner a file this build writes gets: a kept file must have
+    /// them too, so the output does not depend on how an earlier build or a tool left the
+    /// shared file (`chmod` on a published page changes the kept copy too).
+    file_mode: (u32, u32),
     /// Held while the store is open: one build at a time uses it.
     _lock: std::fs::File,
     used: Mutex<Used>,
@@ -143,9 +147,11 @@ impl Store {
         }
         // Another build of this site holds the store: `waiting` says so before this waits.
         let lock = output::lock_file(&dir.join(".lock"), waiting)?;
+        let file_mode = new_file_mode(&dir)?;
         Ok(Some(Store {
             dir,
             program,
+            file_mode,
             _lock: lock,
             used: Mutex::default(),
         }))
@@ -362,7 +368,7 @@ impl Keep<'_> {
         version: bool,
     ) -> Option<Vec<(String, Stored)>> {
         let dir = self.store.dir.join(memo::hex(key));
-        let found = read(&dir, prefix, expected);
+        let found = read(&dir, prefix, expected, self.store.file_mode);
         if found.is_none() && std::fs::symlink_metadata(&dir).is_ok() {
             // Not usable as it is: render afresh, and let this build keep it anew.
             let _ = remove(&dir);
@@ -401,7 +407,12 @@ fn settle(path: &Path) {
 /// since the build that last used the entry settled it ([`settle`]). Size, modification time
 /// and inode catch most rewrites; a rewrite with its modification time set back (`touch -d`,
 /// `rsync -t`) still sets the status-change time, which no tool can set back.
-fn read(dir: &Path, prefix: &str, expected: &[String]) -> Option<Vec<(String, Stored)>> {
+fn read(
+    dir: &Path,
+    prefix: &str,
+    expected: &[String],
+    (mode, owner): (u32, u32),
+) -> Option<Vec<(String, Stored)>> {
     let settled = std::fs::symlink_metadata(dir.join(INDEX))
         .ok()
         .filter(std::fs::Metadata::is_file)
@@ -447,7 +458,8 @@ fn read(dir: &Path, prefix: &str, expected: &[String]) -> Option<Vec<(String, St
             let same = meta.is_file()
                 && meta.len() == e.size
                 && mtime_ns(&meta) == e.mtime_ns
-                && meta.ino() == e.inode;
+                && meta.ino() == e.inode
+                && (meta.mode() & 0o7777, meta.uid()) == (mode, owner);
             // Changed since the entry was settled: by this store's own links and unlinks
             // when another kind of build used the output since (`build` after
             // `build --drafts`), or by a rewrite. Its bytes decide.
@@ -469,6 +481,18 @@ fn read(dir: &Path, prefix: &str, expected: &[String]) -> Option<Vec<(String, St
             })
         })
         .collect()
+}
+
+/// The permission bits and owner of a file this process creates (the umask applied): a
+/// file made in `dir` and removed again.
+fn new_file_mode(dir: &Path) -> Result<(u32, u32)> {
+    let probe = dir.join(".mode");
+    let _ = std::fs::remove_file(&probe);
+    std::fs::File::create_new(&probe).map_err(Error::io("creating", &probe))?;
+    let meta = std::fs::symlink_metadata(&probe).map_err(Error::io("reading", &probe));
+    let _ = std::fs::remove_file(&probe);
+    let meta = meta?;
+    Ok((meta.mode() & 0o7777, meta.uid()))
 }
 
 fn mtime_ns(meta: &std::fs::Metadata) -> i128 {

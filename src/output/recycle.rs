@@ -44,14 +44,16 @@ pub enum Making {
 
 impl Recycled {
     /// Lists the tree at `root` and removes from it anything but plain files and folders
-    /// (names that are not UTF-8 too: no output path has one). Fails when a folder in it
-    /// cannot be written (someone made it read-only): the build then starts afresh.
-    pub fn survey(root: &Path) -> std::io::Result<Recycled> {
+    /// (names that are not UTF-8 too: no output path has one); gives every folder the
+    /// permission bits `folder_mode`, those of a folder the build makes. Fails when a folder
+    /// in it cannot be written or is not this user's (someone made it read-only, or gave it
+    /// away): the build then starts afresh.
+    pub fn survey(root: &Path, folder_mode: u32) -> std::io::Result<Recycled> {
         use std::os::unix::fs::MetadataExt as _;
         let device = std::fs::symlink_metadata(root)?.dev();
-        writable(root)?;
+        as_made(root, folder_mode)?;
         let mut found = Recycled::default();
-        survey_folder(root, "", device, &mut found)?;
+        survey_folder(root, "", (device, folder_mode), &mut found)?;
         Ok(found)
     }
 
@@ -136,7 +138,12 @@ impl Recycled {
 
 /// Adds the entries of the folder `rel` (`""` for the root) under `root` to `found`, its
 /// subfolders in parallel.
-fn survey_folder(root: &Path, rel: &str, device: u64, found: &mut Recycled) -> std::io::Result<()> {
+fn survey_folder(
+    root: &Path,
+    rel: &str,
+    (device, folder_mode): (u64, u32),
+    found: &mut Recycled,
+) -> std::io::Result<()> {
     use rayon::prelude::*;
     use std::os::unix::fs::DirEntryExt as _;
     let dir = root.join(rel);
@@ -153,7 +160,7 @@ fn survey_folder(root: &Path, rel: &str, device: u64, found: &mut Recycled) -> s
             _ => format!("{rel}/{name}"),
         };
         if kind.is_dir() {
-            writable(&entry.path())?;
+            as_made(&entry.path(), folder_mode)?;
             folders.push(path);
         } else if kind.is_file() {
             found.files.insert(path, (device, entry.ino()));
@@ -165,7 +172,7 @@ fn survey_folder(root: &Path, rel: &str, device: u64, found: &mut Recycled) -> s
         .par_iter()
         .map(|folder| {
             let mut inner = Recycled::default();
-            survey_folder(root, folder, device, &mut inner).map(|()| inner)
+            survey_folder(root, folder, (device, folder_mode), &mut inner).map(|()| inner)
         })
         .collect();
     for inner in inner {
@@ -177,8 +184,15 @@ fn survey_folder(root: &Path, rel: &str, device: u64, found: &mut Recycled) -> s
     Ok(())
 }
 
-/// Whether this process may add and remove entries in the folder `dir`.
-fn writable(dir: &Path) -> std::io::Result<()> {
+/// Gives the folder `dir` the permission bits `mode` (when it has others), then checks that
+/// this process may add and remove entries in it. Only its owner may change a folder's
+/// permissions: one that is not this user's fails here.
+fn as_made(dir: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let meta = std::fs::symlink_metadata(dir)?;
+    if meta.permissions().mode() & 0o7777 != mode {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))?;
+    }
     rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).map_err(std::io::Error::from)
 }
 
