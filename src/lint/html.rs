@@ -41,6 +41,7 @@ fn check_asset(asset: &Asset, out: &mut Vec<Diagnostic>) {
     let first = find_unsafe(&text)
         .into_iter()
         .chain(script_animations(&text).next())
+        .chain(entity_declaration(&text))
         .min_by_key(|(offset, _)| *offset);
     if let Some((offset, what)) = first {
         out.push(Diagnostic::new(
@@ -170,6 +171,19 @@ const URL_ATTRIBUTES: &[&str] = &[
     "poster",
     "background",
 ];
+
+/// An XML entity declaration in an asset (`<!DOCTYPE svg [<!ENTITY js "javascript:">]>`):
+/// a browser expands `&js;` wherever it is used, so a script URL, or a whole `<set>`
+/// element, can hide in one where no check of the text as written sees it. SVG and XML
+/// diagrams never need one.
+fn entity_declaration(xml: &str) -> Option<(usize, String)> {
+    let at = xml.to_ascii_lowercase().find("<!entity")?;
+    Some((
+        at,
+        "an XML entity declaration (`<!ENTITY`), which can hide a script URL from this check"
+            .into(),
+    ))
+}
 
 /// The first unsafe construct in a piece of raw HTML (or an SVG or XML asset): its byte
 /// offset and a description.
