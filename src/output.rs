@@ -417,11 +417,16 @@ impl Staging {
             true => remove_leftovers(&parent, &prefix)?,
             false => Vec::new(),
         };
+        // Made and listed while no Ctrl-C handler is removing the listed folders, and not
+        // after it did: a folder made then would be left behind.
+        let mut folders = staging_folders();
+        still_wanted()?;
         let dir = tempfile::Builder::new()
             .prefix(&prefix)
             .tempdir_in(&parent)
             .map_err(Error::io("creating staging folder in", &parent))?;
-        staging_folders().push(dir.path().to_path_buf());
+        folders.push(dir.path().to_path_buf());
+        drop(folders);
         Ok(Staging {
             target: out.to_path_buf(),
             dir,
@@ -448,8 +453,13 @@ impl Staging {
             .permissions()
             .mode()
             & 0o7777;
-        // The new staging folder is empty, so renaming a folder onto it replaces it.
-        if !adoptable || std::fs::rename(previous, staging.dir.path()).is_err() {
+        // The new staging folder is empty, so renaming a folder onto it replaces it. Not once
+        // a Ctrl-C handler has removed it: the old tree would be left in its place.
+        let folders = staging_folders();
+        still_wanted()?;
+        let adopted = adoptable && std::fs::rename(previous, staging.dir.path()).is_ok();
+        drop(folders);
+        if !adopted {
             // On another file system than `out` now, say: of no use any more.
             let _ = std::fs::remove_dir_all(previous);
             return Ok(staging);
