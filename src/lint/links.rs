@@ -119,12 +119,14 @@ fn check_page<'t, M>(
 /// `#x`, or nothing).
 ///
 /// The link is compared as a browser resolves it, not as text: the scheme and host in any
-/// case, a port that is the scheme's default written out or not (`:443`), and `http:` for
-/// an `https:` site (or the other way round), which reaches the same pages through the
-/// host's redirect. The path is compared as written: paths are case-sensitive.
+/// case, a port that is the scheme's default written out or not (`:443`), `http:` for an
+/// `https:` site (or the other way round), which reaches the same pages through the host's
+/// redirect, and no scheme at all (`//docs.example.com/...`, the page's own). The path is
+/// compared as written: paths are case-sensitive.
 fn own_url<'h>(base_url: &str, href: &'h str) -> Option<&'h str> {
-    let (base_origin, base_path) = split_origin(base_url)?;
-    let (origin, path) = split_origin(href)?;
+    let (scheme, _) = base_url.split_once("://")?;
+    let (base_origin, base_path) = split_origin(base_url, scheme)?;
+    let (origin, path) = split_origin(href, scheme)?;
     if origin != base_origin {
         return None;
     }
@@ -134,9 +136,13 @@ fn own_url<'h>(base_url: &str, href: &'h str) -> Option<&'h str> {
 
 /// An `http:` or `https:` URL split into its origin as compared between links — the host
 /// in lower case, and the port unless it is the scheme's default — and what follows it
-/// (path, query, fragment). `None` for other URLs, and for ones that carry user info.
-fn split_origin(url: &str) -> Option<((String, Option<u16>), &str)> {
-    let (scheme, rest) = url.split_once("://")?;
+/// (path, query, fragment); a URL without a scheme (`//host/...`) has `page_scheme`, that
+/// of the page it is on. `None` for other URLs, and for ones that carry user info.
+fn split_origin<'u>(url: &'u str, page_scheme: &str) -> Option<((String, Option<u16>), &'u str)> {
+    let (scheme, rest) = match url.strip_prefix("//") {
+        Some(rest) => (page_scheme, rest),
+        None => url.split_once("://")?,
+    };
     let default_port = match scheme.to_ascii_lowercase().as_str() {
         "https" => 443,
         "http" => 80,
@@ -388,6 +394,8 @@ mod tests {
             ("http://docs.example.com/keys/next/", "/next/"),
             ("http://docs.example.com:80/keys#top", "#top"),
             ("https://docs.example.com:/keys", ""),
+            ("//docs.example.com/keys/1.0.0/", "/1.0.0/"),
+            ("//DOCS.example.com:443/keys#top", "#top"),
         ] {
             assert_eq!(own_url(base, href), Some(rest), "{href}");
         }
@@ -401,6 +409,8 @@ mod tests {
             "https://other.example/keys/next/",
             "ftp://docs.example.com/keys/next/",
             "/keys/next/",
+            "//other.example/keys/next/",
+            "//docs.example.com:80/keys/next/",
             "https://docs.example.com:99999/keys/",
         ] {
             assert_eq!(own_url(base, href), None, "{href}");

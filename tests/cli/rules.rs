@@ -223,7 +223,8 @@ fn own_site_links_are_checked_however_written_and_in_raw_html() {
         "{}\nSee <a href=\"HTTP://TRUST.EXAMPLE.COM:80/keys/1.0.0/payment-api/#nope\">a</a>,\n\
          [b](https://trust.example.com:443/keys/9.9.9/payment-api/),\n\
          <a class=\"x\" href=\"HTTPS://trust.example.com/keys/1.0.0/payment-api/#storage\">c</a>,\n\
-         <a href=\"https://trust.example.com/keys/1.0.0/payment-api/gone/\">d</a>.\n",
+         <a href=\"https://trust.example.com/keys/1.0.0/payment-api/gone/\">d</a>,\n\
+         [e](//trust.example.com/keys/1.0.0/no-such-guide/).\n",
         site.read(ADDENDUM)
     );
     let site = site.write(ADDENDUM, &text);
@@ -240,6 +241,7 @@ fn own_site_links_are_checked_however_written_and_in_raw_html() {
             "KG020",
             "addendum `payment-api/gone.md` in version `1.0.0`",
         ),
+        ("[e]", "KG020", "no-such-guide"),
     ] {
         let at = format!("--> {}", place(ADDENDUM, &text, needle));
         let line = run
@@ -261,7 +263,7 @@ fn own_site_links_are_checked_however_written_and_in_raw_html() {
     }
     assert_eq!(
         run.stderr.matches("error[KG02").count(),
-        3,
+        4,
         "{}",
         run.stderr
     );
