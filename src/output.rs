@@ -467,7 +467,7 @@ impl Staging {
         match Recycled::survey(staging.dir.path(), folder_mode) {
             Ok(recycled) => staging.recycled = Some(recycled),
             Err(_) => {
-                // Not all of it could be listed, or a folder in it is read-only: start
+                // Not all of it could be listed, or a folder in it is not this user's: start
                 // afresh beside it, and let it go as an earlier run's leftover (dropped
                 // first: it holds the lock the new one takes).
                 let recycle_to = staging.recycle_to.take();

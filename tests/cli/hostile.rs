@@ -2,7 +2,7 @@
 //! clear finding or error that names the file (and line where there is one), the right exit
 //! status (1: the content failed; 2: the command could not run) and never a panic.
 
-use crate::support::{Run, SiteTest};
+use crate::support::{Run, SiteTest, running_as_root};
 
 const BASE: &str = "content/payment-api/_index.md";
 const ADDENDUM: &str = "content/payment-api/partner-api.md";
@@ -293,38 +293,19 @@ fn a_named_pipe_called_md_is_refused_instead_of_waited_on() {
     );
 }
 
-/// Whether this test runs as root, whom permissions do not stop.
-fn running_as_root() -> bool {
-    let id = std::process::Command::new("id").arg("-u").output();
-    id.is_ok_and(|o| o.stdout.starts_with(b"0\n"))
-}
-
 #[test]
 fn an_unreadable_guide_folder_is_reported_by_name() {
-    use std::os::unix::fs::PermissionsExt as _;
     let site = SiteTest::scaffold();
-    let set = |rel: &str, mode| {
-        std::fs::set_permissions(site.path(rel), std::fs::Permissions::from_mode(mode))
-            .unwrap_or_else(|e| panic!("{e}"));
-    };
-    set("content/payment-api", 0o000);
+    site.chmod("content/payment-api", 0o000);
     let run = if running_as_root() {
-        // Root reads anything, so run keyguide as `nobody` (setpriv, util-linux); the site
-        // folder must be reachable for that user.
-        set(".", 0o755);
-        let out = std::process::Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(env!("CARGO_BIN_EXE_keyguide"))
-            .arg("lint")
-            .current_dir(site.path("."))
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap_or_else(|e| panic!("setpriv: {e}"));
-        Run::from(out)
+        // Root reads anything, so run keyguide as `nobody`; the site folder must be
+        // reachable for that user.
+        site.chmod(".", 0o755);
+        site.run_as_nobody(&["lint"])
     } else {
         site.run(&["lint"])
     };
-    set("content/payment-api", 0o755);
+    site.chmod("content/payment-api", 0o755);
     run.code(1)
         .stderr_lacks("panicked")
         .stderr_has("content/payment-api:1:1")

@@ -608,21 +608,25 @@ fn a_release_dated_in_the_future_is_refused() {
         .stderr_has("is after today");
 }
 
+/// A copy of the signed `site` with `signers` beside its output: the allowed_signers line it
+/// publishes with `options` in place of its `namespaces` option. Outside the output, since
+/// the published file is in the manifest.
+fn with_signers_line(site: &SiteTest, options: &str) -> SiteTest {
+    let published = site.read("public/.well-known/keyguide/allowed_signers");
+    let line = published.replace("namespaces=\"keyguide-manifest\"", options);
+    SiteTest::empty()
+        .copy_in(&site.path("."))
+        .write("signers", line)
+}
+
 #[test]
 fn a_negated_namespace_in_allowed_signers_rejects_like_ssh_keygen() {
     let (_keys, key) = Keys::with_key();
     let site = signed_example(&key);
-    let published = site.read("public/.well-known/keyguide/allowed_signers");
     let manifest = std::fs::read(site.path("public/manifest.json")).unwrap_or_default();
-    // (ssh-keygen's exit status, keyguide verify's run) with `namespaces` set to `ns`, in a
-    // file outside the site (the published one is in the manifest).
+    // (ssh-keygen's exit status, keyguide verify's run) with `namespaces` set to `ns`.
     let both = |ns: &str| {
-        let site = SiteTest::empty().copy_in(&site.path("."));
-        let line = published.replace(
-            "namespaces=\"keyguide-manifest\"",
-            &format!("namespaces=\"{ns}\""),
-        );
-        let site = site.write("signers", line);
+        let site = with_signers_line(&site, &format!("namespaces=\"{ns}\""));
         let args = ["-Y", "verify", "-f", "../signers", "-I", IDENTITY];
         let more = ["-n", "keyguide-manifest", "-s", "manifest.json.sig"];
         let ssh = site.tool(
@@ -661,13 +665,8 @@ fn a_negated_namespace_in_allowed_signers_rejects_like_ssh_keygen() {
 fn an_allowed_signers_line_that_refuses_the_signature_fails_verification() {
     let (_keys, key) = Keys::with_key();
     let site = signed_example(&key);
-    let published = site.read("public/.well-known/keyguide/allowed_signers");
     let verify = |options: &str, identity: &str| {
-        let line = published.replace("namespaces=\"keyguide-manifest\"", options);
-        let site = SiteTest::empty()
-            .copy_in(&site.path("."))
-            .write("signers", line);
-        site.run(&[
+        with_signers_line(&site, options).run(&[
             "verify",
             "public",
             "--allowed-signers",

@@ -1,6 +1,6 @@
 //! Output: atomic replacement, determinism, and the output folder guard.
 
-use crate::support::SiteTest;
+use crate::support::{SiteTest, running_as_root};
 
 #[test]
 fn failed_build_leaves_previous_output_untouched() {
@@ -178,28 +178,7 @@ fn run_unprivileged(site: &SiteTest, args: &[&str]) -> crate::support::Run {
         .arg(site.path("."))
         .status();
     assert!(chown.is_ok_and(|s| s.success()));
-    run_as_nobody(site, args)
-}
-
-fn running_as_root() -> bool {
-    std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
-}
-
-/// Runs `keyguide ARGS` in `site` as `nobody`, as it is (the tests run as root).
-fn run_as_nobody(site: &SiteTest, args: &[&str]) -> crate::support::Run {
-    let out = std::process::Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(env!("CARGO_BIN_EXE_keyguide"))
-        .args(args)
-        .current_dir(site.path("."))
-        .env("NO_COLOR", "1")
-        .env_remove("KEYGUIDE_SIGNING_KEY")
-        .output()
-        .unwrap_or_else(|e| panic!("setpriv: {e}"));
-    crate::support::Run::from(out)
+    site.run_as_nobody(args)
 }
 
 /// A previous output that cannot be removed (a folder in it is read-only) does not stop the
@@ -208,15 +187,10 @@ fn run_as_nobody(site: &SiteTest, args: &[&str]) -> crate::support::Run {
 /// output is kept for the next build, as the next test shows.)
 #[test]
 fn a_previous_output_that_cannot_be_removed_is_a_warning() {
-    use std::os::unix::fs::PermissionsExt as _;
     let site = SiteTest::scaffold();
-    let mode = |rel: &str, mode| {
-        std::fs::set_permissions(site.path(rel), std::fs::Permissions::from_mode(mode))
-            .unwrap_or_else(|e| panic!("{rel}: {e}"));
-    };
-    mode(".", 0o755);
+    site.chmod(".", 0o755);
     run_unprivileged(&site, &["build", "--drafts", "--no-cache"]).code(0);
-    mode("public/next", 0o555);
+    site.chmod("public/next", 0o555);
     let run = run_unprivileged(&site, &["build", "--drafts", "--no-cache"])
         .code(0)
         .stderr_has_all(&[
@@ -255,33 +229,25 @@ fn a_previous_output_that_cannot_be_removed_is_a_warning() {
 /// site.
 #[test]
 fn a_previous_output_not_the_users_is_not_written_over() {
-    use std::os::unix::fs::PermissionsExt as _;
     let site = SiteTest::scaffold();
-    let mode = |rel: &str, mode| {
-        std::fs::set_permissions(site.path(rel), std::fs::Permissions::from_mode(mode))
-            .unwrap_or_else(|e| panic!("{rel}: {e}"));
-    };
-    mode(".", 0o755);
+    site.chmod(".", 0o755);
     run_unprivileged(&site, &["build", "--drafts"]).code(0);
     // Replaced, the output is kept for the next build whatever its permissions.
-    mode("public/next", 0o555);
-    mode("public/static", 0o777);
+    site.chmod("public/next", 0o555);
+    site.chmod("public/static", 0o777);
     run_unprivileged(&site, &["build", "--drafts"])
         .code(0)
         .stderr_lacks("warning: ");
     run_unprivileged(&site, &["build", "--drafts"])
         .code(0)
         .stderr_lacks("warning: ");
-    let folder_mode = |rel: &str| {
-        std::fs::metadata(site.path(rel)).map_or(0, |m| m.permissions().mode() & 0o7777)
-    };
     assert_eq!(
-        folder_mode("public/next"),
-        folder_mode("public/next/payment-api")
+        site.mode("public/next"),
+        site.mode("public/next/payment-api")
     );
     assert_eq!(
-        folder_mode("public/static"),
-        folder_mode("public/next/payment-api")
+        site.mode("public/static"),
+        site.mode("public/next/payment-api")
     );
     assert_eq!(site.staging_leftovers(), Vec::<String>::new());
     if !running_as_root() {
@@ -297,7 +263,8 @@ fn a_previous_output_not_the_users_is_not_written_over() {
     };
     std::os::unix::fs::chown(kept.path().join("next"), Some(0), Some(0))
         .unwrap_or_else(|e| panic!("{e}"));
-    let run = run_as_nobody(&site, &["build", "--drafts"])
+    let run = site
+        .run_as_nobody(&["build", "--drafts"])
         .code(0)
         .stderr_has_all(&[
             "warning: a folder an earlier build left could not be removed from ",

@@ -538,23 +538,18 @@ fn previous_outputs_are_kept_for_two_output_folders_at_most() {
 
 #[test]
 fn a_kept_file_with_other_permissions_is_not_published() {
-    use std::os::unix::fs::PermissionsExt as _;
     let site = SiteTest::example();
     site.run(&["build"]).code(0);
     site.run(&["build"]).code(0).stderr_has(REUSED);
     // A published page is a hard link to the kept copy: its permissions are the kept copy's.
-    let page = site.path("public/1.1.0/vault/index.html");
+    let page = "public/1.1.0/vault/index.html";
     for mode in [0o600, 0o4777] {
-        std::fs::set_permissions(&page, std::fs::Permissions::from_mode(mode))
-            .unwrap_or_else(|e| panic!("{e}"));
+        site.chmod(page, mode);
         let run = build_matches_fresh(&site, &[]);
         assert!(run.contains("(1 released version reused"), "{run}");
-        let mode = |rel: &str| {
-            std::fs::metadata(site.path(rel)).map_or(0, |m| m.permissions().mode() & 0o7777)
-        };
         assert_eq!(
-            mode("public/1.1.0/vault/index.html"),
-            mode("public/index.html"),
+            site.mode(page),
+            site.mode("public/index.html"),
             "as a page written now"
         );
     }

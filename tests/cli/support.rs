@@ -131,6 +131,34 @@ impl SiteTest {
         Run::from(out)
     }
 
+    /// Sets the permission bits of `rel` to `mode`.
+    pub fn chmod(&self, rel: &str, mode: u32) {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(self.path(rel), std::fs::Permissions::from_mode(mode))
+            .unwrap_or_else(|e| panic!("chmod {rel}: {e}"));
+    }
+
+    /// The permission bits of `rel` (0 when it cannot be read).
+    pub fn mode(&self, rel: &str) -> u32 {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::metadata(self.path(rel)).map_or(0, |m| m.permissions().mode() & 0o7777)
+    }
+
+    /// Runs `keyguide ARGS` here as `nobody` (through setpriv, util-linux), as the site is:
+    /// for tests that run as root, whom permissions do not stop.
+    pub fn run_as_nobody(&self, args: &[&str]) -> Run {
+        let out = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_keyguide"))
+            .args(args)
+            .current_dir(self.path("."))
+            .env("NO_COLOR", "1")
+            .env_remove("KEYGUIDE_SIGNING_KEY")
+            .output()
+            .unwrap_or_else(|e| panic!("setpriv: {e}"));
+        Run::from(out)
+    }
+
     /// Names in the site root that keyguide's staging folders (and the folders of a
     /// previous output moved aside) use: `.keyguide-staging-*`.
     pub fn staging_leftovers(&self) -> Vec<String> {
@@ -259,4 +287,10 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, Vec<u8>)>) {
             files.push((rel, bytes));
         }
     }
+}
+
+/// Whether the tests run as root, whom permissions do not stop.
+pub fn running_as_root() -> bool {
+    let id = Command::new("id").arg("-u").output();
+    id.is_ok_and(|o| o.stdout.starts_with(b"0\n"))
 }
