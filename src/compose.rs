@@ -17,6 +17,7 @@
 //! renderer serves both kinds of page.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 
@@ -201,14 +202,61 @@ pub struct ComposedGuide<'c> {
     /// The parsed guide.
     pub guide: &'c Guide<'c>,
     /// The base guide's page.
-    pub base: Tree<'c>,
+    pub base: Arc<Tree<'c>>,
     /// Each addendum with its compiled guide, sorted by stem.
-    pub integrations: Vec<(&'c Page<'c, AddendumMatter>, Tree<'c>)>,
+    pub integrations: Vec<(&'c Page<'c, AddendumMatter>, Arc<Tree<'c>>)>,
 }
 
-/// Composes every guide of `content`; findings are appended to `diags`.
+/// Pages composed for one version, shared with the other versions of the same build. A
+/// release snapshot holds mostly the draft's texts, and the memo parses each distinct text
+/// once into one [`Doc`] ([`crate::memo`]): a base guide, or a base guide and addendum pair,
+/// composed for one version is the same tree in every version that holds the same two
+/// texts. With 50 releases, composing each version afresh was a tenth of a build.
+///
+/// Trees are keyed by the identity of the shared [`Doc`]s (which all outlive the build), and
+/// only a composition without findings is shared: a finding names the file of the version
+/// it was found in.
+#[derive(Default)]
+pub struct Shared<'c> {
+    /// Base guide pages, by their body's identity.
+    bases: Trees<'c, usize>,
+    /// Compiled guides, by the base guide's and the addendum's identities and `inherit`.
+    compiled: Trees<'c, (usize, usize, Vec<String>)>,
+}
+
+/// Composed trees by what they were composed from.
+type Trees<'c, K> = Mutex<HashMap<K, Arc<Tree<'c>>>>;
+
+/// The identity of a parsed page body.
+fn identity(doc: &Arc<Doc>) -> usize {
+    Arc::as_ptr(doc) as usize
+}
+
+/// The value kept in `table` under `key`, else the one `make` gives, kept when `keep` says
+/// so. `make` runs outside the lock, so parallel callers never wait for each other's work.
+fn shared<K: std::hash::Hash + Eq, T, R>(
+    table: &Mutex<HashMap<K, Arc<T>>>,
+    key: K,
+    make: impl FnOnce() -> (T, R),
+    keep: impl FnOnce(&R) -> bool,
+) -> (Arc<T>, Option<R>) {
+    let lock = || table.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(kept) = lock().get(&key) {
+        return (Arc::clone(kept), None);
+    }
+    let (value, rest) = make();
+    let value = Arc::new(value);
+    if keep(&rest) {
+        lock().insert(key, Arc::clone(&value));
+    }
+    (value, Some(rest))
+}
+
+/// Composes every guide of `content`, reusing what other versions composed (`shared`);
+/// findings are appended to `diags`.
 pub fn compose<'c>(
     content: &'c Content<'c>,
+    shared_trees: &Shared<'c>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<ComposedGuide<'c>> {
     let composed: Vec<(ComposedGuide<'c>, Vec<Diagnostic>)> = content
@@ -226,12 +274,28 @@ pub fn compose<'c>(
                         doc: &page.doc,
                         inherit: &page.matter.inherit,
                     };
-                    let (tree, d) = compile(&guide.base.doc, &addendum);
-                    found.extend(d);
+                    let inherit = page.matter.inherit.iter();
+                    let key = (
+                        identity(&guide.base.doc),
+                        identity(&page.doc),
+                        inherit.map(|i| i.get_ref().clone()).collect(),
+                    );
+                    let (tree, d) = shared(
+                        &shared_trees.compiled,
+                        key,
+                        || compile(&guide.base.doc, &addendum),
+                        Vec::is_empty,
+                    );
+                    found.extend(d.into_iter().flatten());
                     (page, tree)
                 })
                 .collect();
-            let base = Tree::of_base(&guide.base.doc);
+            let (base, _) = shared(
+                &shared_trees.bases,
+                identity(&guide.base.doc),
+                || (Tree::of_base(&guide.base.doc), ()),
+                |()| true,
+            );
             (
                 ComposedGuide {
                     guide,

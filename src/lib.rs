@@ -259,9 +259,12 @@ fn run(
             &evidence.customers,
         ));
     }
-    let composed = compose::compose(&content, &mut diags);
+    let shared = compose::Shared::default();
+    let composed = compose::compose(&content, &shared, &mut diags);
     let released_composed: Vec<Vec<compose::ComposedGuide<'_>>> =
-        each_with_findings(&released, &mut diags, compose::compose);
+        each_with_findings(&released, &mut diags, |c, d| {
+            compose::compose(c, &shared, d)
+        });
     let released_pages: Vec<(&str, &[compose::ComposedGuide<'_>])> = releases
         .records
         .iter()

@@ -89,6 +89,34 @@ fn replace_without_replaceable_is_kg060_at_the_heading() {
     );
 }
 
+/// A release holds the draft's texts, composed once for both (SPEC 1.3 findings included):
+/// a finding is still reported in each version's own file.
+#[test]
+fn a_composition_finding_in_a_release_names_the_release_file() {
+    let site = crate::rules::pinned_scaffold()
+        .edit(
+            ADDENDUM,
+            "## Secure updating {#updating}\n",
+            "## Secure updating {#updating}\n\n### Rotation {#rotation .replace}\n\nNinety days.\n",
+        )
+        .edit(
+            "keyguide.toml",
+            "[review]",
+            "[lint]\nwarn = [\"KG060\"]\n\n[review]",
+        );
+    site.run(crate::versions::RELEASE_1_0_0).code(0);
+    site.run(&["lint", "--as-of", crate::rules::AS_OF])
+        .code(0)
+        .stderr_has_all(&[
+            "warning[KG060]",
+            "--> content/payment-api/partner-api.md:",
+            "--> releases/1.0.0/content/payment-api/partner-api.md:",
+        ]);
+    site.run(&["build"]).code(0);
+    let page = site.read("public/1.0.0/payment-api/partner-api/index.html");
+    assert!(section(&page, "rotation").contains("Ninety days"));
+}
+
 #[test]
 fn new_sections_are_added_after_the_base_sections() {
     let site = SiteTest::scaffold().write(
