@@ -62,8 +62,11 @@ pub fn digest(bytes: &[u8]) -> Digest {
 /// The SHA-256 of the file at `path`, read a block at a time: an output file (a version's
 /// search index) can be tens of megabytes.
 pub fn digest_file(path: &std::path::Path) -> std::io::Result<Digest> {
-    use std::io::Read as _;
-    let mut file = std::fs::File::open(path)?;
+    digest_reader(std::fs::File::open(path)?)
+}
+
+/// The SHA-256 of what `file` holds from where it is, read a block at a time.
+pub fn digest_reader(mut file: impl std::io::Read) -> std::io::Result<Digest> {
     let mut sha = Sha256::new();
     let mut block = vec![0; 1 << 16];
     loop {

@@ -49,7 +49,7 @@
 use std::collections::BTreeSet;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
@@ -70,8 +70,8 @@ const STAMPS: &str = "stamps.bin";
 #[derive(Debug)]
 pub struct Store {
     dir: PathBuf,
-    /// The digest of the running program.
-    program: Digest,
+    /// The digest of the running program, made beside the build's first stages ([`Program`]).
+    program: Program,
     /// The permission bits and owner a file this build writes gets: a kept file must have
     /// them too, so the output does not depend on how an earlier build or a tool left the
     /// shared file (`chmod` on a published page changes the kept copy too).
@@ -102,6 +102,39 @@ struct Entry {
     inode: u64,
 }
 
+/// The digest of this program's own file, read and hashed on a thread of its own: tens of
+/// megabytes of SHA-256 took a tenth of a 1,000-page build when the build waited for it.
+#[derive(Debug)]
+struct Program {
+    pending: Mutex<Option<std::thread::JoinHandle<Option<Digest>>>>,
+    digest: std::sync::OnceLock<Option<Digest>>,
+}
+
+impl Program {
+    /// Starts hashing the program's `file`.
+    fn digest(file: std::fs::File) -> Program {
+        // A block at a time: the whole file in memory at once was a third of a small site's
+        // peak memory.
+        let hashing = std::thread::spawn(move || memo::digest_reader(file).ok());
+        Program {
+            pending: Mutex::new(Some(hashing)),
+            digest: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The digest, waiting for it the first time; none when the file could not be read
+    /// (then nothing is reused or kept).
+    fn get(&self) -> Option<&Digest> {
+        self.digest
+            .get_or_init(|| {
+                let pending = self.pending.lock();
+                let hashing = pending.unwrap_or_else(PoisonError::into_inner).take();
+                hashing.and_then(|h| h.join().ok()).flatten()
+            })
+            .as_ref()
+    }
+}
+
 /// The store, with what the build adds to every key.
 #[derive(Debug, Clone, Copy)]
 pub struct Keep<'s> {
@@ -114,12 +147,12 @@ pub struct Keep<'s> {
 impl Store {
     /// Opens (creating) the store of the site at `root`, waiting for any other build using it
     /// (after calling `waiting` with the lock file it waits on). None when this program's own
-    /// file cannot be read to digest it: then nothing is kept.
+    /// file cannot be opened to digest it: then nothing is kept.
     pub fn open(root: &Path, waiting: impl FnOnce(&Path)) -> Result<Option<Store>> {
         let Some(program) = std::env::current_exe()
             .ok()
-            .and_then(|exe| std::fs::read(exe).ok())
-            .map(|bytes| memo::digest(&bytes))
+            .and_then(|exe| std::fs::File::open(exe).ok())
+            .map(Program::digest)
         else {
             return Ok(None);
         };
@@ -218,7 +251,7 @@ impl Store {
     fn used(&self) -> std::sync::MutexGuard<'_, Used> {
         self.used
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Keeps the versions rendered by the build just committed to `out` (whose file digests
@@ -344,29 +377,31 @@ impl Store {
 }
 
 impl Keep<'_> {
-    /// The full key of a version whose own inputs digest to `inputs`.
-    pub fn key(&self, inputs: &Digest) -> Digest {
-        memo::digest_of(&[
+    /// The full key of a version whose own inputs digest to `inputs`; none when this
+    /// program's digest could not be made.
+    fn key(&self, inputs: &Digest) -> Option<Digest> {
+        Some(memo::digest_of(&[
             b"keyguide stored release output 1",
-            &self.store.program,
+            self.store.program.get()?,
             &self.salt,
             inputs,
-        ])
+        ]))
     }
 
-    /// The kept files of the version of `key`, to publish under `prefix` (its output folder,
-    /// ending in `/`), when they are there, untouched and hold at least the files `expected`
-    /// (paths inside the version folder: its pages); else none, and the version is kept after
-    /// this build renders it. The same for another folder the build makes whole from the
-    /// site's shape (`/latest/`'s redirect pages), when `version` is false: those are not
-    /// counted in [`Store::reused`].
+    /// The kept files of the version whose own inputs digest to `inputs`, to publish under
+    /// `prefix` (its output folder, ending in `/`), when they are there, untouched and hold at
+    /// least the files `expected` (paths inside the version folder: its pages); else none,
+    /// and the version is kept after this build renders it. The same for another folder the
+    /// build makes whole from the site's shape (`/latest/`'s redirect pages), when `version`
+    /// is false: those are not counted in [`Store::reused`].
     pub fn get(
         &self,
-        key: &Digest,
+        inputs: &Digest,
         prefix: &str,
         expected: &[String],
         version: bool,
     ) -> Option<Vec<(String, Stored)>> {
+        let key = &self.key(inputs)?;
         let dir = self.store.dir.join(memo::hex(key));
         let found = read(&dir, prefix, expected, self.store.file_mode);
         if found.is_none() && std::fs::symlink_metadata(&dir).is_ok() {

@@ -493,7 +493,7 @@ pub fn render(
             .filter(|v| !v.draft)
             .map(|version| {
                 let prefix = format!("{}/", version.label);
-                let key = keep.key(&version_key(&site_key, version));
+                let key = version_key(&site_key, version);
                 // A kept copy must hold at least the pages this build would render.
                 let mut pages = vec!["index.html".to_owned(), search::INDEX_FILE.to_owned()];
                 pages.extend(

@@ -300,10 +300,7 @@ fn redirects(
         }
     }
     if let Some((keep, site_key)) = keep {
-        let key = keep.key(&crate::memo::digest_of(&[
-            site_key,
-            b"/latest/ redirect pages",
-        ]));
+        let key = crate::memo::digest_of(&[site_key, b"/latest/ redirect pages"]);
         let pages: Vec<String> = dirs.iter().map(|d| format!("{d}index.html")).collect();
         if let Some(files) = keep.get(&key, "latest/", &pages, false) {
             for (path, file) in files {
