@@ -47,10 +47,12 @@
 //! `keyguide build --no-cache` ignores it.
 
 use std::collections::BTreeSet;
+use std::os::fd::AsFd as _;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
+use rustix::fs::{AtFlags, FileType};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -249,9 +251,7 @@ impl Store {
     }
 
     fn used(&self) -> std::sync::MutexGuard<'_, Used> {
-        self.used
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.used.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Keeps the versions rendered by the build just committed to `out` (whose file digests
@@ -451,7 +451,7 @@ fn read(
     let settled = std::fs::symlink_metadata(dir.join(INDEX))
         .ok()
         .filter(std::fs::Metadata::is_file)
-        .map(|m| (m.mtime(), m.mtime_nsec()))?;
+        .map(|m| nanos(m.mtime(), m.mtime_nsec()))?;
     let index = std::fs::read(dir.join(INDEX)).ok()?;
     let index: Vec<Entry> = serde_json::from_slice(&index).ok()?;
     let paths: BTreeSet<&str> = index.iter().map(|e| e.path.as_str()).collect();
@@ -462,13 +462,19 @@ fn read(
         return None;
     }
     let files = dir.join("files");
-    // The entry and its `files` folder must be folders, not links to some elsewhere.
-    if ![dir, files.as_path()]
-        .iter()
-        .all(|folder| std::fs::symlink_metadata(folder).is_ok_and(|m| m.is_dir()))
-    {
-        return None;
-    }
+    // The entry and its `files` folder must be folders, not links to some elsewhere. Every
+    // file and folder below is looked at from the open `files` folder: walking the whole
+    // path from the root for each of a version's thousands of files was most of the time a
+    // build spent here.
+    let folder = |at: std::os::fd::BorrowedFd<'_>, name: &Path| {
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        rustix::fs::openat(at, name, flags, Mode::empty()).ok()
+    };
+    let entry_fd = folder(rustix::fs::CWD, dir)?;
+    let files_fd = folder(entry_fd.as_fd(), Path::new("files"))?;
+    let stat = |rel: &str| rustix::fs::statat(&files_fd, rel, AtFlags::SYMLINK_NOFOLLOW).ok();
+    let is = |st: &rustix::fs::Stat, kind| rustix::fs::FileType::from_raw_mode(st.st_mode) == kind;
     // Folders by their path in the entry: a set of paths compared as strings, since
     // comparing `PathBuf`s part by part was most of the time a build spent here. No
     // symbolic link on the way: only a file's last part is checked below.
@@ -480,27 +486,27 @@ fn read(
     let folders: Vec<&str> = folders.into_iter().collect();
     if !folders
         .par_iter()
-        .all(|folder| std::fs::symlink_metadata(files.join(folder)).is_ok_and(|m| m.is_dir()))
+        .all(|f| stat(f).is_some_and(|st| is(&st, FileType::Directory)))
     {
         return None;
     }
     index
         .par_iter()
         .map(|e| {
-            let source = files.join(&e.path);
             let digest = memo::from_hex(&e.sha256)?;
-            let meta = std::fs::symlink_metadata(&source).ok()?;
-            let same = meta.is_file()
-                && meta.len() == e.size
-                && mtime_ns(&meta) == e.mtime_ns
-                && meta.ino() == e.inode
-                && (meta.mode() & 0o7777, meta.uid()) == (mode, owner);
+            let st = stat(&e.path)?;
+            let same = is(&st, FileType::RegularFile)
+                && u64::try_from(st.st_size).ok() == Some(e.size)
+                && nanos(st.st_mtime, st.st_mtime_nsec) == e.mtime_ns
+                && st.st_ino == e.inode
+                && (st.st_mode & 0o7777, st.st_uid) == (mode, owner);
             // Changed since the entry was settled: by this store's own links and unlinks
             // when another kind of build used the output since (`build` after
             // `build --drafts`), or by a rewrite. Its bytes decide.
             // Strictly earlier: a file changed within the same tick of the file system's
             // clock as the settling shows the same time.
-            let settled_before = (meta.ctime(), meta.ctime_nsec()) < settled;
+            let settled_before = nanos(st.st_ctime, st.st_ctime_nsec) < settled;
+            let source = files.join(&e.path);
             let untouched =
                 same && (settled_before || memo::digest_file(&source).is_ok_and(|d| d == digest));
             untouched.then(|| {
@@ -510,7 +516,7 @@ fn read(
                         source,
                         size: e.size,
                         digest,
-                        id: (meta.dev(), meta.ino()),
+                        id: (st.st_dev, st.st_ino),
                     },
                 )
             })
@@ -531,7 +537,12 @@ fn new_file_mode(dir: &Path) -> Result<(u32, u32)> {
 }
 
 fn mtime_ns(meta: &std::fs::Metadata) -> i128 {
-    i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec())
+    nanos(meta.mtime(), meta.mtime_nsec())
+}
+
+/// A time in nanoseconds from its seconds and nanoseconds, as a file's status gives them.
+fn nanos(seconds: i64, nanoseconds: impl TryInto<i128>) -> i128 {
+    i128::from(seconds) * 1_000_000_000 + nanoseconds.try_into().unwrap_or_default()
 }
 
 /// Removes a store entry (a symbolic link is removed, never followed).
