@@ -11,7 +11,9 @@
 //! build, [`Memo::sweep`] drops what that build did not use, so the memory of a long serve
 //! session follows the size of the site, not the number of saves.
 
-use std::collections::HashMap;
+// Every file of every version is looked up here by its digest: a fast hasher, seeded per
+// process like the standard one.
+use foldhash::{HashMap, HashMapExt as _};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -334,7 +336,8 @@ impl Memo {
                 Some((*key, known))
             })
             .collect();
-        files.sort_unstable_by_key(|(key, _)| *key);
+        use rayon::slice::ParallelSliceMut as _;
+        files.par_sort_unstable_by_key(|(key, _)| *key);
         let remembered = Remembered {
             format: REMEMBERED_FORMAT,
             files,

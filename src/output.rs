@@ -757,18 +757,18 @@ impl OutputTree {
         // Every page has a folder of its own: tens of thousands, made level by level (a
         // folder's parent is made first, or with it by `create_dir_all`, which tolerates
         // another task making the same parent).
-        let mut levels: std::collections::BTreeMap<usize, std::collections::BTreeSet<&str>> =
-            std::collections::BTreeMap::new();
-        for rel in self.files.keys().chain(self.stored.keys()) {
-            if let Some((folder, _)) = rel.rsplit_once('/') {
-                levels
-                    .entry(folder.matches('/').count())
-                    .or_default()
-                    .insert(folder);
-            }
-        }
-        for folders in levels.values() {
-            folders.par_iter().try_for_each(|folder| {
+        // Sorted by depth in parallel: a tree of sets built one path at a time was a
+        // twentieth of a build with 50 releases.
+        let paths: Vec<&String> = self.files.keys().chain(self.stored.keys()).collect();
+        let mut levels: Vec<(usize, &str)> = paths
+            .par_iter()
+            .filter_map(|rel| rel.rsplit_once('/'))
+            .map(|(folder, _)| (folder.matches('/').count(), folder))
+            .collect();
+        levels.par_sort_unstable();
+        levels.dedup();
+        for folders in levels.chunk_by(|a, b| a.0 == b.0) {
+            folders.par_iter().try_for_each(|&(_, folder)| {
                 still_wanted()?;
                 if (staging.recycled.as_ref()).is_some_and(|r| r.has_folder(folder)) {
                     return Ok(());

@@ -15,7 +15,10 @@
 //! inode), whose bytes the store checked. Every file and folder the new output does not hold
 //! is removed before the swap.
 
-use std::collections::{HashMap, HashSet};
+// A hasher without SipHash's cost: an adopted output lists tens of thousands of paths,
+// hashed again when the new output's are compared with them. Seeded per process, as the
+// standard one is, so names in the content cannot be chosen to collide.
+use foldhash::{HashMap, HashSet, HashSetExt as _};
 use std::path::Path;
 use std::sync::Mutex;
 
