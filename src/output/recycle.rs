@@ -19,6 +19,8 @@
 // hashed again when the new output's are compared with them. Seeded per process, as the
 // standard one is, so names in the content cannot be chosen to collide.
 use foldhash::{HashMap, HashSet, HashSetExt as _};
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -54,9 +56,9 @@ impl Recycled {
     pub fn survey(root: &Path, folder_mode: u32) -> std::io::Result<Recycled> {
         use std::os::unix::fs::MetadataExt as _;
         let device = std::fs::symlink_metadata(root)?.dev();
-        as_made(root, folder_mode)?;
         let mut found = Recycled::default();
-        survey_folder(root, "", (device, folder_mode), &mut found)?;
+        let top = open_folder(rustix::fs::CWD, root)?;
+        survey_folder(top, root, "", (device, folder_mode), &mut found)?;
         Ok(found)
     }
 
@@ -139,43 +141,77 @@ impl Recycled {
     }
 }
 
-/// Adds the entries of the folder `rel` (`""` for the root) under `root` to `found`, its
-/// subfolders in parallel.
+/// Opens the folder `name` in `at` for listing, never through a symbolic link.
+fn open_folder(at: BorrowedFd<'_>, name: impl rustix::path::Arg) -> std::io::Result<OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    Ok(rustix::fs::openat(at, name, flags, Mode::empty())?)
+}
+
+/// Adds the entries of the open folder `folder`, which is `rel` (`""` for the root) under
+/// `root`, to `found`, its subfolders in parallel. Everything is done from open folders: an
+/// adopted output has a folder per page, and walking each one's whole path from the root
+/// again for every look at it was most of the time adopting took.
 fn survey_folder(
+    folder: OwnedFd,
     root: &Path,
     rel: &str,
     (device, folder_mode): (u64, u32),
     found: &mut Recycled,
 ) -> std::io::Result<()> {
     use rayon::prelude::*;
-    use std::os::unix::fs::DirEntryExt as _;
-    let dir = root.join(rel);
-    let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(&dir)?.collect::<Result<_, _>>()?;
+    use rustix::fs::FileType;
+    let mut dir = rustix::fs::Dir::new(folder)?;
+    as_made(dir.fd()?, folder_mode)?;
+    let mut entries = Vec::new();
+    while let Some(entry) = dir.read() {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name != c"." && name != c".." {
+            entries.push((name.to_owned(), entry.file_type(), entry.ino()));
+        }
+    }
+    let at = dir.fd()?;
     let mut folders = Vec::new();
-    for entry in entries {
-        let kind = entry.file_type()?;
-        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-            remove_entry(&entry.path(), kind.is_dir())?;
-            continue;
+    for (name, kind, ino) in entries {
+        let kind = match kind {
+            // Some file systems do not say in the listing.
+            FileType::Unknown => {
+                let st = rustix::fs::statat(at, &name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)?;
+                FileType::from_raw_mode(st.st_mode)
+            }
+            kind => kind,
+        };
+        let is_folder = kind == FileType::Directory;
+        let name = match name.into_string() {
+            Ok(name) => name,
+            Err(e) => {
+                // No output path has such a name.
+                let name = e.into_cstring();
+                let name = std::ffi::OsStr::from_bytes(name.as_bytes());
+                remove_entry(&root.join(rel).join(name), is_folder)?;
+                continue;
+            }
         };
         let path = match rel {
             "" => name,
             _ => format!("{rel}/{name}"),
         };
-        if kind.is_dir() {
-            as_made(&entry.path(), folder_mode)?;
+        if is_folder {
             folders.push(path);
-        } else if kind.is_file() {
-            found.files.insert(path, (device, entry.ino()));
+        } else if kind == FileType::RegularFile {
+            found.files.insert(path, (device, ino));
         } else {
-            remove_entry(&entry.path(), false)?;
+            remove_entry(&root.join(&path), false)?;
         }
     }
     let inner: Vec<std::io::Result<Recycled>> = folders
         .par_iter()
-        .map(|folder| {
+        .map(|path| {
             let mut inner = Recycled::default();
-            survey_folder(root, folder, (device, folder_mode), &mut inner).map(|()| inner)
+            let name = path.rsplit('/').next().unwrap_or(path);
+            let folder = open_folder(at, name)?;
+            survey_folder(folder, root, path, (device, folder_mode), &mut inner).map(|()| inner)
         })
         .collect();
     for inner in inner {
@@ -187,16 +223,20 @@ fn survey_folder(
     Ok(())
 }
 
-/// Gives the folder `dir` the permission bits `mode` (when it has others), then checks that
-/// this process may add and remove entries in it. Only its owner may change a folder's
+/// Gives the open folder `dir` the permission bits `mode` (when it has others), then checks
+/// that this process may add and remove entries in it. Only its owner may change a folder's
 /// permissions: one that is not this user's fails here.
-fn as_made(dir: &Path, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let meta = std::fs::symlink_metadata(dir)?;
-    if meta.permissions().mode() & 0o7777 != mode {
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))?;
+fn as_made(dir: BorrowedFd<'_>, mode: u32) -> std::io::Result<()> {
+    use rustix::fs::{Access, AtFlags, Mode};
+    if rustix::fs::fstat(dir)?.st_mode & 0o7777 != mode {
+        rustix::fs::fchmod(dir, Mode::from_raw_mode(mode))?;
     }
-    rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).map_err(std::io::Error::from)
+    Ok(rustix::fs::accessat(
+        dir,
+        c".",
+        Access::WRITE_OK,
+        AtFlags::empty(),
+    )?)
 }
 
 /// Removes `path` under `root` (a folder with all it holds); already gone is fine, and so is
