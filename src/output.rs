@@ -445,14 +445,12 @@ impl Staging {
         let mut staging = Staging::beside(out)?;
         staging.recycle_to = Some(previous.to_path_buf());
         let adoptable = std::fs::symlink_metadata(previous).is_ok_and(|m| m.is_dir());
-        // The permissions a folder this build makes gets (the umask applied): the old tree's
-        // folders are given them, whatever an earlier build or a tool left.
-        use std::os::unix::fs::PermissionsExt as _;
-        let folder_mode = std::fs::symlink_metadata(staging.dir.path())
-            .map_err(Error::io("reading", staging.dir.path()))?
-            .permissions()
-            .mode()
-            & 0o7777;
+        // The permissions a folder this build makes gets (the umask applied), and its owner:
+        // the old tree's folders are given them, whatever an earlier build or a tool left.
+        use std::os::unix::fs::MetadataExt as _;
+        let made = std::fs::symlink_metadata(staging.dir.path())
+            .map_err(Error::io("reading", staging.dir.path()))?;
+        let made = (made.mode() & 0o7777, made.uid());
         // The new staging folder is empty, so renaming a folder onto it replaces it. Not once
         // a Ctrl-C handler has removed it: the old tree would be left in its place.
         let folders = staging_folders();
@@ -464,7 +462,7 @@ impl Staging {
             let _ = std::fs::remove_dir_all(previous);
             return Ok(staging);
         }
-        match Recycled::survey(staging.dir.path(), folder_mode) {
+        match Recycled::survey(staging.dir.path(), made) {
             Ok(recycled) => staging.recycled = Some(recycled),
             Err(_) => {
                 // Not all of it could be listed, or a folder in it is not this user's: start

@@ -50,16 +50,19 @@ pub enum Making {
 impl Recycled {
     /// Lists the tree at `root` and removes from it anything but plain files and folders
     /// (names that are not UTF-8 too: no output path has one); gives every folder the
-    /// permission bits `folder_mode`, those of a folder the build makes. Fails when a folder
-    /// in it cannot be written or is not this user's (someone made it read-only, or gave it
-    /// away): the build then starts afresh.
-    pub fn survey(root: &Path, folder_mode: u32) -> std::io::Result<Recycled> {
+    /// permission bits of a folder the build makes (`made`: its mode and owner). Fails when a
+    /// folder in it cannot be written or is not this user's (someone made it read-only, or
+    /// gave it away): the build then starts afresh.
+    pub fn survey(root: &Path, made: (u32, u32)) -> std::io::Result<Recycled> {
         use std::os::unix::fs::MetadataExt as _;
         let device = std::fs::symlink_metadata(root)?.dev();
-        let mut found = Recycled::default();
         let top = open_folder(rustix::fs::CWD, root)?;
-        survey_folder(top, root, "", (device, folder_mode), &mut found)?;
-        Ok(found)
+        let listing = survey_folder(top, root, "", (device, made))?;
+        Ok(Recycled {
+            files: listing.files.into_iter().collect(),
+            folders: listing.folders.into_iter().collect(),
+            cleared: Mutex::default(),
+        })
     }
 
     /// Whether the old tree has the folder `path` (making it again would only cost a
@@ -148,21 +151,27 @@ fn open_folder(at: BorrowedFd<'_>, name: impl rustix::path::Arg) -> std::io::Res
     Ok(rustix::fs::openat(at, name, flags, Mode::empty())?)
 }
 
-/// Adds the entries of the open folder `folder`, which is `rel` (`""` for the root) under
-/// `root`, to `found`, its subfolders in parallel. Everything is done from open folders: an
-/// adopted output has a folder per page, and walking each one's whole path from the root
-/// again for every look at it was most of the time adopting took.
+/// What a folder of an adopted output holds, everything below it included.
+#[derive(Default)]
+struct Listing {
+    files: Vec<(String, FileId)>,
+    folders: Vec<String>,
+}
+
+/// Lists the open folder `folder`, which is `rel` (`""` for the root) under `root`, its
+/// subfolders in parallel. Everything is done from open folders: an adopted output has a
+/// folder per page, and walking each one's whole path from the root again for every look at
+/// it was most of the time adopting took.
 fn survey_folder(
     folder: OwnedFd,
     root: &Path,
     rel: &str,
-    (device, folder_mode): (u64, u32),
-    found: &mut Recycled,
-) -> std::io::Result<()> {
+    (device, made): (u64, (u32, u32)),
+) -> std::io::Result<Listing> {
     use rayon::prelude::*;
     use rustix::fs::FileType;
     let mut dir = rustix::fs::Dir::new(folder)?;
-    as_made(dir.fd()?, folder_mode)?;
+    as_made(dir.fd()?, made)?;
     let mut entries = Vec::new();
     while let Some(entry) = dir.read() {
         let entry = entry?;
@@ -172,6 +181,7 @@ fn survey_folder(
         }
     }
     let at = dir.fd()?;
+    let mut found = Listing::default();
     let mut folders = Vec::new();
     for (name, kind, ino) in entries {
         let kind = match kind {
@@ -200,18 +210,17 @@ fn survey_folder(
         if is_folder {
             folders.push(path);
         } else if kind == FileType::RegularFile {
-            found.files.insert(path, (device, ino));
+            found.files.push((path, (device, ino)));
         } else {
             remove_entry(&root.join(&path), false)?;
         }
     }
-    let inner: Vec<std::io::Result<Recycled>> = folders
+    let inner: Vec<std::io::Result<Listing>> = folders
         .par_iter()
         .map(|path| {
-            let mut inner = Recycled::default();
             let name = path.rsplit('/').next().unwrap_or(path);
             let folder = open_folder(at, name)?;
-            survey_folder(folder, root, path, (device, folder_mode), &mut inner).map(|()| inner)
+            survey_folder(folder, root, path, (device, made))
         })
         .collect();
     for inner in inner {
@@ -220,16 +229,23 @@ fn survey_folder(
         found.folders.extend(inner.folders);
     }
     found.folders.extend(folders);
-    Ok(())
+    Ok(found)
 }
 
-/// Gives the open folder `dir` the permission bits `mode` (when it has others), then checks
-/// that this process may add and remove entries in it. Only its owner may change a folder's
-/// permissions: one that is not this user's fails here.
-fn as_made(dir: BorrowedFd<'_>, mode: u32) -> std::io::Result<()> {
+/// Gives the open folder `dir` the permission bits of a folder the build makes (`made`: its
+/// mode and owner) when it has others, then checks that this process may add and remove
+/// entries in it. Only its owner may change a folder's permissions: one that is not this
+/// user's fails here. A folder of this user's whose mode lets its owner write needs no asking
+/// (one system call fewer for each of tens of thousands of folders); an immutable folder
+/// (`chattr +i`) is then reported by the write that fails rather than by starting afresh.
+fn as_made(dir: BorrowedFd<'_>, (mode, owner): (u32, u32)) -> std::io::Result<()> {
     use rustix::fs::{Access, AtFlags, Mode};
-    if rustix::fs::fstat(dir)?.st_mode & 0o7777 != mode {
+    let st = rustix::fs::fstat(dir)?;
+    if st.st_mode & 0o7777 != mode {
         rustix::fs::fchmod(dir, Mode::from_raw_mode(mode))?;
+    }
+    if st.st_uid == owner && mode & 0o200 != 0 {
+        return Ok(());
     }
     Ok(rustix::fs::accessat(
         dir,
