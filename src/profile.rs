@@ -46,6 +46,10 @@ pub struct Profile {
     /// Words and phrases that mark unfinished text.
     #[serde(default)]
     pub placeholders: Vec<String>,
+    /// A substring searcher for each normalised placeholder, made once: making them for
+    /// every section was a tenth of the placeholder check.
+    #[serde(skip)]
+    finders: Vec<memchr::memmem::Finder<'static>>,
     /// Required top-level sections.
     #[serde(rename = "section", default)]
     pub sections: Vec<Required>,
@@ -157,6 +161,9 @@ impl Profile {
         }
         self.sections.iter_mut().for_each(prepare);
         self.placeholders = self.placeholders.iter().map(|p| normalise(p)).collect();
+        self.finders = (self.placeholders.iter())
+            .map(|p| memchr::memmem::Finder::new(p).into_owned())
+            .collect();
         self
     }
 
@@ -165,8 +172,9 @@ impl Profile {
     pub fn placeholder_in(&self, key: &str) -> Option<&str> {
         self.placeholders
             .iter()
-            .find(|p| !p.is_empty() && has_words(key, p))
-            .map(String::as_str)
+            .zip(&self.finders)
+            .find(|(p, finder)| !p.is_empty() && has_words(key, finder))
+            .map(|(p, _)| p.as_str())
     }
 
     /// A site profile must name each section once and list at least one section. `text` is
@@ -245,39 +253,51 @@ pub fn normalise(text: &str) -> String {
 /// [`normalise`] of a text given in pieces, without joining them first.
 #[derive(Debug, Default)]
 pub struct Normaliser {
-    out: String,
+    out: Vec<u8>,
     gap: bool,
 }
+
+/// Each ASCII byte lowercased when it is a letter or digit, else 0: every section's text goes
+/// through [`Normaliser::push`] when lint looks for placeholders, a byte at a time.
+const WORD_BYTES: [u8; 128] = {
+    let mut table = [0; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            table[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    table
+};
 
 impl Normaliser {
     /// Adds the next piece of the text.
     pub fn push(&mut self, text: &str) {
-        // Runs of ASCII letters and digits (nearly all guidance text) are copied and
-        // lowercased whole, without the Unicode tables: every section's text goes through
-        // here when lint looks for placeholders.
-        self.out.reserve(text.len());
+        self.out.reserve(text.len() + 1);
         let bytes = text.as_bytes();
         let mut i = 0;
         while let Some(&b) = bytes.get(i) {
-            if b.is_ascii_alphanumeric() {
-                let run = bytes[i..]
-                    .iter()
-                    .position(|b| !b.is_ascii_alphanumeric())
-                    .map_or(bytes.len(), |n| i + n);
-                self.word();
-                let at = self.out.len();
-                self.out.push_str(&text[i..run]);
-                self.out[at..].make_ascii_lowercase();
-                i = run;
-            } else if b.is_ascii() {
-                self.gap = true;
+            if let Some(&lower) = WORD_BYTES.get(usize::from(b)) {
+                match lower {
+                    0 => self.gap = true,
+                    _ => {
+                        self.word();
+                        self.out.push(lower);
+                    }
+                }
                 i += 1;
             } else {
                 let c = text[i..].chars().next().unwrap_or_default();
                 i += c.len_utf8().max(1);
                 if c.is_alphanumeric() {
                     self.word();
-                    self.out.extend(c.to_lowercase());
+                    let mut buf = [0; 4];
+                    for l in c.to_lowercase() {
+                        self.out
+                            .extend_from_slice(l.encode_utf8(&mut buf).as_bytes());
+                    }
                 } else {
                     self.gap = true;
                 }
@@ -288,25 +308,26 @@ impl Normaliser {
     /// Starts or continues a word: a space first if a gap came before it.
     fn word(&mut self) {
         if self.gap && !self.out.is_empty() {
-            self.out.push(' ');
+            self.out.push(b' ');
         }
         self.gap = false;
     }
 
     /// The normalised text.
     pub fn finish(self) -> String {
-        self.out
+        // Only whole characters were added.
+        String::from_utf8(self.out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 }
 
-/// Whether normalised `text` (words joined by single spaces) holds normalised `words` as
-/// whole words: a match starts where a word starts and ends where one ends. Every
-/// occurrence is tried, so a match overlapping a failed one (`tbd tbd` in `xtbd tbd tbd`) is
+/// Whether normalised `text` (words joined by single spaces) holds the normalised words
+/// `finder` looks for as whole words: a match starts where a word starts and ends where one
+/// ends. Every occurrence is tried, so a match overlapping a failed one (`tbd tbd` in `xtbd tbd tbd`) is
 /// found. Occurrences are found by a vectorised substring search: trying every word start
 /// of every section for every placeholder was a tenth of linting 10,000 pages.
-fn has_words(text: &str, words: &str) -> bool {
-    let (text, words) = (text.as_bytes(), words.as_bytes());
-    let finder = memchr::memmem::Finder::new(words);
+fn has_words(text: &str, finder: &memchr::memmem::Finder<'_>) -> bool {
+    let (text, words) = (text.as_bytes(), finder.needle());
     let mut from = 0;
     while let Some(found) = text.get(from..).and_then(|rest| finder.find(rest)) {
         let (start, end) = (from + found, from + found + words.len());
@@ -417,12 +438,14 @@ mod tests {
             Err(e) => panic!("{e}"),
         };
         p.placeholders = vec!["tbd".into(), "lorem ipsum".into()];
+        let mut p = p.prepared();
         assert_eq!(p.placeholder_in("tbd"), Some("tbd"));
         assert_eq!(p.placeholder_in("rotation is tbd for now"), Some("tbd"));
         assert_eq!(p.placeholder_in("see lorem ipsum"), Some("lorem ipsum"));
         assert_eq!(p.placeholder_in("tbdx and xtbd and lorem ipsumx"), None);
         assert_eq!(p.placeholder_in("xtbd tbd"), Some("tbd"));
         p.placeholders = vec!["tbd tbd".into()];
+        let p = p.prepared();
         assert_eq!(p.placeholder_in("owner xtbd tbd tbd"), Some("tbd tbd"));
         assert_eq!(p.placeholder_in("owner xtbd tbd"), None);
     }
