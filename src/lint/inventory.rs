@@ -113,6 +113,12 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
 /// ("Never send key components by email"); "don't" is the words "don t".
 const NEGATIONS: &[&str] = &["never", "not", "no", "dont", "cannot", "nor"];
 
+/// Whether `word`, at `range` in `text`, is "no" as an answer ("No, the key is emailed"):
+/// followed at once by a comma, colon or exclamation mark, it negates nothing after it.
+fn answer(text: &str, word: &str, range: &std::ops::Range<usize>) -> bool {
+    word == "no" && text[range.end..].starts_with([',', ':', '!'])
+}
+
 /// Words (after `n`) that end a negation's reach: a new clause with its own verb, an
 /// exception or a condition ("not available, so we email it", "never except by email").
 const NEGATION_ENDS: &[&str] = &[
@@ -166,7 +172,7 @@ fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
     }
     let mut blanked: Vec<std::ops::Range<usize>> = Vec::new();
     let mut negation: Option<usize> = None;
-    for (k, (word, _, stopped)) in words.iter().enumerate() {
+    for (k, (word, range, stopped)) in words.iter().enumerate() {
         if *stopped || NEGATION_ENDS.contains(&word.as_str()) {
             negation = None;
         }
@@ -193,7 +199,7 @@ fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
             && previous.is_some_and(|(p, _, _)| {
                 ["don", "doesn", "didn", "mustn", "shouldn", "won", "can"].contains(&p.as_str())
             });
-        if NEGATIONS.contains(&word.as_str()) || contracted {
+        if (NEGATIONS.contains(&word.as_str()) && !answer(text, word, range)) || contracted {
             negation = Some(k);
         }
     }
@@ -370,6 +376,10 @@ mod tests {
             "if the portal is not available we email the key"
         );
         assert_eq!(left("never except by email"), "never except by email");
+        // "No" as an answer negates nothing; "not" before a comma still does.
+        assert_eq!(left("No, the key is emailed"), "no the key is emailed");
+        assert_eq!(left("No: email it"), "no email it");
+        assert_eq!(left("No email, no chat"), "no no");
         assert_eq!(
             left("not a b c d e f g h i email"),
             "not a b c d e f g h i email"
