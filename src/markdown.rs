@@ -300,12 +300,12 @@ impl Doc {
 }
 
 /// The attribute of a raw HTML start tag that names a link's or an image's destination
-/// (`<a href>`, `<img src>`), and whether it is an image's.
+/// (`<a href>`, an image map's `<area href>`, `<img src>`), and whether it is an image's.
 fn raw_destination<'t>(
     tag: &'t crate::raw_html::StartTag<'_>,
 ) -> Option<(&'t crate::raw_html::Attribute<'t>, bool)> {
     match tag.name.as_str() {
-        "a" => tag.attribute("href").map(|a| (a, false)),
+        "a" | "area" => tag.attribute("href").map(|a| (a, false)),
         "img" => tag.attribute("src").map(|a| (a, true)),
         _ => None,
     }

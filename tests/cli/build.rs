@@ -172,7 +172,8 @@ fn assets_are_copied_and_links_rewritten_to_built_urls() {
              See <a title=\"base\" href=\" _index.md#transmission\">the base guide</a> and\n\n\
              <div><a href='flow.svg'>the flow</a> <a href=\"https://example.com/x.md\">out</a>\n\
              <img alt=\"Flow\" src=\"flow.svg\"></div>\n\n\
-             <div>\n<a class=\"x\"\n   href=\"_index.md#updating\">updates</a>\n</div>",
+             <div>\n<a class=\"x\"\n   href=\"_index.md#updating\">updates</a>\n</div>\n\n\
+             <map name=\"m\"><area shape=\"rect\" coords=\"0,0,9,9\" href=\"_index.md#rotation\" alt=\"Rotation\"></map>",
         );
     site.run(&["lint"]).code(0);
     site.run(&["build", "--drafts"]).code(0);
@@ -191,15 +192,28 @@ fn assets_are_copied_and_links_rewritten_to_built_urls() {
         "{page}"
     );
     assert!(page.contains("alt=\"Flow\" src=\"../flow.svg\""), "{page}");
+    assert!(
+        page.contains("href=\"../#rotation\" alt=\"Rotation\""),
+        "{page}"
+    );
     // A raw image of a file that is not there is a broken link, like a Markdown one.
-    site.edit(
+    let site = site.edit(
         "content/payment-api/partner-api.md",
         "src=\"flow.svg\"",
         "src=\"gone.svg\"",
+    );
+    site.run(&["lint"])
+        .code(1)
+        .stderr_has_all(&["KG020", "`gone.svg` points to"]);
+    // So is an image map's area that points at a section the page does not have.
+    site.edit(
+        "content/payment-api/partner-api.md",
+        "_index.md#rotation",
+        "_index.md#no-such-section",
     )
     .run(&["lint"])
     .code(1)
-    .stderr_has_all(&["KG020", "`gone.svg` points to"]);
+    .stderr_has_all(&["KG021", "no-such-section"]);
     assert!(page.contains("href=\"https://example.com/x.md\""), "{page}");
 }
 
