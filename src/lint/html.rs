@@ -84,14 +84,18 @@ fn check_doc(doc: &Doc, file: &TextFile, out: &mut Vec<Diagnostic>) {
             unsafe_html(link.offset, &format!("a link to a `{scheme}` URL"));
         }
     }
-    for html in &doc.html {
-        if let Some((at_byte, what)) = find_unsafe(&html.text) {
-            unsafe_html(html.offset + at_byte, &what);
-        }
-    }
-    // An animation element may span the lines of an HTML block, so it is looked for in the
-    // joined pieces; `find_unsafe` never reports one, so nothing is reported twice.
+    // A tag may span the lines of an HTML block (`<div⏎  onclick="...">`), which
+    // pulldown-cmark gives line by line: the joined pieces are checked a tag at a time, from
+    // one `<` to the next. An animation element is looked for in them too; `find_unsafe`
+    // never reports one, so nothing is reported twice.
     for run in doc.html_runs() {
+        let starts = run.text.match_indices('<').map(|(i, _)| i);
+        let ends = starts.clone().skip(1).chain([run.text.len()]);
+        for (start, end) in starts.zip(ends) {
+            if let Some((at_byte, what)) = find_unsafe(&run.text[start..end]) {
+                unsafe_html(run.offset + start + at_byte, &what);
+            }
+        }
         for (at_byte, what) in script_animations(&run.text) {
             unsafe_html(run.offset + at_byte, &what);
         }
