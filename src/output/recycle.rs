@@ -50,13 +50,14 @@ pub enum Making {
 impl Recycled {
     /// Lists the tree at `root` and removes from it anything but plain files and folders
     /// (names that are not UTF-8 too: no output path has one); gives every folder the
-    /// permission bits of a folder the build makes (`made`: its mode and owner). Fails when a
-    /// folder in it cannot be written or is not this user's (someone made it read-only, or
-    /// gave it away): the build then starts afresh.
+    /// permission bits of a folder the build makes (`made`: its mode and owner), also one the
+    /// user made unreadable. Fails when a folder in it is not the user's (someone gave it
+    /// away, or another user made it) or cannot be written even so: the build then starts
+    /// afresh.
     pub fn survey(root: &Path, made: (u32, u32)) -> std::io::Result<Recycled> {
         use std::os::unix::fs::MetadataExt as _;
         let device = std::fs::symlink_metadata(root)?.dev();
-        let top = open_folder(rustix::fs::CWD, root)?;
+        let top = open_folder(rustix::fs::CWD, root, made)?;
         let listing = survey_folder(top, root, "", (device, made))?;
         Ok(Recycled {
             files: listing.files.into_iter().collect(),
@@ -144,11 +145,35 @@ impl Recycled {
     }
 }
 
-/// Opens the folder `name` in `at` for listing, never through a symbolic link.
-fn open_folder(at: BorrowedFd<'_>, name: impl rustix::path::Arg) -> std::io::Result<OwnedFd> {
-    use rustix::fs::{Mode, OFlags};
+/// Opens the folder `name` in `at` for listing, never through a symbolic link. A folder of
+/// the user's whose mode does not let them list it (`chmod 000`) is given the mode of a
+/// folder the build makes (`made`) first, as every adopted folder is.
+fn open_folder(
+    at: BorrowedFd<'_>,
+    name: impl rustix::path::Arg + Copy,
+    (mode, owner): (u32, u32),
+) -> std::io::Result<OwnedFd> {
+    use rustix::fs::{AtFlags, FileType, Mode, OFlags};
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    Ok(rustix::fs::openat(at, name, flags, Mode::empty())?)
+    match rustix::fs::openat(at, name, flags, Mode::empty()) {
+        Err(rustix::io::Errno::ACCESS) => {
+            let st = rustix::fs::statat(at, name, AtFlags::SYMLINK_NOFOLLOW)?;
+            if FileType::from_raw_mode(st.st_mode) != FileType::Directory || st.st_uid != owner {
+                return Err(not_the_users());
+            }
+            rustix::fs::chmodat(at, name, Mode::from_raw_mode(mode), AtFlags::empty())?;
+            Ok(rustix::fs::openat(at, name, flags, Mode::empty())?)
+        }
+        opened => Ok(opened?),
+    }
+}
+
+/// Why a folder of another user's is not adopted.
+fn not_the_users() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::PermissionDenied,
+        "a folder in it is another user's",
+    )
 }
 
 /// What a folder of an adopted output holds, everything below it included.
@@ -219,7 +244,7 @@ fn survey_folder(
         .par_iter()
         .map(|path| {
             let name = path.rsplit('/').next().unwrap_or(path);
-            let folder = open_folder(at, name)?;
+            let folder = open_folder(at, name, made)?;
             survey_folder(folder, root, path, (device, made))
         })
         .collect();
@@ -234,17 +259,21 @@ fn survey_folder(
 
 /// Gives the open folder `dir` the permission bits of a folder the build makes (`made`: its
 /// mode and owner) when it has others, then checks that this process may add and remove
-/// entries in it. Only its owner may change a folder's permissions: one that is not this
-/// user's fails here. A folder of this user's whose mode lets its owner write needs no asking
-/// (one system call fewer for each of tens of thousands of folders); an immutable folder
-/// (`chattr +i`) is then reported by the write that fails rather than by starting afresh.
+/// entries in it. A folder that is not the owner's a new folder gets fails here, also for
+/// root, who could change it: whoever owns it could change the published site. A folder
+/// whose mode lets its owner write needs no asking (one system call fewer for each of tens
+/// of thousands of folders); an immutable folder (`chattr +i`) is then reported by the write
+/// that fails rather than by starting afresh.
 fn as_made(dir: BorrowedFd<'_>, (mode, owner): (u32, u32)) -> std::io::Result<()> {
     use rustix::fs::{Access, AtFlags, Mode};
     let st = rustix::fs::fstat(dir)?;
+    if st.st_uid != owner {
+        return Err(not_the_users());
+    }
     if st.st_mode & 0o7777 != mode {
         rustix::fs::fchmod(dir, Mode::from_raw_mode(mode))?;
     }
-    if st.st_uid == owner && mode & 0o200 != 0 {
+    if mode & 0o200 != 0 {
         return Ok(());
     }
     Ok(rustix::fs::accessat(

@@ -235,6 +235,8 @@ fn a_previous_output_not_the_users_is_not_written_over() {
     // Replaced, the output is kept for the next build whatever its permissions.
     site.chmod("public/next", 0o555);
     site.chmod("public/static", 0o777);
+    // Even a folder its owner cannot list.
+    site.chmod("public/next/payment-api/partner-api", 0o000);
     run_unprivileged(&site, &["build", "--drafts"])
         .code(0)
         .stderr_lacks("warning: ");
@@ -249,11 +251,30 @@ fn a_previous_output_not_the_users_is_not_written_over() {
         site.mode("public/static"),
         site.mode("public/next/payment-api")
     );
+    assert_eq!(
+        site.mode("public/next/payment-api/partner-api"),
+        site.mode("public/next/payment-api")
+    );
     assert_eq!(site.staging_leftovers(), Vec::<String>::new());
     if !running_as_root() {
         eprintln!("skipped the rest: a folder of another user needs root to make");
         return;
     }
+    // Root, who could take over any folder, does not adopt one of another user's (here:
+    // nobody's, who made this output): they could change the site it publishes.
+    let owner = |rel: &str| {
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::metadata(site.path(rel)).map_or(u32::MAX, |m| m.uid())
+    };
+    site.run(&["build", "--drafts"]).code(0);
+    assert_eq!(owner("public/static"), 0);
+    assert_eq!(owner("public/next/payment-api"), 0);
+    assert_eq!(site.staging_leftovers(), Vec::<String>::new());
+    let chown = std::process::Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(site.path("."))
+        .status();
+    assert!(chown.is_ok_and(|s| s.success()));
     // A folder someone else owns (here: root) cannot be given its permissions.
     let Some(kept) = std::fs::read_dir(site.path(".keyguide/cache/outputs"))
         .ok()
