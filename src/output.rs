@@ -307,8 +307,8 @@ impl std::fmt::Display for Leftover {
         write!(
             f,
             "{} could not be removed from {path}: {}\n  \
-             = help: give yourself write permission on it and remove it, e.g. \
-             `chmod -R u+w '{path}' && rm -rf '{path}'`; builds go on meanwhile",
+             = help: give yourself permission to list and change it and remove it, e.g. \
+             `chmod -R u+rwx '{path}' && rm -rf '{path}'`; builds go on meanwhile",
             self.what, self.error
         )
     }

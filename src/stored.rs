@@ -548,9 +548,30 @@ fn nanos(seconds: i64, nanoseconds: impl TryInto<i128>) -> i128 {
 /// Removes a store entry (a symbolic link is removed, never followed).
 fn remove(path: &Path) -> Result<()> {
     let meta = std::fs::symlink_metadata(path).map_err(Error::io("reading", path))?;
-    if meta.is_dir() {
-        std::fs::remove_dir_all(path).map_err(Error::io("removing", path))
-    } else {
-        std::fs::remove_file(path).map_err(Error::io("removing", path))
+    if !meta.is_dir() {
+        return std::fs::remove_file(path).map_err(Error::io("removing", path));
     }
+    match std::fs::remove_dir_all(path) {
+        // A folder in it its owner made unlistable or read-only (`chmod 000`): the store is
+        // the build's own, so it is opened up and removed rather than kept for good.
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            open_up(path).map_err(Error::io("removing", path))?;
+            std::fs::remove_dir_all(path).map_err(Error::io("removing", path))
+        }
+        done => done.map_err(Error::io("removing", path)),
+    }
+}
+
+/// Gives the folder `dir` and every folder in it (never through a link) the permissions
+/// its owner needs to list and empty it.
+fn open_up(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            open_up(&entry.path())?;
+        }
+    }
+    Ok(())
 }

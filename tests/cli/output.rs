@@ -197,7 +197,7 @@ fn a_previous_output_that_cannot_be_removed_is_a_warning() {
             "warning: the previous output could not be removed from ",
             ".keyguide-staging-public-",
             "Permission denied",
-            "chmod -R u+w",
+            "chmod -R u+rwx",
         ]);
     let left = site.staging_leftovers();
     assert_eq!(left.len(), 1, "{left:?}\n{}", run.stderr);
@@ -212,7 +212,7 @@ fn a_previous_output_that_cannot_be_removed_is_a_warning() {
     // Made writable, the leftovers go with the next build.
     for name in site.staging_leftovers() {
         let status = std::process::Command::new("chmod")
-            .args(["-R", "u+w"])
+            .args(["-R", "u+rwx"])
             .arg(site.path(&name))
             .status();
         assert!(status.is_ok_and(|s| s.success()));
@@ -290,7 +290,7 @@ fn a_previous_output_not_the_users_is_not_written_over() {
         .stderr_has_all(&[
             "warning: a folder an earlier build left could not be removed from ",
             "Permission denied",
-            "chmod -R u+w",
+            "chmod -R u+rwx",
         ]);
     let left = site.staging_leftovers();
     assert_eq!(left.len(), 1, "{left:?}\n{}", run.stderr);

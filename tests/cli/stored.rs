@@ -292,6 +292,42 @@ fn an_entry_missing_pages_or_unreadable_is_rendered_again_and_repaired() {
     assert!(run.contains("(2 released versions reused"), "{run}");
 }
 
+/// An entry with a folder its owner made unlistable (`chmod 000`) is removed and kept anew,
+/// not left in the store to fail every later build's clean-up. Run as an unprivileged user:
+/// root may list any folder.
+#[test]
+fn an_entry_with_an_unlistable_folder_is_removed_and_kept_anew() {
+    let site = SiteTest::example();
+    let run = |args: &[&str]| match crate::support::running_as_root() {
+        true => site.run_as_nobody(args),
+        false => site.run(args),
+    };
+    if crate::support::running_as_root() {
+        let chown = std::process::Command::new("chown")
+            .args(["-R", "65534:65534"])
+            .arg(site.path("."))
+            .status();
+        assert!(chown.is_ok_and(|s| s.success()));
+    }
+    run(&["build"]).code(0);
+    let locked: Vec<String> = std::fs::read_dir(site.path(".keyguide/cache/releases"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+        .map(|e| e.path().join("files/gateway"))
+        .filter(|p| p.is_dir())
+        .map(|p| p.display().to_string())
+        .collect();
+    assert!(!locked.is_empty(), "no kept version folder to lock");
+    for folder in &locked {
+        std::fs::set_permissions(folder, std::os::unix::fs::PermissionsExt::from_mode(0o000))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let stderr = run(&["build"]).code(0).stderr_lacks("warning").stderr;
+    assert!(!stderr.contains(REUSED), "{stderr}");
+    let stderr = run(&["build"]).code(0).stderr_lacks("warning").stderr;
+    assert!(stderr.contains("(2 released versions reused"), "{stderr}");
+}
+
 #[test]
 fn out_inside_the_store_is_refused() {
     SiteTest::example()
