@@ -114,9 +114,19 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
 const NEGATIONS: &[&str] = &["never", "not", "no", "dont", "cannot", "nor"];
 
 /// Whether `word`, at `range` in `text`, is "no" as an answer ("No, the key is emailed"):
-/// followed at once by a comma, colon or exclamation mark, it negates nothing after it.
+/// followed by a comma, colon, exclamation mark or ellipsis (spaces and a closing quote may
+/// come first: `No , …`, `"No", …`), or by a dash standing apart (`No - …`, `No — …`), it
+/// negates nothing after it. A hyphen written on ("no-one emails keys") is not an answer.
 fn answer(text: &str, word: &str, range: &std::ops::Range<usize>) -> bool {
-    word == "no" && text[range.end..].starts_with([',', ':', '!'])
+    if word != "no" {
+        return false;
+    }
+    let rest = &text[range.end..];
+    let after = rest.trim_start_matches(['"', '\'', '\u{201d}', '\u{2019}']);
+    let spaced = after.trim_start();
+    let apart = spaced.len() < after.len();
+    spaced.starts_with([',', ':', '!', '\u{2026}', '\u{2013}', '\u{2014}'])
+        || (apart && spaced.starts_with('-'))
 }
 
 /// Words (after `n`) that end a negation's reach: a new clause with its own verb, an
@@ -380,6 +390,12 @@ mod tests {
         assert_eq!(left("No, the key is emailed"), "no the key is emailed");
         assert_eq!(left("No: email it"), "no email it");
         assert_eq!(left("No email, no chat"), "no no");
+        assert_eq!(left("No , it is emailed"), "no it is emailed");
+        assert_eq!(left("\"No\", it is emailed"), "no it is emailed");
+        assert_eq!(left("No - it is emailed"), "no it is emailed");
+        assert_eq!(left("No \u{2014} it is emailed"), "no it is emailed");
+        assert_eq!(left("No\u{2026} it is emailed"), "no it is emailed");
+        assert_eq!(left("no-one gets keys by email"), "no one gets keys by");
         assert_eq!(
             left("not a b c d e f g h i email"),
             "not a b c d e f g h i email"
