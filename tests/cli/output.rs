@@ -167,20 +167,6 @@ fn an_interrupted_build_exits_130_at_any_moment() {
     }
 }
 
-/// Runs `keyguide ARGS` in `site` as a user whom permissions stop: as `nobody` (through
-/// setpriv, util-linux) when the tests run as root, the site made theirs.
-fn run_unprivileged(site: &SiteTest, args: &[&str]) -> crate::support::Run {
-    if !running_as_root() {
-        return site.run(args);
-    }
-    let chown = std::process::Command::new("chown")
-        .args(["-R", "65534:65534"])
-        .arg(site.path("."))
-        .status();
-    assert!(chown.is_ok_and(|s| s.success()));
-    site.run_as_nobody(args)
-}
-
 /// A previous output that cannot be removed (a folder in it is read-only) does not stop the
 /// build that replaced it, which says where it is and how to remove it; nor does it stop the
 /// next build, which cannot remove it either. (Without the cache: with it, the previous
@@ -189,9 +175,11 @@ fn run_unprivileged(site: &SiteTest, args: &[&str]) -> crate::support::Run {
 fn a_previous_output_that_cannot_be_removed_is_a_warning() {
     let site = SiteTest::scaffold();
     site.chmod(".", 0o755);
-    run_unprivileged(&site, &["build", "--drafts", "--no-cache"]).code(0);
+    site.run_unprivileged(&["build", "--drafts", "--no-cache"])
+        .code(0);
     site.chmod("public/next", 0o555);
-    let run = run_unprivileged(&site, &["build", "--drafts", "--no-cache"])
+    let run = site
+        .run_unprivileged(&["build", "--drafts", "--no-cache"])
         .code(0)
         .stderr_has_all(&[
             "warning: the previous output could not be removed from ",
@@ -204,7 +192,8 @@ fn a_previous_output_that_cannot_be_removed_is_a_warning() {
     assert!(run.stderr.contains(&left[0]), "{}", run.stderr);
     assert!(site.path("public/next/payment-api/index.html").is_file());
     // The next build cannot remove it either, and goes on.
-    let run = run_unprivileged(&site, &["build", "--drafts"])
+    let run = site
+        .run_unprivileged(&["build", "--drafts"])
         .code(0)
         .stderr_has("warning: a folder an earlier build left could not be removed from ")
         .stderr_lacks("error:");
@@ -217,7 +206,7 @@ fn a_previous_output_that_cannot_be_removed_is_a_warning() {
             .status();
         assert!(status.is_ok_and(|s| s.success()));
     }
-    run_unprivileged(&site, &["build", "--drafts"])
+    site.run_unprivileged(&["build", "--drafts"])
         .code(0)
         .stderr_lacks("warning: ");
     assert_eq!(site.staging_leftovers(), Vec::<String>::new());
@@ -231,16 +220,16 @@ fn a_previous_output_that_cannot_be_removed_is_a_warning() {
 fn a_previous_output_not_the_users_is_not_written_over() {
     let site = SiteTest::scaffold();
     site.chmod(".", 0o755);
-    run_unprivileged(&site, &["build", "--drafts"]).code(0);
+    site.run_unprivileged(&["build", "--drafts"]).code(0);
     // Replaced, the output is kept for the next build whatever its permissions.
     site.chmod("public/next", 0o555);
     site.chmod("public/static", 0o777);
     // Even a folder its owner cannot list.
     site.chmod("public/next/payment-api/partner-api", 0o000);
-    run_unprivileged(&site, &["build", "--drafts"])
+    site.run_unprivileged(&["build", "--drafts"])
         .code(0)
         .stderr_lacks("warning: ");
-    run_unprivileged(&site, &["build", "--drafts"])
+    site.run_unprivileged(&["build", "--drafts"])
         .code(0)
         .stderr_lacks("warning: ");
     assert_eq!(
@@ -270,11 +259,7 @@ fn a_previous_output_not_the_users_is_not_written_over() {
     assert_eq!(owner("public/static"), 0);
     assert_eq!(owner("public/next/payment-api"), 0);
     assert_eq!(site.staging_leftovers(), Vec::<String>::new());
-    let chown = std::process::Command::new("chown")
-        .args(["-R", "65534:65534"])
-        .arg(site.path("."))
-        .status();
-    assert!(chown.is_ok_and(|s| s.success()));
+    site.give_to_nobody();
     // A folder someone else owns (here: root) cannot be given its permissions.
     let Some(kept) = std::fs::read_dir(site.path(".keyguide/cache/outputs"))
         .ok()

@@ -298,18 +298,7 @@ fn an_entry_missing_pages_or_unreadable_is_rendered_again_and_repaired() {
 #[test]
 fn an_entry_with_an_unlistable_folder_is_removed_and_kept_anew() {
     let site = SiteTest::example();
-    let run = |args: &[&str]| match crate::support::running_as_root() {
-        true => site.run_as_nobody(args),
-        false => site.run(args),
-    };
-    if crate::support::running_as_root() {
-        let chown = std::process::Command::new("chown")
-            .args(["-R", "65534:65534"])
-            .arg(site.path("."))
-            .status();
-        assert!(chown.is_ok_and(|s| s.success()));
-    }
-    run(&["build"]).code(0);
+    site.run_unprivileged(&["build"]).code(0);
     let locked: Vec<String> = std::fs::read_dir(site.path(".keyguide/cache/releases"))
         .unwrap_or_else(|e| panic!("{e}"))
         .flatten()
@@ -322,9 +311,17 @@ fn an_entry_with_an_unlistable_folder_is_removed_and_kept_anew() {
         std::fs::set_permissions(folder, std::os::unix::fs::PermissionsExt::from_mode(0o000))
             .unwrap_or_else(|e| panic!("{e}"));
     }
-    let stderr = run(&["build"]).code(0).stderr_lacks("warning").stderr;
+    let stderr = site
+        .run_unprivileged(&["build"])
+        .code(0)
+        .stderr_lacks("warning")
+        .stderr;
     assert!(!stderr.contains(REUSED), "{stderr}");
-    let stderr = run(&["build"]).code(0).stderr_lacks("warning").stderr;
+    let stderr = site
+        .run_unprivileged(&["build"])
+        .code(0)
+        .stderr_lacks("warning")
+        .stderr;
     assert!(stderr.contains("(2 released versions reused"), "{stderr}");
 }
 

@@ -159,6 +159,28 @@ impl SiteTest {
         Run::from(out)
     }
 
+    /// Gives the whole site to `nobody`, whom [`SiteTest::run_as_nobody`] runs as.
+    pub fn give_to_nobody(&self) {
+        let chown = Command::new("chown")
+            .args(["-R", "65534:65534"])
+            .arg(self.path("."))
+            .status();
+        assert!(
+            chown.as_ref().is_ok_and(|s| s.success()),
+            "chown: {chown:?}"
+        );
+    }
+
+    /// Runs `keyguide ARGS` here as a user whom permissions stop: as `nobody`, the site made
+    /// theirs, when the tests run as root; else as the user running them.
+    pub fn run_unprivileged(&self, args: &[&str]) -> Run {
+        if !running_as_root() {
+            return self.run(args);
+        }
+        self.give_to_nobody();
+        self.run_as_nobody(args)
+    }
+
     /// Names in the site root that keyguide's staging folders (and the folders of a
     /// previous output moved aside) use: `.keyguide-staging-*`.
     pub fn staging_leftovers(&self) -> Vec<String> {
