@@ -812,6 +812,18 @@ impl OutputTree {
     }
 }
 
+/// Opens the folder `name` in `at` to list it or look at what it holds, never through a
+/// symbolic link (a link in its place fails). Looking at a tree's entries from an open
+/// folder spares the kernel walking each one's whole path from the root.
+pub(crate) fn open_folder(
+    at: std::os::fd::BorrowedFd<'_>,
+    name: impl rustix::path::Arg,
+) -> rustix::io::Result<std::os::fd::OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    rustix::fs::openat(at, name, flags, Mode::empty())
+}
+
 /// Creates the file at `path`, which must not exist: never writes through a file (or a link
 /// to one) that is there.
 fn create_new(path: &Path) -> std::io::Result<std::fs::File> {

@@ -466,13 +466,8 @@ fn read(
     // file and folder below is looked at from the open `files` folder: walking the whole
     // path from the root for each of a version's thousands of files was most of the time a
     // build spent here.
-    let folder = |at: std::os::fd::BorrowedFd<'_>, name: &Path| {
-        use rustix::fs::{Mode, OFlags};
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        rustix::fs::openat(at, name, flags, Mode::empty()).ok()
-    };
-    let entry_fd = folder(rustix::fs::CWD, dir)?;
-    let files_fd = folder(entry_fd.as_fd(), Path::new("files"))?;
+    let entry_fd = output::open_folder(rustix::fs::CWD, dir).ok()?;
+    let files_fd = output::open_folder(entry_fd.as_fd(), "files").ok()?;
     let stat = |rel: &str| rustix::fs::statat(&files_fd, rel, AtFlags::SYMLINK_NOFOLLOW).ok();
     let is = |st: &rustix::fs::Stat, kind| rustix::fs::FileType::from_raw_mode(st.st_mode) == kind;
     // Folders by their path in the entry: a set of paths compared as strings, since

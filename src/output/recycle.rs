@@ -57,7 +57,7 @@ impl Recycled {
     pub fn survey(root: &Path, made: (u32, u32)) -> std::io::Result<Recycled> {
         use std::os::unix::fs::MetadataExt as _;
         let device = std::fs::symlink_metadata(root)?.dev();
-        let top = open_folder(rustix::fs::CWD, root, made)?;
+        let top = open_adopted(rustix::fs::CWD, root, made)?;
         let listing = survey_folder(top, root, "", (device, made))?;
         Ok(Recycled {
             files: listing.files.into_iter().collect(),
@@ -145,24 +145,23 @@ impl Recycled {
     }
 }
 
-/// Opens the folder `name` in `at` for listing, never through a symbolic link. A folder of
-/// the user's whose mode does not let them list it (`chmod 000`) is given the mode of a
-/// folder the build makes (`made`) first, as every adopted folder is.
-fn open_folder(
+/// Opens the folder `name` in `at` ([`super::open_folder`]). A folder of the user's whose
+/// mode does not let them list it (`chmod 000`) is given the mode of a folder the build
+/// makes (`made`) first, as every adopted folder is.
+fn open_adopted(
     at: BorrowedFd<'_>,
     name: impl rustix::path::Arg + Copy,
     (mode, owner): (u32, u32),
 ) -> std::io::Result<OwnedFd> {
-    use rustix::fs::{AtFlags, FileType, Mode, OFlags};
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    match rustix::fs::openat(at, name, flags, Mode::empty()) {
+    use rustix::fs::{AtFlags, FileType, Mode};
+    match super::open_folder(at, name) {
         Err(rustix::io::Errno::ACCESS) => {
             let st = rustix::fs::statat(at, name, AtFlags::SYMLINK_NOFOLLOW)?;
             if FileType::from_raw_mode(st.st_mode) != FileType::Directory || st.st_uid != owner {
                 return Err(not_the_users());
             }
             rustix::fs::chmodat(at, name, Mode::from_raw_mode(mode), AtFlags::empty())?;
-            Ok(rustix::fs::openat(at, name, flags, Mode::empty())?)
+            Ok(super::open_folder(at, name)?)
         }
         opened => Ok(opened?),
     }
@@ -244,7 +243,7 @@ fn survey_folder(
         .par_iter()
         .map(|path| {
             let name = path.rsplit('/').next().unwrap_or(path);
-            let folder = open_folder(at, name, made)?;
+            let folder = open_adopted(at, name, made)?;
             survey_folder(folder, root, path, (device, made))
         })
         .collect();
