@@ -206,16 +206,22 @@ fn run(
 ) -> Result<Checked> {
     let profile = profile::Profile::load(&config.root, &config.profile)?;
     let ledger = versions::read_ledger(&config.root)?;
-    let sources = source::load(&config.root, dir, memo)?;
     use rayon::prelude::*;
-    let snapshots = ledger
-        .records()
-        .par_iter()
-        .map(|r| {
-            let dir = versions::Releases::content_dir(&r.version);
-            source::load(&config.root, &dir, memo)
-        })
-        .collect::<Result<Vec<_>>>()?;
+    // Side by side: walking a folder is one core's work, which the other's reading covers.
+    let (sources, snapshots) = rayon::join(
+        || source::load(&config.root, dir, memo),
+        || {
+            ledger
+                .records()
+                .par_iter()
+                .map(|r| {
+                    let dir = versions::Releases::content_dir(&r.version);
+                    source::load(&config.root, &dir, memo)
+                })
+                .collect::<Result<Vec<_>>>()
+        },
+    );
+    let (sources, snapshots) = (sources?, snapshots?);
     // KG050 compares each snapshot file with its record; the files just loaded are not read
     // and hashed a second time.
     let known: Vec<_> = snapshots.iter().map(Sources::file_digests).collect();
@@ -260,7 +266,7 @@ fn run(
         ));
     }
     let shared = compose::Shared::default();
-    let composed = compose::compose(&content, &shared, &mut diags);
+    let mut composed = compose::compose(&content, &shared, &mut diags);
     let released_composed: Vec<Vec<compose::ComposedGuide<'_>>> =
         each_with_findings(&released, &mut diags, |c, d| {
             compose::compose(c, &shared, d)
@@ -282,9 +288,18 @@ fn run(
         memo,
         settings: lint::Ctx::settings_digest(&profile, &exceptions, as_of),
     };
-    diags.extend(lint::check(&ctx));
+    // The latest release is compared with the draft beside the checks, on a core of its own.
+    let (found, stale) = rayon::join(
+        || lint::check(&ctx),
+        || {
+            let mut stale = Vec::new();
+            lint::releases::stale_addenda(released.last(), &content, &mut stale);
+            stale
+        },
+    );
+    diags.extend(found);
     lint::releases::notes(&config.root, &releases, &mut diags);
-    lint::releases::stale_addenda(released.last(), &content, &mut diags);
+    diags.extend(stale);
     let mut diagnostics = lint::configure(diags, config)?;
     let clean = diag::counts(&diagnostics).0 == 0;
     let mut checked = Checked {
@@ -302,7 +317,7 @@ fn run(
             let published = signer.map(signing::Signer::published).transpose()?;
             // The draft's compiled guides were for the checks; rendering needs them only
             // when the draft is published. Freed first, rendering reuses their memory.
-            let draft = options.drafts.then_some(composed);
+            let draft = options.drafts.then(|| std::mem::take(&mut composed));
             let mut versions = Vec::new();
             if let Some(guides) = &draft {
                 versions.push(render::Version {
@@ -397,6 +412,10 @@ fn run(
         Then::Render(..) => {}
     }
     checked.diagnostics = diagnostics;
+    // What borrows goes first.
+    memo::drop_at_exit((composed, released_composed, shared));
+    memo::drop_at_exit((released, content));
+    memo::drop_at_exit(snapshots);
     checked.sources = sources;
     Ok(checked)
 }

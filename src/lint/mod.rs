@@ -84,27 +84,44 @@ impl Ctx<'_> {
 }
 
 /// Runs every rule.
+///
+/// The groups of rules run side by side, each in parallel over the pages: one after the
+/// other, a group with a step on one core (the inventory's, say) left the other cores idle.
+/// Their findings are joined in the order of the groups, whatever finished first.
 pub fn check(ctx: &Ctx<'_>) -> Vec<Diagnostic> {
-    let mut diags = Vec::new();
-    each(&ctx.content.guides, &mut diags, |guide, out| {
-        ctx.per_page("KG004", &[guide.base.file], out, |out| {
-            out.extend(content::duplicate_sections(&guide.base));
-        });
-        for addendum in &guide.addenda {
-            ctx.per_page("KG004", &[addendum.file], out, |out| {
-                out.extend(content::duplicate_sections(addendum));
-            });
-        }
-    });
-    sections::check(ctx, &mut diags);
-    links::check(ctx, &mut diags);
-    document::check(ctx, &mut diags);
-    inventory::check(ctx, &mut diags);
-    html::check(ctx, &mut diags);
-    exceptions::check(ctx, &mut diags);
-    secrets::check(ctx.content.sources, ctx.memo, &mut diags);
-    secrets::check_published_text(ctx, &mut diags);
-    diags
+    type Group<'g> = &'g (dyn Fn(&mut Vec<Diagnostic>) + Sync);
+    let groups: [Group<'_>; 9] = [
+        &|out| {
+            each(&ctx.content.guides, out, |guide, out| {
+                ctx.per_page("KG004", &[guide.base.file], out, |out| {
+                    out.extend(content::duplicate_sections(&guide.base));
+                });
+                for addendum in &guide.addenda {
+                    ctx.per_page("KG004", &[addendum.file], out, |out| {
+                        out.extend(content::duplicate_sections(addendum));
+                    });
+                }
+            })
+        },
+        &|out| sections::check(ctx, out),
+        &|out| links::check(ctx, out),
+        &|out| document::check(ctx, out),
+        &|out| inventory::check(ctx, out),
+        &|out| html::check(ctx, out),
+        &|out| exceptions::check(ctx, out),
+        &|out| secrets::check(ctx.content.sources, ctx.memo, out),
+        &|out| secrets::check_published_text(ctx, out),
+    ];
+    use rayon::prelude::*;
+    let found: Vec<Vec<Diagnostic>> = groups
+        .par_iter()
+        .map(|group| {
+            let mut out = Vec::new();
+            group(&mut out);
+            out
+        })
+        .collect();
+    found.into_iter().flatten().collect()
 }
 
 /// Applies `[lint] warn` and `allow` from the configuration, then sorts.
