@@ -317,7 +317,7 @@ fn run(
             let published = signer.map(signing::Signer::published).transpose()?;
             // The draft's compiled guides were for the checks; rendering needs them only
             // when the draft is published. Freed first, rendering reuses their memory.
-            let draft = options.drafts.then(|| std::mem::take(&mut composed));
+            let draft = options.drafts.then_some(std::mem::take(&mut composed));
             let mut versions = Vec::new();
             if let Some(guides) = &draft {
                 versions.push(render::Version {
