@@ -546,37 +546,12 @@ impl OutputTree {
     pub fn insert_made(&mut self, path: String, file: Made) -> Result<()> {
         match file {
             Made::Memory(bytes) => self.insert_shared(path, bytes),
-            Made::Written(file) => self.insert_written(path, file),
+            Made::Written(file) => {
+                self.check_free(&path)?;
+                self.written.insert(path, file);
+                Ok(())
+            }
         }
-    }
-
-    fn insert_written(&mut self, path: String, file: Written) -> Result<()> {
-        self.check_free(&path)?;
-        self.written.insert(path, file);
-        Ok(())
-    }
-
-    /// An empty tree whose files are made into this tree's staging folder: for parts of the
-    /// output made on other threads beside this tree's, then [`OutputTree::join`]ed to it.
-    pub fn branch(&self) -> OutputTree {
-        OutputTree {
-            staging: self.staging.clone(),
-            ..OutputTree::default()
-        }
-    }
-
-    /// Adds every file of `branch`; a path taken already is refused, as by the inserts.
-    pub fn join(&mut self, branch: OutputTree) -> Result<()> {
-        for (path, bytes) in branch.files {
-            self.insert_shared(path, bytes)?;
-        }
-        for (path, file) in branch.stored {
-            self.insert_stored(path, file)?;
-        }
-        for (path, file) in branch.written {
-            self.insert_written(path, file)?;
-        }
-        Ok(())
     }
 
     /// Adds a file. The path must be relative, `/`-separated, without `.` or `..`

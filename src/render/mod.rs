@@ -483,39 +483,34 @@ pub fn render(
             })
         })
         .collect();
-    // Released versions kept by an earlier build are published as they were. Each entry is
-    // checked file by file (the kernel's work), entries in parallel; meanwhile the site's
-    // own pages, one core's work for a template, are made.
-    let (found, own) = rayon::join(
-        || match keep {
-            Some(keep) => site
-                .versions
-                .par_iter()
-                .filter(|v| !v.draft)
-                .map(|version| {
-                    let prefix = format!("{}/", version.label);
-                    let key = version_key(&site_key, version);
-                    // A kept copy must hold at least the pages this build would render.
-                    let mut pages = vec!["index.html".to_owned(), search::INDEX_FILE.to_owned()];
-                    pages.extend(
-                        jobs.iter()
-                            .filter(|j| std::ptr::eq(j.version, version))
-                            .map(|j| format!("{}index.html", j.dir().trim_start_matches(&prefix))),
-                    );
-                    (version, keep.get(&key, &prefix, &pages, true))
-                })
-                .collect(),
-            None => Vec::new(),
-        },
-        || site_pages(site, theme),
-    );
+    // Released versions kept by an earlier build are published as they were.
     let mut kept = std::collections::HashSet::new();
-    for (version, files) in found {
-        let Some(files) = files else { continue };
-        for (path, file) in files {
-            out.insert_stored(path, file)?;
+    if let Some(keep) = keep {
+        // Each entry is checked file by file; entries are checked in parallel.
+        let found: Vec<_> = site
+            .versions
+            .par_iter()
+            .filter(|v| !v.draft)
+            .map(|version| {
+                let prefix = format!("{}/", version.label);
+                let key = version_key(&site_key, version);
+                // A kept copy must hold at least the pages this build would render.
+                let mut pages = vec!["index.html".to_owned(), search::INDEX_FILE.to_owned()];
+                pages.extend(
+                    jobs.iter()
+                        .filter(|j| std::ptr::eq(j.version, version))
+                        .map(|j| format!("{}index.html", j.dir().trim_start_matches(&prefix))),
+                );
+                (version, keep.get(&key, &prefix, &pages, true))
+            })
+            .collect();
+        for (version, files) in found {
+            let Some(files) = files else { continue };
+            for (path, file) in files {
+                out.insert_stored(path, file)?;
+            }
+            kept.insert(version.label.as_str());
         }
-        kept.insert(version.label.as_str());
     }
     jobs.retain(|j| !kept.contains(j.version.label.as_str()));
     let titles: std::collections::HashMap<&str, u64> = match cache {
@@ -629,11 +624,27 @@ pub fn render(
     for (path, bytes) in static_files {
         out.insert(path, bytes)?;
     }
+    out.insert(
+        "index.html".into(),
+        render_landing(site, theme, None, "")?.into_bytes(),
+    )?;
+    let mut not_found = Context::new(site, "", "404");
+    not_found.root = site.config.base_path.clone();
+    if let Some(search) = &mut not_found.search {
+        search.index = format!("{}{}", site.config.base_path, search.index);
+        search.root = format!("{}{}", site.config.base_path, search.root);
+    }
+    not_found.links.releases = format!("{}releases/", site.config.base_path);
+    not_found.links.feed = format!("{}releases.xml", site.config.base_path);
+    out.insert(
+        "404.html".into(),
+        theme.render("404.html", &not_found)?.into_bytes(),
+    )?;
     let keep_by_shape = keep.map(|k| (k, &site_key));
     releases::render(site, theme, &post, &mut out, &mut pages_done, keep_by_shape)?;
-    for (path, bytes) in own? {
-        out.insert(path.to_owned(), bytes)?;
-    }
+    out.insert("sitemap.xml".into(), host::sitemap(site))?;
+    out.insert("robots.txt".into(), host::robots(site))?;
+    out.insert("_headers".into(), host::headers(site))?;
     let theme_pages: Vec<(&str, &[u8])> = out
         .files()
         .filter(|(path, _)| {
@@ -672,32 +683,6 @@ pub fn render(
         }
     }
     Ok((out, reused))
-}
-
-/// The pages of the site as a whole, outside any version or release: the landing page, the
-/// 404 page, the sitemap, robots.txt and the host's headers.
-fn site_pages(site: &Site<'_>, theme: &Theme) -> Result<[(&'static str, Vec<u8>); 5]> {
-    let mut not_found = Context::new(site, "", "404");
-    not_found.root = site.config.base_path.clone();
-    if let Some(search) = &mut not_found.search {
-        search.index = format!("{}{}", site.config.base_path, search.index);
-        search.root = format!("{}{}", site.config.base_path, search.root);
-    }
-    not_found.links.releases = format!("{}releases/", site.config.base_path);
-    not_found.links.feed = format!("{}releases.xml", site.config.base_path);
-    Ok([
-        (
-            "index.html",
-            render_landing(site, theme, None, "")?.into_bytes(),
-        ),
-        (
-            "404.html",
-            theme.render("404.html", &not_found)?.into_bytes(),
-        ),
-        ("sitemap.xml", host::sitemap(site)),
-        ("robots.txt", host::robots(site)),
-        ("_headers", host::headers(site)),
-    ])
 }
 
 fn site_ctx(config: &Config) -> SiteCtx<'_> {

@@ -126,37 +126,6 @@ pub fn render(
     processed: &mut HashSet<String>,
     keep: Option<(crate::stored::Keep<'_>, &crate::memo::Digest)>,
 ) -> Result<()> {
-    // The notes pages, the /latest/ redirects and the feeds are made side by side, the
-    // last two into branches of `out`: each is mostly one core's work (a first release's
-    // page lists every document), and with a kept release they are most of a build's
-    // rendering.
-    let (mut redirected, mut fed) = (out.branch(), out.branch());
-    let (pages, (redirected_done, fed_done)) = rayon::join(
-        || notes_pages(site, theme),
-        || {
-            rayon::join(
-                || match site.latest() {
-                    Some(latest) => {
-                        redirects(site, theme, post, latest, &mut redirected, processed, keep)
-                    }
-                    None => Ok(()),
-                },
-                || feeds::render(site, &mut fed, keep),
-            )
-        },
-    );
-    for (path, bytes) in pages? {
-        out.insert(path, bytes)?;
-    }
-    redirected_done?;
-    out.join(redirected)?;
-    out.insert("versions.json".into(), versions_json(site))?;
-    fed_done?;
-    out.join(fed)
-}
-
-/// The index of releases and each release's page.
-fn notes_pages(site: &Site<'_>, theme: &Theme) -> Result<Vec<(String, Vec<u8>)>> {
     let mut index = Context::new(site, "releases/", "releases");
     index.nav = site
         .latest()
@@ -176,14 +145,14 @@ fn notes_pages(site: &Site<'_>, theme: &Theme) -> Result<Vec<(String, Vec<u8>)>>
             })
             .collect(),
     });
-    let mut pages = vec![(
-        "releases/index.html".to_owned(),
+    out.insert(
+        "releases/index.html".into(),
         theme.render("releases.html", &index)?.into_bytes(),
-    )];
+    )?;
     // Each release's page in parallel: with 50 releases, rendering them one after another
     // was a tenth of a build that reuses every version.
     use rayon::prelude::*;
-    let each: Vec<Result<(String, Vec<u8>)>> = (site.notes.par_iter().enumerate())
+    let pages: Vec<Result<(String, Vec<u8>)>> = (site.notes.par_iter().enumerate())
         .map(|(i, notes)| {
             let dir = format!("releases/{}/", notes.label);
             let mut ctx = Context::new(site, &dir, "release");
@@ -215,10 +184,15 @@ fn notes_pages(site: &Site<'_>, theme: &Theme) -> Result<Vec<(String, Vec<u8>)>>
             Ok((format!("{dir}index.html"), page))
         })
         .collect();
-    for page in each {
-        pages.push(page?);
+    for page in pages {
+        let (path, bytes) = page?;
+        out.insert(path, bytes)?;
     }
-    Ok(pages)
+    if let Some(latest) = site.latest() {
+        redirects(site, theme, post, latest, out, processed, keep)?;
+    }
+    out.insert("versions.json".into(), versions_json(site))?;
+    feeds::render(site, out, keep)
 }
 
 /// The changes of one release, grouped per document, with links into that version. A first
