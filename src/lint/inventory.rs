@@ -147,6 +147,33 @@ const NEGATION_ENDS: &[&str] = &[
     "they",
 ];
 
+/// Words that, right after a comma, start a clause of their own with its own subject: a
+/// negation before the comma does not reach into it ("not sent by post, it is emailed").
+/// Words that carry the sentence on ("Do not, under any circumstances, send it by email";
+/// "never by email, chat or SMS") are not among them.
+const CLAUSE_SUBJECTS: &[&str] = &[
+    "it", "this", "that", "these", "those", "the", "keys", "key", "i", "you", "he", "she",
+];
+
+/// Auxiliary verbs that, between a channel opening its sentence and a negation, say the
+/// channel is not used ("Email is never used", "SMS must not be used").
+const AUXILIARIES: &[&str] = &["is", "are", "must", "may", "will", "should", "shall", "can"];
+
+/// The same written with "n't" (normalised to two words: "isn t").
+const CONTRACTED: &[&str] = &["isn", "aren", "mustn", "won", "shouldn", "can"];
+
+/// What a channel opening its sentence, then an auxiliary and a negation, must be said to be
+/// for the sentence to forbid it ("… is not an option" too). Any other word keeps the
+/// channel a delivery: "Email is not encrypted" still sends by email.
+const NOT_USED: &[&str] = &[
+    "used",
+    "permitted",
+    "allowed",
+    "accepted",
+    "acceptable",
+    "supported",
+];
+
 /// How many words before a channel a negation (or a channel it forbids) may stand and still
 /// forbid it (enough for "Do not, under any circumstances, send keys by email").
 const NEGATION_REACH: usize = 8;
@@ -158,9 +185,10 @@ const NEGATION_REACH: usize = 8;
 /// `;`; [`NEGATION_ENDS`] cut a negation's reach within one.
 fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
     // Words as normalise() makes them (runs of letters and digits, lowercased), with their
-    // byte ranges, and whether a sentence ended before each.
-    let mut words: Vec<(String, std::ops::Range<usize>, bool)> = Vec::new();
-    let mut stop = false;
+    // byte ranges, whether a sentence ended before each (the first word opens one), and
+    // whether a comma came before it.
+    let mut words: Vec<(String, std::ops::Range<usize>, bool, bool)> = Vec::new();
+    let (mut stop, mut comma) = (true, false);
     let mut start = None;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
@@ -171,42 +199,65 @@ fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
             }
             let from = start.take().unwrap_or(i);
             let to = i + c.len_utf8();
-            words.push((crate::profile::normalise(&text[from..to]), from..to, stop));
-            stop = false;
+            let word = crate::profile::normalise(&text[from..to]);
+            words.push((word, from..to, stop, comma));
+            (stop, comma) = (false, false);
         } else if c == ';'
             || (matches!(c, '.' | '!' | '?')
                 && chars.peek().is_none_or(|(_, next)| next.is_whitespace()))
         {
             stop = true;
+        } else if c == ',' {
+            comma = true;
         }
     }
+    let is = |k: usize, list: &[&str]| words.get(k).is_some_and(|w| list.contains(&w.0.as_str()));
     let mut blanked: Vec<std::ops::Range<usize>> = Vec::new();
     let mut negation: Option<usize> = None;
-    for (k, (word, range, stopped)) in words.iter().enumerate() {
-        if *stopped || NEGATION_ENDS.contains(&word.as_str()) {
+    for (k, (word, range, stopped, after_comma)) in words.iter().enumerate() {
+        let new_clause = *after_comma && CLAUSE_SUBJECTS.contains(&word.as_str());
+        if *stopped || new_clause || NEGATION_ENDS.contains(&word.as_str()) {
             negation = None;
         }
         let forbidden = negation.is_some_and(|n| k.saturating_sub(n) <= NEGATION_REACH);
-        if forbidden {
-            for phrase in channels {
-                let Some(found) = words.get(k..k + phrase.len()) else {
-                    continue;
-                };
-                let same = found.iter().zip(phrase).all(|((w, _, _), p)| w == p);
-                let one_sentence = found.iter().skip(1).all(|(_, _, stopped)| !stopped);
-                if same && one_sentence {
-                    if let (Some(first), Some(last)) = (found.first(), found.last()) {
-                        blanked.push(first.1.start..last.1.end);
-                    }
-                    // A list of forbidden channels is forbidden as far as it goes: "never
-                    // by email, chat or SMS".
-                    negation = Some(k + phrase.len() - 1);
+        for phrase in channels {
+            let Some(found) = words.get(k..k + phrase.len()) else {
+                continue;
+            };
+            let same = found.iter().zip(phrase).all(|((w, ..), p)| w == p);
+            let one_sentence = found.iter().skip(1).all(|(_, _, stopped, _)| !stopped);
+            if !same || !one_sentence {
+                continue;
+            }
+            // "Email is never used", "SMS must not be permitted": the channel opens its
+            // sentence, and the words right after it say it is not used.
+            let at = k + phrase.len();
+            let auxiliary = is(at, AUXILIARIES) && is(at + 1, &["not", "never"]);
+            let short = is(at, CONTRACTED) && is(at + 1, &["t"]);
+            let rest = if auxiliary || short {
+                Some(at + 2)
+            } else {
+                is(at, &["cannot"]).then_some(at + 1)
+            };
+            let not_used = *stopped
+                && rest.is_some_and(|r| {
+                    let r = if is(r, &["be"]) { r + 1 } else { r };
+                    is(r, NOT_USED) || (is(r, &["an"]) && is(r + 1, &["option"]))
+                });
+            if forbidden || not_used {
+                if let (Some(first), Some(last)) = (found.first(), found.last()) {
+                    blanked.push(first.1.start..last.1.end);
                 }
+            }
+            if forbidden {
+                // A list of forbidden channels is forbidden as far as it goes: "never
+                // by email, chat or SMS".
+                negation = Some(k + phrase.len() - 1);
             }
         }
         let previous = k.checked_sub(1).and_then(|p| words.get(p));
         let contracted = word == "t"
-            && previous.is_some_and(|(p, _, _)| {
+            && previous.is_some_and(|(p, ..)| {
                 ["don", "doesn", "didn", "mustn", "shouldn", "won", "can"].contains(&p.as_str())
             });
         if (NEGATIONS.contains(&word.as_str()) && !answer(text, word, range)) || contracted {
@@ -399,6 +450,38 @@ mod tests {
         assert_eq!(
             left("not a b c d e f g h i email"),
             "not a b c d e f g h i email"
+        );
+        // A comma before a clause with a subject of its own ends the negation's reach.
+        assert_eq!(
+            left("not sent by post, it is emailed"),
+            "not sent by post it is emailed"
+        );
+        assert_eq!(
+            left("never by courier, the key is emailed"),
+            "never by courier the key is emailed"
+        );
+    }
+
+    #[test]
+    fn a_channel_opening_its_sentence_said_not_to_be_used_is_not_a_delivery() {
+        assert_eq!(left("Email is never used."), "is never used");
+        assert_eq!(
+            left("Portal download. SMS must not be used"),
+            "portal download must not be used"
+        );
+        assert_eq!(left("E-mail isn't permitted"), "isn t permitted");
+        assert_eq!(left("Chat cannot be used"), "cannot be used");
+        assert_eq!(left("Email is not an option"), "is not an option");
+        // Said of a channel that is used, or not at the sentence's start: still a delivery.
+        assert_eq!(left("Email is not encrypted"), "email is not encrypted");
+        assert_eq!(left("Email is used"), "email is used");
+        assert_eq!(
+            left("Keys sent by email must not be forwarded"),
+            "keys sent by email must not be forwarded"
+        );
+        assert_eq!(
+            left("Keys go by email, which is not used for anything else"),
+            "keys go by email which is not used for anything else"
         );
     }
 }
