@@ -50,10 +50,11 @@ fn build(config: &Config, args: &BuildArgs, out: &Path) -> Result<Outcome> {
             );
         })
         .unwrap_or_else(|e| {
+            // The error carries its own help (what to remove, or what to make writable).
             let _ = writeln!(
                 err,
                 "warning: released versions are rendered afresh: {e}\n  \
-                 = help: make the site root writable, or build with --no-cache"
+                 = note: `--no-cache` builds without the cache, and without this warning"
             );
             None
         }),

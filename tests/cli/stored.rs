@@ -236,6 +236,7 @@ fn a_store_that_cannot_be_opened_only_slows_the_build() {
         .code(0)
         .stderr_has("warning: released versions are rendered afresh")
         .stderr_has("--no-cache")
+        .stderr_lacks("make the site root writable")
         .stderr_lacks(REUSED);
     assert!(site.path("public/1.1.0/vault/index.html").is_file());
 }
