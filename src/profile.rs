@@ -360,11 +360,43 @@ impl Words {
     pub fn contains(&self, phrase: &Words) -> bool {
         !phrase.0.trim().is_empty() && self.0.contains(&phrase.0)
     }
+
+    /// Whether this text contains `phrase` as whole words somewhere none of the `reach`
+    /// words before it is one of `negations`: "not encrypted with PGP" names encryption
+    /// only to deny it.
+    pub fn contains_affirmed(&self, phrase: &Words, negations: &[&str], reach: usize) -> bool {
+        !phrase.0.trim().is_empty()
+            && self.0.match_indices(&phrase.0).any(|(at, _)| {
+                !self.0[..at]
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .rev()
+                    .take(reach)
+                    .any(|w| negations.contains(&w))
+            })
+    }
 }
 
-/// The clauses of a description: split at `,`, `;` and the word "then".
+/// The clauses of a description: split at `,`, `;`, the word "then", and a sentence's end
+/// (`.` `!` `?` before white space or at the end, or a line break), so that a word that
+/// excuses a clause ("alert") excuses nothing in the next sentence.
 pub fn clauses(text: &str) -> Vec<String> {
-    text.split([',', ';'])
+    let mut sentences = Vec::new();
+    let mut from = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let ends = c == '\n'
+            || (matches!(c, '.' | '!' | '?')
+                && chars.peek().is_none_or(|(_, next)| next.is_whitespace()));
+        if ends {
+            sentences.push(&text[from..i]);
+            from = i + c.len_utf8();
+        }
+    }
+    sentences.push(&text[from..]);
+    sentences
+        .into_iter()
+        .flat_map(|sentence| sentence.split([',', ';']))
         .flat_map(|part| {
             let words: Vec<&str> = part.split_whitespace().collect();
             words
@@ -381,10 +413,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_denied_phrase_is_not_affirmed() {
+        let encrypted = Words::new("encrypted");
+        let denied = ["not", "without"];
+        let affirmed = |text: &str| Words::new(text).contains_affirmed(&encrypted, &denied, 3);
+        assert!(affirmed("emailed encrypted with PGP"));
+        assert!(!affirmed("emailed, not encrypted"));
+        assert!(!affirmed("emailed without being encrypted"));
+        assert!(affirmed("not by chat: by email, always encrypted with PGP"));
+        assert!(affirmed("not encrypted at first, then re-sent encrypted"));
+        assert!(!affirmed("email"));
+    }
+
+    #[test]
     fn descriptions_split_into_clauses() {
         assert_eq!(
             clauses("email notification, then portal download; or SMS then call"),
             ["email notification", "portal download", "or SMS", "call"]
+        );
+        assert_eq!(
+            clauses("Keys are emailed. Alerts go to chat!\nv1.2 keys? none"),
+            ["Keys are emailed", "Alerts go to chat", "v1.2 keys", "none"]
         );
     }
 

@@ -92,7 +92,9 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
         for (channel, words, unless) in &channels {
             let hit = clauses.iter().any(|clause| {
                 words.iter().any(|w| clause.contains(w))
-                    && !unless.iter().any(|w| clause.contains(w))
+                    && !unless
+                        .iter()
+                        .any(|w| clause.contains_affirmed(w, UNLESS_DENIED_BY, 3))
                     && !notice(clause)
             });
             if hit {
@@ -108,6 +110,11 @@ pub fn check(ctx: &Ctx<'_>, out: &mut Vec<Diagnostic>) {
     }
     check_named(ctx, out);
 }
+
+/// Words that, among the three before a channel's `unless` word, deny it: "emailed, not
+/// encrypted", "emailed without PGP", "isn't encrypted" (normalised "isn t") still send by
+/// plain email.
+const UNLESS_DENIED_BY: &[&str] = &["not", "never", "no", "without", "nor", "t"];
 
 /// Words that, close before a channel in the same sentence, forbid it rather than name it
 /// ("Never send key components by email"); "don't" is the words "don t".
@@ -147,12 +154,14 @@ const NEGATION_ENDS: &[&str] = &[
     "they",
 ];
 
-/// Words that, right after a comma, start a clause of their own with its own subject: a
-/// negation before the comma does not reach into it ("not sent by post, it is emailed").
-/// Words that carry the sentence on ("Do not, under any circumstances, send it by email";
-/// "never by email, chat or SMS") are not among them.
-const CLAUSE_SUBJECTS: &[&str] = &[
-    "it", "this", "that", "these", "those", "the", "keys", "key", "i", "you", "he", "she",
+/// Verbs that, among the first three words after a comma, show that a clause of its own
+/// starts there: a negation before the comma does not reach into it ("not sent by post, it
+/// is emailed", "never by courier, the key is emailed", "not printed, customers get it by
+/// SMS"). A list or an aside goes on without one ("never by email, chat or SMS", "Do not,
+/// under any circumstances, send it by email", "must not, the policy states, be emailed").
+const CLAUSE_VERBS: &[&str] = &[
+    "is", "are", "was", "were", "gets", "get", "goes", "go", "receive", "receives", "will", "must",
+    "has", "have",
 ];
 
 /// Auxiliary verbs that, between a channel opening its sentence and a negation, say the
@@ -215,7 +224,7 @@ fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
     let mut blanked: Vec<std::ops::Range<usize>> = Vec::new();
     let mut negation: Option<usize> = None;
     for (k, (word, range, stopped, after_comma)) in words.iter().enumerate() {
-        let new_clause = *after_comma && CLAUSE_SUBJECTS.contains(&word.as_str());
+        let new_clause = *after_comma && (k..k + 3).any(|w| is(w, CLAUSE_VERBS));
         if *stopped || new_clause || NEGATION_ENDS.contains(&word.as_str()) {
             negation = None;
         }
@@ -239,10 +248,15 @@ fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
             } else {
                 is(at, &["cannot"]).then_some(at + 1)
             };
+            // The sentence must end there: "Email is not used unless the portal is down",
+            // "… except in emergencies", "… for production keys, test keys are emailed"
+            // still use it.
+            let ends = |w: usize| words.get(w).is_none_or(|next| next.2);
             let not_used = *stopped
                 && rest.is_some_and(|r| {
                     let r = if is(r, &["be"]) { r + 1 } else { r };
-                    is(r, NOT_USED) || (is(r, &["an"]) && is(r + 1, &["option"]))
+                    (is(r, NOT_USED) && ends(r + 1))
+                        || (is(r, &["an"]) && is(r + 1, &["option"]) && ends(r + 2))
                 });
             if forbidden || not_used {
                 if let (Some(first), Some(last)) = (found.first(), found.last()) {
@@ -460,6 +474,19 @@ mod tests {
             left("never by courier, the key is emailed"),
             "never by courier the key is emailed"
         );
+        assert_eq!(
+            left("Email is not used, customers get the key via chat"),
+            "email is not used customers get the key via chat"
+        );
+        // A list or an aside after a comma goes on.
+        assert_eq!(
+            left("never sent by post, email, the support portal, or chat"),
+            "never sent by post the support portal or"
+        );
+        assert_eq!(
+            left("Keys must not, the policy states, be emailed"),
+            "keys must not the policy states be"
+        );
     }
 
     #[test]
@@ -482,6 +509,15 @@ mod tests {
         assert_eq!(
             left("Keys go by email, which is not used for anything else"),
             "keys go by email which is not used for anything else"
+        );
+        // Only where the sentence ends there.
+        assert_eq!(
+            left("Email is not used unless the portal is down"),
+            "email is not used unless the portal is down"
+        );
+        assert_eq!(
+            left("Email is never used, SMS is"),
+            "email is never used sms is"
         );
     }
 }
