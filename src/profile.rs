@@ -377,6 +377,12 @@ impl Words {
     }
 }
 
+/// Whether `c`, followed by `next`, ends a sentence: `.` `!` `?` before white space or at the
+/// end, or a line break.
+pub fn ends_sentence(c: char, next: Option<char>) -> bool {
+    c == '\n' || (matches!(c, '.' | '!' | '?') && next.is_none_or(char::is_whitespace))
+}
+
 /// The clauses of a description: split at `,`, `;`, the word "then", and a sentence's end
 /// (`.` `!` `?` before white space or at the end, or a line break), so that a word that
 /// excuses a clause ("alert") excuses nothing in the next sentence.
@@ -385,10 +391,7 @@ pub fn clauses(text: &str) -> Vec<String> {
     let mut from = 0;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        let ends = c == '\n'
-            || (matches!(c, '.' | '!' | '?')
-                && chars.peek().is_none_or(|(_, next)| next.is_whitespace()));
-        if ends {
+        if ends_sentence(c, chars.peek().map(|&(_, next)| next)) {
             sentences.push(&text[from..i]);
             from = i + c.len_utf8();
         }

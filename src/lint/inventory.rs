@@ -190,8 +190,8 @@ const NEGATION_REACH: usize = 8;
 /// `text` with every mention of a channel in `channels` (normalised phrases, as word lists)
 /// that a negation close before it in the same sentence forbids blanked out: a delivery
 /// that says what not to do ("portal download. Never send key components by email.") does
-/// not deliver by that channel. A sentence ends at `.`, `!` or `?` before white space, or at
-/// `;`; [`NEGATION_ENDS`] cut a negation's reach within one.
+/// not deliver by that channel. A sentence ends at `.`, `!` or `?` before white space, at a
+/// line break, or at `;`; [`NEGATION_ENDS`] cut a negation's reach within one.
 fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
     // Words as normalise() makes them (runs of letters and digits, lowercased), with their
     // byte ranges, whether a sentence ended before each (the first word opens one), and
@@ -211,10 +211,7 @@ fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
             let word = crate::profile::normalise(&text[from..to]);
             words.push((word, from..to, stop, comma));
             (stop, comma) = (false, false);
-        } else if c == ';'
-            || (matches!(c, '.' | '!' | '?')
-                && chars.peek().is_none_or(|(_, next)| next.is_whitespace()))
-        {
+        } else if c == ';' || crate::profile::ends_sentence(c, chars.peek().map(|&(_, n)| n)) {
             stop = true;
         } else if c == ',' {
             comma = true;
@@ -446,6 +443,7 @@ mod tests {
         assert_eq!(left("send it by email"), "send it by email");
         assert_eq!(left("Not by phone. Email it"), "not by phone email it");
         assert_eq!(left("not the portal; email it"), "not the portal email it");
+        assert_eq!(left("never printed\nemailed"), "never printed emailed");
         assert_eq!(
             left("if the portal is not available, we email the key"),
             "if the portal is not available we email the key"
