@@ -187,16 +187,24 @@ const NOT_USED: &[&str] = &[
 /// forbid it (enough for "Do not, under any circumstances, send keys by email").
 const NEGATION_REACH: usize = 8;
 
+/// A word of a delivery as normalise() makes it (a run of letters and digits, lowercased).
+struct Word {
+    text: String,
+    /// Where it is in the delivery.
+    range: std::ops::Range<usize>,
+    /// Whether a sentence ended before it; the first word opens one too.
+    opens_sentence: bool,
+    /// Whether a comma came right before it.
+    after_comma: bool,
+}
+
 /// `text` with every mention of a channel in `channels` (normalised phrases, as word lists)
 /// that a negation close before it in the same sentence forbids blanked out: a delivery
 /// that says what not to do ("portal download. Never send key components by email.") does
 /// not deliver by that channel. A sentence ends at `.`, `!` or `?` before white space, at a
 /// line break, or at `;`; [`NEGATION_ENDS`] cut a negation's reach within one.
 fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
-    // Words as normalise() makes them (runs of letters and digits, lowercased), with their
-    // byte ranges, whether a sentence ended before each (the first word opens one), and
-    // whether a comma came before it.
-    let mut words: Vec<(String, std::ops::Range<usize>, bool, bool)> = Vec::new();
+    let mut words: Vec<Word> = Vec::new();
     let (mut stop, mut comma) = (true, false);
     let mut start = None;
     let mut chars = text.char_indices().peekable();
@@ -209,7 +217,12 @@ fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
             let from = start.take().unwrap_or(i);
             let to = i + c.len_utf8();
             let word = crate::profile::normalise(&text[from..to]);
-            words.push((word, from..to, stop, comma));
+            words.push(Word {
+                text: word,
+                range: from..to,
+                opens_sentence: stop,
+                after_comma: comma,
+            });
             (stop, comma) = (false, false);
         } else if c == ';' || crate::profile::ends_sentence(c, chars.peek().map(|&(_, n)| n)) {
             stop = true;
@@ -217,12 +230,17 @@ fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
             comma = true;
         }
     }
-    let is = |k: usize, list: &[&str]| words.get(k).is_some_and(|w| list.contains(&w.0.as_str()));
+    let is = |k: usize, list: &[&str]| {
+        words
+            .get(k)
+            .is_some_and(|w| list.contains(&w.text.as_str()))
+    };
     let mut blanked: Vec<std::ops::Range<usize>> = Vec::new();
     let mut negation: Option<usize> = None;
-    for (k, (word, range, stopped, after_comma)) in words.iter().enumerate() {
-        let new_clause = *after_comma && (k..k + 3).any(|w| is(w, CLAUSE_VERBS));
-        if *stopped || new_clause || NEGATION_ENDS.contains(&word.as_str()) {
+    for (k, current) in words.iter().enumerate() {
+        let word = current.text.as_str();
+        let new_clause = current.after_comma && (k..k + 3).any(|w| is(w, CLAUSE_VERBS));
+        if current.opens_sentence || new_clause || NEGATION_ENDS.contains(&word) {
             negation = None;
         }
         let forbidden = negation.is_some_and(|n| k.saturating_sub(n) <= NEGATION_REACH);
@@ -230,8 +248,8 @@ fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
             let Some(found) = words.get(k..k + phrase.len()) else {
                 continue;
             };
-            let same = found.iter().zip(phrase).all(|((w, ..), p)| w == p);
-            let one_sentence = found.iter().skip(1).all(|(_, _, stopped, _)| !stopped);
+            let same = found.iter().zip(phrase).all(|(w, p)| w.text == *p);
+            let one_sentence = found.iter().skip(1).all(|w| !w.opens_sentence);
             if !same || !one_sentence {
                 continue;
             }
@@ -248,8 +266,8 @@ fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
             // The sentence must end there: "Email is not used unless the portal is down",
             // "… except in emergencies", "… for production keys, test keys are emailed"
             // still use it.
-            let ends = |w: usize| words.get(w).is_none_or(|next| next.2);
-            let not_used = *stopped
+            let ends = |w: usize| words.get(w).is_none_or(|next| next.opens_sentence);
+            let not_used = current.opens_sentence
                 && rest.is_some_and(|r| {
                     let r = if is(r, &["be"]) { r + 1 } else { r };
                     (is(r, NOT_USED) && ends(r + 1))
@@ -257,7 +275,7 @@ fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
                 });
             if forbidden || not_used {
                 if let (Some(first), Some(last)) = (found.first(), found.last()) {
-                    blanked.push(first.1.start..last.1.end);
+                    blanked.push(first.range.start..last.range.end);
                 }
             }
             if forbidden {
@@ -268,10 +286,11 @@ fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
         }
         let previous = k.checked_sub(1).and_then(|p| words.get(p));
         let contracted = word == "t"
-            && previous.is_some_and(|(p, ..)| {
-                ["don", "doesn", "didn", "mustn", "shouldn", "won", "can"].contains(&p.as_str())
+            && previous.is_some_and(|p| {
+                ["don", "doesn", "didn", "mustn", "shouldn", "won", "can"]
+                    .contains(&p.text.as_str())
             });
-        if (NEGATIONS.contains(&word.as_str()) && !answer(text, word, range)) || contracted {
+        if (NEGATIONS.contains(&word) && !answer(text, word, &current.range)) || contracted {
             negation = Some(k);
         }
     }
