@@ -198,7 +198,7 @@ impl Store {
     /// (`public` and a second `--out`); older ones go. None when that folder cannot be made
     /// (or is not a plain folder): the old output is then deleted, as without the store.
     pub fn previous_output(&self, out: &Path) -> Option<PathBuf> {
-        let outputs = self.dir.parent()?.join("outputs");
+        let outputs = self.outputs_dir()?;
         match std::fs::symlink_metadata(&outputs) {
             Ok(meta) if meta.is_dir() => {}
             Ok(_) => return None,
@@ -219,6 +219,25 @@ impl Store {
             let _ = remove(&path);
         }
         Some(outputs.join(name))
+    }
+
+    /// `.keyguide/cache/outputs/`, where previous outputs are kept.
+    fn outputs_dir(&self) -> Option<PathBuf> {
+        Some(self.dir.parent()?.join("outputs"))
+    }
+
+    /// Why a build cannot write over its previous output, when `.keyguide/cache/outputs` is
+    /// there but not a folder (a symbolic link or a file, never followed): the build then
+    /// writes every file anew, which only takes longer, and says so.
+    pub fn outputs_unusable(&self) -> Option<String> {
+        let outputs = self.outputs_dir()?;
+        let meta = std::fs::symlink_metadata(&outputs).ok()?;
+        (!meta.is_dir()).then(|| {
+            format!(
+                "{} is not a folder (a symbolic link or a file), so the previous output is not reused",
+                outputs.display()
+            )
+        })
     }
 
     /// The store with the build's `salt`.

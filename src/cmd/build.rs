@@ -59,6 +59,13 @@ fn build(config: &Config, args: &BuildArgs, out: &Path) -> Result<Outcome> {
             None
         }),
     };
+    if let Some(problem) = store.as_ref().and_then(|s| s.outputs_unusable()) {
+        let _ = writeln!(
+            err,
+            "warning: every file is written anew: {problem}\n  \
+             = help: remove it; keyguide makes the folder itself"
+        );
+    }
     let options = BuildOptions {
         drafts: args.drafts,
         as_of: super::as_of(None)?,

@@ -242,6 +242,32 @@ fn a_store_that_cannot_be_opened_only_slows_the_build() {
 }
 
 #[test]
+fn a_linked_outputs_folder_is_not_followed_and_is_reported() {
+    // A symbolic link committed as the folder of previous outputs: the build writes every
+    // file anew, leaves the link's target alone, and says why.
+    let site = SiteTest::example();
+    site.run(&["build"]).code(0);
+    let outside = site.path("outside");
+    std::fs::create_dir_all(&outside).unwrap_or_else(|e| panic!("{e}"));
+    let outputs = site.path(".keyguide/cache/outputs");
+    std::fs::remove_dir_all(&outputs).unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(&outside, &outputs).unwrap_or_else(|e| panic!("{e}"));
+    site.run(&["build"])
+        .code(0)
+        .stderr_has("warning: every file is written anew")
+        .stderr_has(".keyguide/cache/outputs is not a folder")
+        .stderr_has(REUSED);
+    assert!(
+        site.tree("outside").is_empty(),
+        "nothing written through the link"
+    );
+    assert!(site.path("public/1.1.0/vault/index.html").is_file());
+    // Without the link, no warning.
+    std::fs::remove_file(&outputs).unwrap_or_else(|e| panic!("{e}"));
+    site.run(&["build"]).code(0).stderr_lacks("written anew");
+}
+
+#[test]
 fn a_store_copied_from_elsewhere_is_never_used() {
     // As a pull request committing `.keyguide/` would bring it: the same bytes, new files.
     let original = SiteTest::example();
