@@ -168,8 +168,12 @@ const CLAUSE_VERBS: &[&str] = &[
 /// channel is not used ("Email is never used", "SMS must not be used").
 const AUXILIARIES: &[&str] = &["is", "are", "must", "may", "will", "should", "shall", "can"];
 
-/// The same written with "n't" (normalised to two words: "isn t").
-const CONTRACTED: &[&str] = &["isn", "aren", "mustn", "won", "shouldn", "can"];
+/// Verbs written with "n't", which normalise() makes two words ("isn t", "don t"): before a
+/// channel they forbid it ("don't email it"), right after one they say it is not used
+/// ("E-mail isn't permitted").
+const CONTRACTED: &[&str] = &[
+    "don", "doesn", "didn", "isn", "aren", "wasn", "weren", "mustn", "shouldn", "won", "can",
+];
 
 /// What a channel opening its sentence, then an auxiliary and a negation, must be said to be
 /// for the sentence to forbid it ("… is not an option" too). Any other word keeps the
@@ -285,11 +289,8 @@ fn without_forbidden(text: &str, channels: &[Vec<String>]) -> String {
             }
         }
         let previous = k.checked_sub(1).and_then(|p| words.get(p));
-        let contracted = word == "t"
-            && previous.is_some_and(|p| {
-                ["don", "doesn", "didn", "mustn", "shouldn", "won", "can"]
-                    .contains(&p.text.as_str())
-            });
+        let contracted =
+            word == "t" && previous.is_some_and(|p| CONTRACTED.contains(&p.text.as_str()));
         if (NEGATIONS.contains(&word) && !answer(text, word, &current.range)) || contracted {
             negation = Some(k);
         }
@@ -454,6 +455,7 @@ mod tests {
             "do not under any circumstances send it by or"
         );
         assert_eq!(left("Don't text message it"), "don t it");
+        assert_eq!(left("Keys aren't emailed"), "keys aren t");
         assert_eq!(left("must not be emailed"), "must not be");
     }
 
